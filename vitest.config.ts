@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+    // Integration suites share one real stack; run files one at a time so they never fight over it.
+    fileParallelism: false,
+    pool: 'forks',
+  },
+});
