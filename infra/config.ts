@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Repository root (this file lives in infra/). */
+export const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+
+/**
+ * Two profiles with disjoint ports and data directories, so `npm test` never touches the
+ * stack that `npm start` runs. Every value can be overridden by an environment variable.
+ */
+const PROFILES = {
+  dev: { temporal: 7233, temporalUi: 8233, kafka: 9092, kafkaController: 9093, postgres: 54329, smtp: 2525, console: 3000 },
+  test: { temporal: 17233, temporalUi: 18233, kafka: 19092, kafkaController: 19093, postgres: 54339, smtp: 12525, console: 13000 },
+} as const;
+
+const Port = z.coerce.number().int().min(1024).max(65535);
+
+const Env = z.object({
+  ME_PROFILE: z.enum(['dev', 'test']).default('dev'),
+  ME_DATA_DIR: z.string().optional(),
+  ME_CACHE_DIR: z.string().default(join(homedir(), '.cache', 'mobility-engine')),
+  ME_TEMPORAL_PORT: Port.optional(),
+  ME_TEMPORAL_UI_PORT: Port.optional(),
+  ME_KAFKA_PORT: Port.optional(),
+  ME_KAFKA_CONTROLLER_PORT: Port.optional(),
+  ME_POSTGRES_PORT: Port.optional(),
+  ME_SMTP_PORT: Port.optional(),
+  ME_CONSOLE_PORT: Port.optional(),
+  ME_TEMPORAL_NAMESPACE: z.string().default('default'),
+  ME_TASK_QUEUE: z.string().default('mobility'),
+});
+
+export type Config = ReturnType<typeof loadConfig>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`invalid environment variable ${String(issue.path[0])}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const p = PROFILES[e.ME_PROFILE];
+  const dataDir = resolve(e.ME_DATA_DIR ?? join(ROOT, '.data', e.ME_PROFILE));
+  const ports = {
+    temporal: e.ME_TEMPORAL_PORT ?? p.temporal,
+    temporalUi: e.ME_TEMPORAL_UI_PORT ?? p.temporalUi,
+    kafka: e.ME_KAFKA_PORT ?? p.kafka,
+    kafkaController: e.ME_KAFKA_CONTROLLER_PORT ?? p.kafkaController,
+    postgres: e.ME_POSTGRES_PORT ?? p.postgres,
+    smtp: e.ME_SMTP_PORT ?? p.smtp,
+    console: e.ME_CONSOLE_PORT ?? p.console,
+  };
+  const host = '127.0.0.1';
+  return {
+    profile: e.ME_PROFILE,
+    root: ROOT,
+    dataDir,
+    cacheDir: resolve(e.ME_CACHE_DIR),
+    /** A short stable tag for this data directory, used where a path must live outside it. */
+    instanceTag: createHash('sha256').update(dataDir).digest('hex').slice(0, 10),
+    host,
+    ports,
+    temporal: {
+      address: `${host}:${ports.temporal}`,
+      uiUrl: `http://${host}:${ports.temporalUi}`,
+      namespace: e.ME_TEMPORAL_NAMESPACE,
+      taskQueue: e.ME_TASK_QUEUE,
+    },
+    kafka: {
+      brokers: [`${host}:${ports.kafka}`],
+      clientId: `mobility-engine-${e.ME_PROFILE}`,
+    },
+    postgres: {
+      url: `postgres://app@${host}:${ports.postgres}/mobility`,
+      adminUrl: `postgres://app@${host}:${ports.postgres}/postgres`,
+      database: 'mobility',
+      user: 'app',
+    },
+    smtp: { host, port: ports.smtp },
+    console: { url: `http://${host}:${ports.console}`, port: ports.console },
+  };
+}

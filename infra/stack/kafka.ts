@@ -1,0 +1,112 @@
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config';
+import { portOpen, run, runningPid, spawnServer, StackError, stopPid, which } from './proc';
+import type { Service } from './service';
+
+/**
+ * Apache Kafka in KRaft mode (one combined broker + controller) from Maven Central jars.
+ * Pinned to a version kafkajs 2.2.4 is proven to speak to (test/integration/kafka-compat.test.ts).
+ */
+export const KAFKA_VERSION = '3.9.2';
+const SLF4J_SIMPLE = '1.7.36';
+
+export function kafkaLibs(cfg: Config): string {
+  return join(cfg.cacheDir, 'kafka', KAFKA_VERSION, 'libs');
+}
+
+export async function installKafka(cfg: Config, log: (l: string) => void): Promise<string> {
+  const libs = kafkaLibs(cfg);
+  if (existsSync(libs) && readdirSync(libs).some((f) => f.startsWith('kafka_2.13-'))) return libs;
+  if (!which('java')) throw new StackError('kafka', 'java is not installed', 'install a JDK 17 (Debian: apt-get install -y openjdk-17-jre-headless)');
+  const mvn = which('mvn');
+  if (!mvn) throw new StackError('kafka', 'Maven (mvn) is not installed; it fetches the Kafka jars from Maven Central', 'install Maven (Debian: apt-get install -y maven)');
+  log(`kafka: fetching Apache Kafka ${KAFKA_VERSION} jars from Maven Central (first run only, ~10 s)…`);
+  const work = join(cfg.cacheDir, 'kafka', KAFKA_VERSION);
+  mkdirSync(work, { recursive: true });
+  writeFileSync(
+    join(work, 'pom.xml'),
+    `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+<groupId>local</groupId><artifactId>kafka-runtime</artifactId><version>1</version><packaging>pom</packaging>
+<dependencies>
+<dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${KAFKA_VERSION}</version></dependency>
+<dependency><groupId>org.slf4j</groupId><artifactId>slf4j-simple</artifactId><version>${SLF4J_SIMPLE}</version></dependency>
+</dependencies></project>\n`,
+  );
+  const tmp = `${libs}.partial`;
+  const r = run(mvn, ['-q', '-B', 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${tmp}`], { cwd: work, timeout: 10 * 60_000 });
+  if (!r.ok) throw new StackError('kafka', `mvn could not fetch the Kafka jars:\n${r.out.slice(-2000)}`, 'check access to Maven Central (~/.m2/settings.xml mirrors) and rerun');
+  run('mv', [tmp, libs]);
+  return libs;
+}
+
+export function kafkaService(cfg: Config): Service {
+  const dir = join(cfg.dataDir, 'kafka');
+  const pidFile = join(dir, 'kafka.pid');
+  const logFile = join(dir, 'kafka.log');
+  const props = join(dir, 'server.properties');
+  const libs = kafkaLibs(cfg);
+  const cp = `${libs}/*`;
+  return {
+    name: 'kafka',
+    ports: [cfg.ports.kafka, cfg.ports.kafkaController],
+    logFile,
+    startTimeoutMs: 60_000,
+    async install(log) {
+      await installKafka(cfg, log);
+    },
+    running: () => runningPid(pidFile) !== null,
+    async start() {
+      mkdirSync(dir, { recursive: true });
+      const logDirs = join(dir, 'data');
+      writeFileSync(
+        props,
+        [
+          'process.roles=broker,controller',
+          'node.id=1',
+          `controller.quorum.voters=1@${cfg.host}:${cfg.ports.kafkaController}`,
+          `listeners=PLAINTEXT://${cfg.host}:${cfg.ports.kafka},CONTROLLER://${cfg.host}:${cfg.ports.kafkaController}`,
+          `advertised.listeners=PLAINTEXT://${cfg.host}:${cfg.ports.kafka}`,
+          'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+          'controller.listener.names=CONTROLLER',
+          'inter.broker.listener.name=PLAINTEXT',
+          `log.dirs=${logDirs}`,
+          'num.partitions=3',
+          'offsets.topic.replication.factor=1',
+          'offsets.topic.num.partitions=3',
+          'transaction.state.log.replication.factor=1',
+          'transaction.state.log.min.isr=1',
+          'share.coordinator.state.topic.replication.factor=1',
+          'share.coordinator.state.topic.min.isr=1',
+          'group.initial.rebalance.delay.ms=0',
+          'auto.create.topics.enable=false',
+          // Event topics are kept for replay from the beginning (topic-level retention is set too).
+          'log.retention.hours=-1',
+          '',
+        ].join('\n'),
+      );
+      if (!existsSync(join(logDirs, 'meta.properties'))) {
+        const id = run('java', ['-cp', cp, 'kafka.tools.StorageTool', 'random-uuid']).out.trim().split('\n').pop()!.trim();
+        const f = run('java', ['-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', props, '--ignore-formatted']);
+        if (!f.ok) throw new StackError('kafka', `storage format failed:\n${f.out}`, `remove ${logDirs} and rerun`);
+      }
+      spawnServer('java', ['-Xms256m', '-Xmx512m', '-XX:+UseSerialGC', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', `-Dkafka.logs.dir=${dir}`, '-cp', cp, 'kafka.Kafka', props], { logFile, pidFile });
+    },
+    async healthy() {
+      if (!(await portOpen(cfg.host, cfg.ports.kafka))) return false;
+      const { Kafka, logLevel } = await import('kafkajs');
+      const admin = new Kafka({ clientId: 'stack-health', brokers: cfg.kafka.brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+      try {
+        await admin.connect();
+        const c = await admin.describeCluster();
+        return c.brokers.length > 0 && c.controller !== null;
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+    },
+    async stop() {
+      await stopPid(pidFile, 20_000);
+    },
+    endpoints: () => [`bootstrap ${cfg.kafka.brokers.join(',')} (Kafka ${KAFKA_VERSION}, KRaft)`, `jars ${libs}`],
+  };
+}
