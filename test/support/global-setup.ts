@@ -1,0 +1,16 @@
+import { loadConfig } from '../../infra/config';
+import { stackDown, stackUp } from '../../infra/stack';
+
+/**
+ * The suite runs against the real stack of the `test` profile (its own ports and data directory).
+ * If Temporal, Kafka or Postgres cannot start, the whole run fails here: nothing is skipped.
+ * Services this run started are stopped at the end; ones already running are left alone.
+ */
+export default async function setup() {
+  process.env.ME_PROFILE ??= 'test';
+  const cfg = loadConfig();
+  const { started } = await stackUp(cfg, (l) => console.log(`[stack] ${l}`));
+  return async () => {
+    if (process.env.ME_KEEP_STACK !== '1') await stackDown(cfg, started, (l) => console.log(`[stack] ${l}`));
+  };
+}

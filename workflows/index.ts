@@ -1,0 +1,1 @@
+export { mobilityWorkflow } from './mobility.workflow';
