@@ -22,6 +22,8 @@ const Env = z.object({
   ME_PROFILE: z.enum(['dev', 'test']).default('dev'),
   ME_DATA_DIR: z.string().optional(),
   ME_CACHE_DIR: z.string().default(join(homedir(), '.cache', 'mobility-engine')),
+  /** Shifts every default port, e.g. to run a second stack beside the first. */
+  ME_PORT_OFFSET: z.coerce.number().int().min(0).max(20000).default(0),
   ME_TEMPORAL_PORT: Port.optional(),
   ME_TEMPORAL_UI_PORT: Port.optional(),
   ME_KAFKA_PORT: Port.optional(),
@@ -45,13 +47,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const p = PROFILES[e.ME_PROFILE];
   const dataDir = resolve(e.ME_DATA_DIR ?? join(ROOT, '.data', e.ME_PROFILE));
   const ports = {
-    temporal: e.ME_TEMPORAL_PORT ?? p.temporal,
-    temporalUi: e.ME_TEMPORAL_UI_PORT ?? p.temporalUi,
-    kafka: e.ME_KAFKA_PORT ?? p.kafka,
-    kafkaController: e.ME_KAFKA_CONTROLLER_PORT ?? p.kafkaController,
-    postgres: e.ME_POSTGRES_PORT ?? p.postgres,
-    smtp: e.ME_SMTP_PORT ?? p.smtp,
-    console: e.ME_CONSOLE_PORT ?? p.console,
+    temporal: e.ME_TEMPORAL_PORT ?? p.temporal + e.ME_PORT_OFFSET,
+    temporalUi: e.ME_TEMPORAL_UI_PORT ?? p.temporalUi + e.ME_PORT_OFFSET,
+    kafka: e.ME_KAFKA_PORT ?? p.kafka + e.ME_PORT_OFFSET,
+    kafkaController: e.ME_KAFKA_CONTROLLER_PORT ?? p.kafkaController + e.ME_PORT_OFFSET,
+    postgres: e.ME_POSTGRES_PORT ?? p.postgres + e.ME_PORT_OFFSET,
+    smtp: e.ME_SMTP_PORT ?? p.smtp + e.ME_PORT_OFFSET,
+    console: e.ME_CONSOLE_PORT ?? p.console + e.ME_PORT_OFFSET,
   };
   const host = '127.0.0.1';
   return {
