@@ -40,8 +40,18 @@ export async function stackUp(cfg: Config, log: Log = console.log): Promise<{ st
         const t0 = Date.now();
         started.push(s);
         await s.start();
-        const ok = await waitFor(s.name, () => s.healthy(), s.startTimeoutMs, 250);
-        if (!ok) throw new StackError(s.name, `did not become healthy within ${s.startTimeoutMs / 1000}s; last lines of ${s.logFile}:\n${tail(s.logFile)}`, `read ${s.logFile}`);
+        let exited = false;
+        const ok = await waitFor(s.name, async () => {
+          if (!s.running()) {
+            exited = true;
+            return true;
+          }
+          return s.healthy();
+        }, s.startTimeoutMs, 250);
+        if (exited || !ok) {
+          const what = exited ? 'exited during start-up' : `did not become healthy within ${s.startTimeoutMs / 1000}s`;
+          throw new StackError(s.name, `${what}; last lines of ${s.logFile}:\n${tail(s.logFile)}`, `read ${s.logFile}; \`npm run stack:down\` then \`npm run stack:up\` once the cause is fixed`);
+        }
         log(`${s.name}: up in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
       }),
     );

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Entry point of `npm start` and `npm test` on a fresh clone: installs the npm dependencies when
+// they are missing or stale (package-lock.json newer than the install), then hands over to the
+// TypeScript command. Plain JavaScript on purpose: it runs before tsx exists.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const command = process.argv[2];
+const targets = { start: 'infra/cli/start.ts', test: 'infra/cli/test.ts' };
+if (!(command in targets)) {
+  console.error(`usage: run.mjs ${Object.keys(targets).join('|')} [args]`);
+  process.exit(2);
+}
+
+const marker = join(root, 'node_modules', '.package-lock.json');
+const stale = !existsSync(marker) || statSync(join(root, 'package-lock.json')).mtimeMs > statSync(marker).mtimeMs;
+if (stale) {
+  console.log('installing npm dependencies (npm ci)…');
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error('npm ci failed: check access to the npm registry, then rerun');
+    process.exit(1);
+  }
+}
+
+const tsx = join(root, 'node_modules', '.bin', 'tsx');
+const r = spawnSync(tsx, [join(root, targets[command]), ...process.argv.slice(3)], { cwd: root, stdio: 'inherit' });
+process.exit(r.status ?? 1);
