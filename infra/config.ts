@@ -31,11 +31,19 @@ const Env = z.object({
   ME_POSTGRES_PORT: Port.optional(),
   ME_SMTP_PORT: Port.optional(),
   ME_CONSOLE_PORT: Port.optional(),
+  /** Where services live when they are not on this machine's loopback (e.g. docker compose). */
+  ME_TEMPORAL_ADDRESS: z.string().optional(),
+  ME_KAFKA_BROKERS: z.string().optional(),
+  ME_DATABASE_URL: z.string().url().optional(),
+  ME_SMTP_HOST: z.string().optional(),
   ME_TEMPORAL_NAMESPACE: z.string().default('default'),
   ME_TASK_QUEUE: z.string().default('mobility'),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
+
+/** Every environment variable the engine reads (docker-compose.yml is checked against this list). */
+export const ENV_KEYS = Object.keys(Env.shape);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const parsed = Env.safeParse(env);
@@ -66,22 +74,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     host,
     ports,
     temporal: {
-      address: `${host}:${ports.temporal}`,
+      address: e.ME_TEMPORAL_ADDRESS ?? `${host}:${ports.temporal}`,
       uiUrl: `http://${host}:${ports.temporalUi}`,
       namespace: e.ME_TEMPORAL_NAMESPACE,
       taskQueue: e.ME_TASK_QUEUE,
     },
     kafka: {
-      brokers: [`${host}:${ports.kafka}`],
+      brokers: e.ME_KAFKA_BROKERS ? e.ME_KAFKA_BROKERS.split(',') : [`${host}:${ports.kafka}`],
       clientId: `mobility-engine-${e.ME_PROFILE}`,
     },
     postgres: {
-      url: `postgres://app@${host}:${ports.postgres}/mobility`,
+      url: e.ME_DATABASE_URL ?? `postgres://app@${host}:${ports.postgres}/mobility`,
       adminUrl: `postgres://app@${host}:${ports.postgres}/postgres`,
       database: 'mobility',
       user: 'app',
     },
-    smtp: { host, port: ports.smtp },
+    smtp: { host: e.ME_SMTP_HOST ?? host, port: ports.smtp },
     console: { url: `http://${host}:${ports.console}`, port: ports.console },
   };
 }
