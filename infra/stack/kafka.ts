@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config';
 import { portOpen, run, runningPid, spawnServer, StackError, stopPid, which } from './proc';
@@ -7,6 +7,8 @@ import type { Service } from './service';
 /**
  * Apache Kafka in KRaft mode (one combined broker + controller) from Maven Central jars.
  * Pinned to a version kafkajs 2.2.4 is proven to speak to (test/integration/kafka-compat.test.ts).
+ * kafka-tools brings Kafka's own console clients (org.apache.kafka.tools.consumer.ConsoleConsumer),
+ * so analytics consumers can read the topics with a client that is not this project's.
  */
 export const KAFKA_VERSION = '3.9.2';
 const SLF4J_SIMPLE = '1.7.36';
@@ -17,7 +19,7 @@ export function kafkaLibs(cfg: Config): string {
 
 export async function installKafka(cfg: Config, log: (l: string) => void): Promise<string> {
   const libs = kafkaLibs(cfg);
-  if (existsSync(libs) && readdirSync(libs).some((f) => f.startsWith('kafka_2.13-'))) return libs;
+  if (existsSync(libs) && readdirSync(libs).includes(`kafka-tools-${KAFKA_VERSION}.jar`)) return libs;
   if (!which('java')) throw new StackError('kafka', 'java is not installed', 'install a JDK 17 (Debian: apt-get install -y openjdk-17-jre-headless)');
   const mvn = which('mvn');
   if (!mvn) throw new StackError('kafka', 'Maven (mvn) is not installed; it fetches the Kafka jars from Maven Central', 'install Maven (Debian: apt-get install -y maven)');
@@ -30,13 +32,17 @@ export async function installKafka(cfg: Config, log: (l: string) => void): Promi
 <groupId>local</groupId><artifactId>kafka-runtime</artifactId><version>1</version><packaging>pom</packaging>
 <dependencies>
 <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${KAFKA_VERSION}</version></dependency>
+<dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>${KAFKA_VERSION}</version>
+<exclusions><exclusion><groupId>org.slf4j</groupId><artifactId>slf4j-reload4j</artifactId></exclusion><exclusion><groupId>ch.qos.reload4j</groupId><artifactId>reload4j</artifactId></exclusion></exclusions></dependency>
 <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-simple</artifactId><version>${SLF4J_SIMPLE}</version></dependency>
 </dependencies></project>\n`,
   );
   const tmp = `${libs}.partial`;
+  rmSync(tmp, { recursive: true, force: true });
   const r = run(mvn, ['-q', '-B', 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${tmp}`], { cwd: work, timeout: 10 * 60_000 });
   if (!r.ok) throw new StackError('kafka', `mvn could not fetch the Kafka jars:\n${r.out.slice(-2000)}`, 'check access to Maven Central (~/.m2/settings.xml mirrors) and rerun');
-  run('mv', [tmp, libs]);
+  rmSync(libs, { recursive: true, force: true });
+  renameSync(tmp, libs);
   return libs;
 }
 
