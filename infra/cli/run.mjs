@@ -2,7 +2,7 @@
 // Entry point of `npm start` and `npm test` on a fresh clone: installs the npm dependencies when
 // they are missing or stale (package-lock.json newer than the install), then hands over to the
 // TypeScript command. Plain JavaScript on purpose: it runs before tsx exists.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,5 +27,8 @@ if (stale) {
 }
 
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
-const r = spawnSync(tsx, [join(root, targets[command]), ...process.argv.slice(3)], { cwd: root, stdio: 'inherit' });
-process.exit(r.status ?? 1);
+const child = spawn(tsx, [join(root, targets[command]), ...process.argv.slice(3)], { cwd: root, stdio: 'inherit' });
+// Ctrl-C reaches the whole terminal group; a signal sent to this wrapper alone is passed on.
+// Either way the TypeScript command stops what it started and its status becomes ours.
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
