@@ -116,10 +116,11 @@ export async function stopPid(pidFile: string, graceMs = 10_000): Promise<boolea
   return true;
 }
 
-export function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}): { ok: boolean; out: string } {
+export function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}): { ok: boolean; out: string; stdout: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
-  const out = `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`;
-  return { ok: r.status === 0, out };
+  const stdout = String(r.stdout ?? '');
+  const out = `${stdout}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`;
+  return { ok: r.status === 0, out, stdout };
 }
 
 export function which(cmd: string): string | null {
