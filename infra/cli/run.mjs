@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point of `npm start` and `npm test` on a fresh clone: installs the npm dependencies when
-// they are missing or stale (package-lock.json newer than the install), then hands over to the
+// they are missing or stale (package-lock.json newer than the install) with `npm install` (npm ci
+// refuses lock files without the optional per-platform packages some registries leave out), then hands over to the
 // TypeScript command. Plain JavaScript on purpose: it runs before tsx exists.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -18,10 +19,10 @@ if (!(command in targets)) {
 const marker = join(root, 'node_modules', '.package-lock.json');
 const stale = !existsSync(marker) || statSync(join(root, 'package-lock.json')).mtimeMs > statSync(marker).mtimeMs;
 if (stale) {
-  console.log('installing npm dependencies (npm ci)…');
-  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  console.log('installing npm dependencies (npm install, from package-lock.json)…');
+  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) {
-    console.error('npm ci failed: check access to the npm registry, then rerun');
+    console.error('npm install failed: check access to the npm registry, then rerun');
     process.exit(1);
   }
 }
