@@ -17,6 +17,9 @@ export function kafkaLibs(cfg: Config): string {
   return join(cfg.cacheDir, 'kafka', KAFKA_VERSION, 'libs');
 }
 
+/** Maven's local repository, kept with the project's other caches. */
+export const mavenRepo = (cfg: Config) => join(cfg.cacheDir, 'm2');
+
 export async function installKafka(cfg: Config, log: (l: string) => void): Promise<string> {
   const libs = kafkaLibs(cfg);
   if (existsSync(libs) && readdirSync(libs).includes(`kafka-tools-${KAFKA_VERSION}.jar`)) return libs;
@@ -39,7 +42,7 @@ export async function installKafka(cfg: Config, log: (l: string) => void): Promi
   );
   const tmp = `${libs}.partial`;
   rmSync(tmp, { recursive: true, force: true });
-  const r = run(mvn, ['-q', '-B', 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${tmp}`], { cwd: work, timeout: 10 * 60_000 });
+  const r = run(mvn, ['-q', '-B', `-Dmaven.repo.local=${mavenRepo(cfg)}`, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${tmp}`], { cwd: work, timeout: 10 * 60_000 });
   if (!r.ok) throw new StackError('kafka', `mvn could not fetch the Kafka jars:\n${r.out.slice(-2000)}`, 'check access to Maven Central (~/.m2/settings.xml mirrors) and rerun');
   rmSync(libs, { recursive: true, force: true });
   renameSync(tmp, libs);
