@@ -1,27 +1,96 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
+import nodemailer from 'nodemailer';
+import { createBudgetActivities } from '../activities/budget';
 import { createEventActivities } from '../activities/events';
+import { createNotificationActivities, type NotificationFaults } from '../activities/notifications';
+import { createPaymentActivities, type PaymentOrderRequest } from '../activities/payments';
 import { type Config, loadConfig } from '../infra/config';
-import { createPublisher } from '../infra/kafka/client';
+import { createPool } from '../infra/db/pool';
+import { createPublisher, kafkaFor } from '../infra/kafka/client';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-/** Wires the mobility worker: workflows bundle + activities with their real clients. */
-export async function createMobilityWorker(cfg: Config) {
+let runtimeInstalled = false;
+/** Quiet the SDK's own logs (workflow task noise) unless ME_WORKER_LOG says otherwise. */
+export function quietTemporalRuntime(level: 'WARN' | 'ERROR' | 'INFO' = (process.env.ME_WORKER_LOG as 'INFO') ?? 'WARN'): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger(level) });
+  } catch {
+    /* already installed by the host (e.g. a test environment) */
+  }
+}
+
+export interface WorkerOptions {
+  /** Defaults: a connection to cfg.temporal.address and cfg.temporal.taskQueue. */
+  connection?: NativeConnection;
+  client?: Client;
+  taskQueue?: string;
+  /** A pre-bundled workflow code (tests bundle once per suite). */
+  workflowBundle?: { code: string };
+  /** Crash simulations for tests. */
+  faults?: { notifications?: NotificationFaults; payments?: { afterInsert?(req: PaymentOrderRequest): void } };
+  /** Lease of a claimed outbox row (ms) before another attempt may take it over. */
+  outboxLeaseMs?: number;
+}
+
+/** Builds every activity with its real client: Kafka, Postgres, SMTP, the Temporal client. */
+export async function createActivities(cfg: Config, client: Client, opts: WorkerOptions = {}) {
   const publisher = await createPublisher(cfg, 'worker');
-  const connection = await NativeConnection.connect({ address: cfg.temporal.address });
+  const pool = createPool(cfg, 5);
+  const transport = nodemailer.createTransport({ host: cfg.smtp.host, port: cfg.smtp.port, secure: false, ignoreTLS: true, pool: true, maxConnections: 2 });
+  const ensureTopic = async (name: string, partitions: number) => {
+    const admin = kafkaFor(cfg, 'worker-admin').admin();
+    await admin.connect();
+    try {
+      if (!(await admin.listTopics()).includes(name)) {
+        await admin.createTopics({ waitForLeaders: true, topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '-1' }, { name: 'retention.bytes', value: '-1' }] }] });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  };
+  const activities = {
+    ...createEventActivities({ publisher, ensureTopic }),
+    ...createNotificationActivities({ pool, transport, from: 'Mobility engine <no-reply@mobility-engine.local>', leaseMs: opts.outboxLeaseMs, faults: opts.faults?.notifications }),
+    ...createPaymentActivities({ pool, faults: opts.faults?.payments }),
+    ...createBudgetActivities({ client }),
+  };
+  return {
+    activities,
+    async close() {
+      transport.close();
+      await publisher.close();
+      await pool.end();
+    },
+  };
+}
+
+/** Wires the mobility worker: workflows bundle + activities with their real clients. */
+export async function createMobilityWorker(cfg: Config, opts: WorkerOptions = {}) {
+  quietTemporalRuntime();
+  const ownConnection = opts.connection ? null : await NativeConnection.connect({ address: cfg.temporal.address });
+  const connection = opts.connection ?? ownConnection!;
+  const ownClient = opts.client ? null : new Client({ connection: await Connection.connect({ address: cfg.temporal.address }), namespace: cfg.temporal.namespace });
+  const client = opts.client ?? ownClient!;
+  const { activities, close } = await createActivities(cfg, client, opts);
   const worker = await Worker.create({
     connection,
-    namespace: cfg.temporal.namespace,
-    taskQueue: cfg.temporal.taskQueue,
-    workflowsPath,
-    activities: { ...createEventActivities({ publisher }) },
+    namespace: opts.client?.options.namespace ?? cfg.temporal.namespace,
+    taskQueue: opts.taskQueue ?? cfg.temporal.taskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    activities,
   });
   return {
     worker,
+    client,
     async close() {
-      await publisher.close();
-      await connection.close();
+      await close();
+      await ownClient?.connection.close();
+      await ownConnection?.close();
     },
   };
 }

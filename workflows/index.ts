@@ -1,1 +1,2 @@
 export { mobilityWorkflow } from './mobility.workflow';
+export { projectBudgetWorkflow } from './budget.workflow';

@@ -1,0 +1,114 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Transporter } from 'nodemailer';
+import type pg from 'pg';
+import { z } from 'zod';
+import { IsoDate, MobilityId, OrgId, ParticipantRef, ProjectId } from '../domain/ids';
+
+/**
+ * Reminders and escalations, delivered exactly once per (mobility, deadline, attempt) through a
+ * Postgres outbox and sent over SMTP.
+ *
+ * Steps: insert the outbox row (ON CONFLICT DO NOTHING) → claim it (pending, or a 'sending' row
+ * whose lease ran out) → resolve the address from participant_contacts / coordinator_contacts
+ * (personal data never enters Temporal history or Kafka) → send with a deterministic Message-ID →
+ * mark it 'sent'. A retry after any failure finds the row: once 'sent' it returns without
+ * sending. The only window left is a crash between the SMTP server's accept and the 'sent'
+ * mark (milliseconds); a resend there carries the same Message-ID, which mail clients collapse.
+ */
+export const ReminderRequest = z.strictObject({
+  mobilityId: MobilityId,
+  projectId: ProjectId,
+  institutionId: OrgId,
+  participantRef: ParticipantRef,
+  deadlineId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/),
+  deadlineLabel: z.string().min(1),
+  dueDate: IsoDate,
+  /** 1 for the first message about this deadline, 2 for the next (≥ 24 h later), … */
+  attempt: z.int().min(1),
+  kind: z.enum(['reminder', 'escalation']),
+  recipientRole: z.enum(['participant', 'coordinator']),
+});
+export type ReminderRequest = z.infer<typeof ReminderRequest>;
+
+export interface ReminderResult {
+  status: 'sent' | 'already-sent' | 'undeliverable';
+  messageId: string;
+}
+
+export const messageIdFor = (r: Pick<ReminderRequest, 'mobilityId' | 'deadlineId' | 'attempt'>): string => `<${r.mobilityId}.${r.deadlineId}.${r.attempt}@mobility-engine.local>`;
+
+/** Test hooks to simulate a crash at a given point of the first attempt(s). */
+export interface NotificationFaults {
+  afterClaim?(req: ReminderRequest, attempt: number): void;
+  afterSent?(req: ReminderRequest, attempt: number): void;
+}
+
+export function createNotificationActivities(deps: { pool: pg.Pool; transport: Transporter; from: string; leaseMs?: number; faults?: NotificationFaults }) {
+  const leaseMs = deps.leaseMs ?? 30_000;
+  const text = (r: ReminderRequest, name: string) => {
+    const subject = r.kind === 'escalation'
+      ? `[Overdue] ${r.deadlineLabel} — mobility ${r.mobilityId} (due ${r.dueDate})`
+      : `Reminder: ${r.deadlineLabel} — mobility ${r.mobilityId} (due ${r.dueDate})`;
+    const greeting = name ? `Dear ${name},` : 'Hello,';
+    const body = r.kind === 'escalation'
+      ? `${greeting}\n\nThe deadline "${r.deadlineLabel}" of mobility ${r.mobilityId} (project ${r.projectId}) was due on ${r.dueDate} and is still open.\nPlease follow up with the participant.\n`
+      : `${greeting}\n\nThis is a reminder that "${r.deadlineLabel}" for mobility ${r.mobilityId} is due on ${r.dueDate}.\n`;
+    return { subject, body };
+  };
+
+  return {
+    async sendReminder(raw: ReminderRequest): Promise<ReminderResult> {
+      const r = ReminderRequest.parse(raw);
+      const attempt = Context.current().info.attempt;
+      const messageId = messageIdFor(r);
+      const recipientRef = r.recipientRole === 'participant' ? r.participantRef : r.institutionId;
+      const generic = text(r, '');
+      await deps.pool.query(
+        `INSERT INTO notification_outbox (mobility_id, deadline_id, attempt, kind, recipient_role, recipient_ref, message_id, subject, body, due_date)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT DO NOTHING`,
+        [r.mobilityId, r.deadlineId, r.attempt, r.kind, r.recipientRole, recipientRef, messageId, generic.subject, generic.body, r.dueDate],
+      );
+      const claimed = await deps.pool.query(
+        `UPDATE notification_outbox SET status = 'sending', claims = claims + 1, claimed_at = now()
+          WHERE mobility_id = $1 AND deadline_id = $2 AND attempt = $3
+            AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - ($4 || ' milliseconds')::interval))
+          RETURNING status`,
+        [r.mobilityId, r.deadlineId, r.attempt, String(leaseMs)],
+      );
+      if (claimed.rowCount === 0) {
+        const { rows } = await deps.pool.query<{ status: string }>('SELECT status FROM notification_outbox WHERE mobility_id = $1 AND deadline_id = $2 AND attempt = $3', [r.mobilityId, r.deadlineId, r.attempt]);
+        const status = rows[0]?.status;
+        if (status === 'sent') return { status: 'already-sent', messageId };
+        if (status === 'undeliverable') return { status: 'undeliverable', messageId };
+        // Another attempt holds a live lease (e.g. a worker that crashed mid-send): retry later.
+        throw ApplicationFailure.retryable(`outbox row ${messageId} is being sent by another attempt`, 'OutboxBusy');
+      }
+      try {
+        deps.faults?.afterClaim?.(r, attempt);
+        const contact = r.recipientRole === 'participant'
+          ? (await deps.pool.query<{ email: string; display_name: string }>('SELECT email, display_name FROM participant_contacts WHERE participant_ref = $1', [r.participantRef])).rows[0]
+          : (await deps.pool.query<{ email: string; display_name: string }>(`SELECT email, '' AS display_name FROM coordinator_contacts WHERE institution_id = $1`, [r.institutionId])).rows[0];
+        if (!contact) {
+          await deps.pool.query(`UPDATE notification_outbox SET status = 'undeliverable' WHERE message_id = $1`, [messageId]);
+          return { status: 'undeliverable', messageId };
+        }
+        const { subject, body } = text(r, contact.display_name);
+        await deps.transport.sendMail({
+          from: deps.from,
+          to: contact.email,
+          subject,
+          text: body,
+          messageId,
+          headers: { 'X-Mobility-Id': r.mobilityId, 'X-Deadline-Id': r.deadlineId, 'X-Reminder-Attempt': String(r.attempt), 'X-Reminder-Kind': r.kind },
+        });
+        await deps.pool.query(`UPDATE notification_outbox SET status = 'sent', sent_at = now() WHERE message_id = $1`, [messageId]);
+      } catch (err) {
+        // Our own failure before the 'sent' mark: give the row back so the retry needs no lease wait.
+        await deps.pool.query(`UPDATE notification_outbox SET status = 'pending' WHERE message_id = $1 AND status = 'sending'`, [messageId]).catch(() => undefined);
+        throw err;
+      }
+      deps.faults?.afterSent?.(r, attempt);
+      return { status: 'sent', messageId };
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
+import { AdjustReservation, type BudgetState, type BudgetSummary, RegisterProject, ReleaseReservation, ReserveBudget } from '../domain/budget/decide';
+import type { ProjectEventEnvelope } from '../domain/budget/events';
+
+/** Workflow id of a project's budget guard. */
+export const budgetWorkflowId = (projectId: string): string => `budget-${projectId}`;
+
+/** Payloads of the budget guard's Updates: the domain commands without their `type`. */
+export const RegisterProjectInput = RegisterProject.omit({ type: true });
+export type RegisterProjectInput = z.input<typeof RegisterProjectInput>;
+export const ReserveRequest = ReserveBudget.omit({ type: true });
+export type ReserveRequest = z.infer<typeof ReserveRequest>;
+export const AdjustRequest = AdjustReservation.omit({ type: true });
+export type AdjustRequest = z.infer<typeof AdjustRequest>;
+export const ReleaseRequest = ReleaseReservation.omit({ type: true });
+export type ReleaseRequest = z.infer<typeof ReleaseRequest>;
+
+export interface BudgetReply {
+  mobilityId: string;
+  lineId: string;
+  /** What this mobility now holds on the line. */
+  heldCents: number;
+  remainingCents: number;
+  remainingMobilities: number;
+  /** False when the command changed nothing (a retried call). */
+  changed: boolean;
+}
+
+export interface BudgetWorkflowInput {
+  register: RegisterProjectInput;
+  /** Set by continueAsNew: the state and the events not yet published. */
+  carried?: { state: BudgetState; pending: ProjectEventEnvelope[] };
+}
+
+export const reserveBudgetUpdate = defineUpdate<BudgetReply, [ReserveRequest]>('reserveBudget');
+export const adjustReservationUpdate = defineUpdate<BudgetReply, [AdjustRequest]>('adjustReservation');
+export const releaseReservationUpdate = defineUpdate<BudgetReply, [ReleaseRequest]>('releaseReservation');
+export const budgetQuery = defineQuery<BudgetSummary | null>('budget');
