@@ -1,11 +1,11 @@
-import { ACTIONS, ROLE_FUNCTION, ROLE_SCOPES, roleMayDo, type Action } from './actions';
+import { ACTIONS, Action, ROLE_FUNCTION, ROLE_SCOPES, roleMayDo } from './actions';
 import {
   DirectoryData,
   MobilityOwnership,
+  Principal,
   type Consortium,
   type ConsortiumFunction,
   type Institution,
-  type Principal,
   type ResolvedScope,
   type RoleGrant,
   type Site,
@@ -100,7 +100,8 @@ export class TenantDirectory {
   }
 
   /** The grants of a principal that are valid and cover the ownership, or a reason why there are none. */
-  private covering(principal: Principal, ownership: MobilityOwnership): { grants: RoleGrant[]; scope: ResolvedScope } | { reason: string } {
+  private covering(input: Principal, ownership: MobilityOwnership): { grants: RoleGrant[]; scope: ResolvedScope } | { reason: string } {
+    const principal = Principal.parse(input);
     const resolved = this.scopeOf(ownership);
     if (!resolved.ok) return { reason: resolved.reason };
     if (principal.roles.length === 0) return { reason: `${principal.userRef} holds no role` };
@@ -121,7 +122,8 @@ export class TenantDirectory {
     return { allowed: true, grant: c.grants[0]! };
   }
 
-  canAct(principal: Principal, action: Action, ownership: MobilityOwnership): Decision {
+  canAct(principal: Principal, requested: Action, ownership: MobilityOwnership): Decision {
+    const action = Action.parse(requested);
     const c = this.covering(principal, ownership);
     if ('reason' in c) return { allowed: false, reason: c.reason };
     const reasons: string[] = [];

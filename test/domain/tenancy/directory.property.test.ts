@@ -63,7 +63,7 @@ const ACTION_NAMES = Object.keys(ACTIONS) as Action[];
 
 /**
  * Independent oracle, written from the raw data rather than the directory: does this grant's scope
- * contain the mobility? (Role/level and function validity are checked too, as the tenancy README states.)
+ * contain the mobility? Only the role/level rule is applied: this is a necessary condition for access.
  */
 const oracleCovers = (d: DirectoryData, g: RoleGrant, o: MobilityOwnership): boolean => {
   if (!ROLE_SCOPES[g.role].includes(g.scope.kind)) return false;

@@ -164,6 +164,15 @@ describe('canAct: actions follow roles and consortium functions (002, 003)', () 
   });
 });
 
+describe('bad input', () => {
+  it('an unknown action or a malformed ownership is a zod error naming the field', () => {
+    const p = user(['institution-coordinator', 'institution', 'SOLO']);
+    expect(() => dir.canAct(p, 'mobility.teleport' as never, own('SOLO'))).toThrow(/Invalid option/);
+    expect(() => dir.canRead(p, { consortiumId: null, institutionId: 'SOLO' } as never)).toThrow(/siteId/);
+    expect(() => dir.canRead({ userRef: 'U', roles: [{ role: 'admin', scope: { kind: 'network', id: 'NET-FR' } }] } as never, own('SOLO'))).toThrow(/role/);
+  });
+});
+
 describe('read filter for SQL', () => {
   it('lists exactly the scopes, and visibleInstitutions widens consortia to their members', () => {
     const p = user(['quality-controller', 'consortium', 'C-GARD'], ['site-coordinator', 'site', 'SOLO-S2'], ['institution-coordinator', 'institution', 'NOPE']);
