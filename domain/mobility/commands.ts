@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { ActivityCode } from '../activity';
+import { GrantBreakdown } from '../grant/breakdown';
+import { CountryCode, IsoDate, MobilityId, OrgId, ParticipantRef, ProjectId } from '../ids';
+import {
+  CancellationReason, CefrLevel, DeadlineKind, Ects, ExtensionRefusalReason, FewerOpportunitiesCriterion, ForceMajeureReason,
+  FunderLineId, InterruptionReason, LanguageCode, LearningAgreementChangeReason, OlsPhase, PaymentId, PaymentKind,
+  RecognitionOutcome, RejectionReason, SiteId, StaffRef, WithdrawalReason,
+} from './codes';
+
+/**
+ * Staff orders on one mobility. Each carries the mobility it targets, the instant it was given (`at`:
+ * time arrives in the command, never from the clock) and the staff member who gave it (`actor`).
+ */
+const Base = {
+  mobilityId: MobilityId,
+  at: z.iso.datetime({ offset: true }),
+  actor: StaffRef,
+};
+
+const command = <T extends string, S extends z.core.$ZodLooseShape>(type: T, shape: S) =>
+  z.strictObject({ type: z.literal(type), ...Base, ...shape });
+
+export const MobilityPlan = z.strictObject({
+  startDate: IsoDate,
+  endDate: IsoDate,
+  receivingCountry: CountryCode,
+  sendingCountry: CountryCode,
+  hostOrgId: OrgId,
+  /** One-way distance from the EC distance calculator (reference §1.2). */
+  distanceKm: z.int().nonnegative().optional(),
+  greenTravel: z.boolean(),
+  fewerOpportunities: z.boolean(),
+  fewerOpportunitiesCriterion: FewerOpportunitiesCriterion.optional(),
+  recentGraduate: z.boolean().optional(),
+  blended: z.boolean().optional(),
+  doctoral: z.boolean().optional(),
+  /** A virtual component alongside the physical part. */
+  hybrid: z.boolean().optional(),
+  /** For activities with both forms (HE students): omitted = long-term unless blended or doctoral. */
+  longTerm: z.boolean().optional(),
+});
+export type MobilityPlan = z.infer<typeof MobilityPlan>;
+
+export const SubmitApplication = command('SubmitApplication', {
+  projectId: ProjectId,
+  institutionId: OrgId,
+  consortiumId: OrgId.nullable(),
+  siteId: SiteId.optional(),
+  participantRef: ParticipantRef,
+  activity: ActivityCode,
+  funderLineId: FunderLineId,
+  plan: MobilityPlan,
+});
+/** estimatedGrant is computed by the caller with the grant calculator. */
+export const SelectParticipant = command('SelectParticipant', { estimatedGrant: GrantBreakdown });
+/** With a reserve-list rank the applicant goes on the reserve list, otherwise the application is rejected. */
+export const RejectApplication = command('RejectApplication', { reasonCode: RejectionReason, reserveListRank: z.int().positive().optional() });
+export const PromoteFromReserveList = command('PromoteFromReserveList', { estimatedGrant: GrantBreakdown });
+export const WithdrawApplication = command('WithdrawApplication', { reasonCode: WithdrawalReason });
+export const SignAgreement = command('SignAgreement', {
+  participantSignedOn: IsoDate,
+  institutionSignedOn: IsoDate,
+  prefinancingPercent: z.int().min(0).max(100),
+});
+export const ConfirmDeparture = command('ConfirmDeparture', { actualStartDate: IsoDate });
+export const RecordCertificateOfAttendance = command('RecordCertificateOfAttendance', {
+  actualStartDate: IsoDate,
+  actualEndDate: IsoDate,
+  finalGrant: GrantBreakdown,
+});
+export const RecordInterruption = command('RecordInterruption', { from: IsoDate, to: IsoDate, reasonCode: InterruptionReason });
+/** A reason code only: the free-text explanation is special-category data kept outside the engine. */
+export const DeclareForceMajeure = command('DeclareForceMajeure', { reasonCode: ForceMajeureReason });
+export const RequestExtension = command('RequestExtension', { newEndDate: IsoDate });
+/** revisedGrant: the estimated grant recomputed by the caller for the extended dates. */
+export const ApproveExtension = command('ApproveExtension', { revisedGrant: GrantBreakdown });
+export const RefuseExtension = command('RefuseExtension', { reasonCode: ExtensionRefusalReason });
+export const ChangeLearningAgreement = command('ChangeLearningAgreement', { reasonCode: LearningAgreementChangeReason });
+export const InviteParticipantReport = command('InviteParticipantReport', {});
+export const RemindParticipantReport = command('RemindParticipantReport', {});
+export const RecordParticipantReportSubmitted = command('RecordParticipantReportSubmitted', { submittedOn: IsoDate });
+export const RecordOlsAssessment = command('RecordOlsAssessment', { phase: OlsPhase, language: LanguageCode, level: CefrLevel });
+export const RecordTranscriptOfRecords = command('RecordTranscriptOfRecords', { receivedOn: IsoDate, ects: Ects });
+export const RecordRecognition = command('RecordRecognition', {
+  outcome: RecognitionOutcome,
+  /** Required for activities with a transcript (HE learners); omitted for VET/school/adult. */
+  recognisedEcts: Ects.optional(),
+  europass: z.boolean().optional(),
+  openBadge: z.boolean().optional(),
+});
+export const RecordPaymentOrdered = command('RecordPaymentOrdered', { kind: PaymentKind, amountCents: z.int().positive(), paymentId: PaymentId });
+/** Sent by the workflow when a deadline timer fires. */
+export const RecordDeadlineMissed = command('RecordDeadlineMissed', { deadline: DeadlineKind });
+export const CancelMobility = command('CancelMobility', { reasonCode: CancellationReason });
+
+export const MobilityCommand = z.discriminatedUnion('type', [
+  SubmitApplication, SelectParticipant, RejectApplication, PromoteFromReserveList, WithdrawApplication, SignAgreement,
+  ConfirmDeparture, RecordCertificateOfAttendance, RecordInterruption, DeclareForceMajeure, RequestExtension,
+  ApproveExtension, RefuseExtension, ChangeLearningAgreement, InviteParticipantReport, RemindParticipantReport,
+  RecordParticipantReportSubmitted, RecordOlsAssessment, RecordTranscriptOfRecords, RecordRecognition,
+  RecordPaymentOrdered, RecordDeadlineMissed, CancelMobility,
+]);
+export type MobilityCommand = z.infer<typeof MobilityCommand>;
+export type CommandType = MobilityCommand['type'];
+export type CommandOf<T extends CommandType> = Extract<MobilityCommand, { type: T }>;
+export const COMMAND_TYPES = MobilityCommand.options.map((o) => o.shape.type.value) as CommandType[];

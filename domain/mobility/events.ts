@@ -1,0 +1,208 @@
+import { z } from 'zod';
+import { ActivityCode } from '../activity';
+import { Cents } from '../money';
+import { GrantBreakdown } from '../grant/breakdown';
+import { CountryCode, IsoDate, MobilityId, OrgId, ParticipantRef, ProjectId } from '../ids';
+import {
+  CancellationReason, CefrLevel, DeadlineKind, Ects, ExtensionRefusalReason, ForceMajeureReason, FunderLineId,
+  InterruptionReason, LanguageCode, LearningAgreementChangeReason, OlsPhase, PaymentId, RecognitionOutcome,
+  RejectionReason, SiteId, StaffRef, WithdrawalReason,
+} from './codes';
+
+/**
+ * Domain events of one mobility: past-tense facts, plain JSON, no optional fields (nullable where a fact
+ * may be absent), money in integer cents. Every payload names who recorded it and when (`actor`, `at`).
+ * GDPR: pseudonymous participant ref only; fewer opportunities as a boolean (never the criterion);
+ * force majeure and interruptions as reason codes (never an explanation).
+ */
+const Audit = { actor: StaffRef, at: z.iso.datetime({ offset: true }) };
+const payload = <S extends z.core.$ZodLooseShape>(shape: S) => z.strictObject({ ...Audit, ...shape });
+
+/** The facts budget and quality dashboards group by; repeated on every money event so projections need no join. */
+export const MobilityFacts = z.strictObject({
+  activity: ActivityCode,
+  funderLineId: FunderLineId,
+  hostCountry: CountryCode,
+  fewerOpportunities: z.boolean(),
+  greenTravel: z.boolean(),
+});
+export type MobilityFacts = z.infer<typeof MobilityFacts>;
+
+export const PlanFacts = z.strictObject({
+  startDate: IsoDate,
+  endDate: IsoDate,
+  receivingCountry: CountryCode,
+  sendingCountry: CountryCode,
+  hostOrgId: OrgId,
+  distanceKm: z.int().nonnegative().nullable(),
+  greenTravel: z.boolean(),
+  fewerOpportunities: z.boolean(),
+  recentGraduate: z.boolean(),
+  blended: z.boolean(),
+  doctoral: z.boolean(),
+  hybrid: z.boolean(),
+  longTerm: z.boolean(),
+});
+export type PlanFacts = z.infer<typeof PlanFacts>;
+
+const StageName = z.enum(['applied', 'selected', 'reserve-list', 'agreed', 'departed', 'attended', 'reported', 'recognised']);
+
+export const ApplicationSubmittedV1 = payload({
+  mobilityId: MobilityId,
+  projectId: ProjectId,
+  institutionId: OrgId,
+  consortiumId: OrgId.nullable(),
+  siteId: SiteId.nullable(),
+  participantRef: ParticipantRef,
+  activity: ActivityCode,
+  funderLineId: FunderLineId,
+  plan: PlanFacts,
+  plannedDays: z.int().positive(),
+  durationRuleId: z.string(),
+});
+export const ParticipantSelectedV1 = payload({ facts: MobilityFacts, estimatedGrant: GrantBreakdown, fromReserveList: z.boolean() });
+export const ApplicationRejectedV1 = payload({ reasonCode: RejectionReason, fromStage: z.enum(['applied', 'reserve-list']) });
+export const PlacedOnReserveListV1 = payload({ reasonCode: RejectionReason, rank: z.int().positive() });
+export const ApplicationWithdrawnV1 = payload({ reasonCode: WithdrawalReason, fromStage: z.enum(['applied', 'selected', 'reserve-list']) });
+export const AgreementSignedV1 = payload({
+  participantSignedOn: IsoDate,
+  institutionSignedOn: IsoDate,
+  prefinancingPercent: z.int().min(70).max(100),
+  grantTotalCents: Cents,
+  prefinancingCents: Cents,
+  prefinancingDueOn: IsoDate,
+  learningAgreementVersion: z.literal(1),
+});
+export const DepartureConfirmedV1 = payload({ plannedStartDate: IsoDate, actualStartDate: IsoDate, daysShifted: z.int() });
+export const AttendanceCertifiedV1 = payload({
+  facts: MobilityFacts,
+  actualStartDate: IsoDate,
+  actualEndDate: IsoDate,
+  physicalDays: z.int().nonnegative(),
+  interruptedDays: z.int().nonnegative(),
+  minimumMet: z.boolean(),
+  forceMajeure: z.boolean(),
+  finalGrant: GrantBreakdown,
+  estimatedTotalCents: Cents,
+  deltaCents: Cents,
+  paidCents: Cents,
+  balanceDueCents: Cents,
+});
+export const MobilityInterruptedV1 = payload({ from: IsoDate, to: IsoDate, days: z.int().positive(), reasonCode: InterruptionReason });
+export const ForceMajeureDeclaredV1 = payload({ reasonCode: ForceMajeureReason, stage: StageName });
+export const ExtensionRequestedV1 = payload({ currentEndDate: IsoDate, newEndDate: IsoDate, noticeDays: z.int() });
+export const ExtensionApprovedV1 = payload({ previousEndDate: IsoDate, newEndDate: IsoDate, durationDays: z.int().positive() });
+export const ExtensionRefusedV1 = payload({ requestedEndDate: IsoDate, reasonCode: ExtensionRefusalReason });
+export const GrantRecalculatedV1 = payload({
+  facts: MobilityFacts,
+  cause: z.enum(['extension']),
+  previousTotalCents: Cents,
+  estimatedGrant: GrantBreakdown,
+  deltaCents: Cents,
+});
+export const LearningAgreementChangedV1 = payload({ reasonCode: LearningAgreementChangeReason, version: z.int().min(2) });
+export const ParticipantReportInvitedV1 = payload({ invitedOn: IsoDate, dueOn: IsoDate });
+export const ParticipantReportRemindedV1 = payload({ reminderNumber: z.int().positive() });
+export const ParticipantReportSubmittedV1 = payload({ submittedOn: IsoDate, dueOn: IsoDate, daysLate: z.int().nonnegative() });
+export const OlsAssessmentRecordedV1 = payload({ phase: OlsPhase, language: LanguageCode, level: CefrLevel });
+export const TranscriptReceivedV1 = payload({ receivedOn: IsoDate, ects: Ects, dueOn: IsoDate, daysLate: z.int().nonnegative() });
+export const RecognitionRecordedV1 = payload({
+  outcome: RecognitionOutcome,
+  recognisedEcts: Ects.nullable(),
+  transcriptEcts: Ects.nullable(),
+  europass: z.boolean(),
+  openBadge: z.boolean(),
+  dueOn: IsoDate.nullable(),
+  daysLate: z.int().nonnegative(),
+});
+export const PaymentOrderedV1 = payload({
+  facts: MobilityFacts,
+  kind: z.enum(['prefinancing', 'balance']),
+  paymentId: PaymentId,
+  amountCents: z.int().positive(),
+  paidTotalCents: Cents,
+  dueOn: IsoDate.nullable(),
+  daysLate: z.int().nonnegative(),
+});
+export const RecoveryOrderedV1 = payload({
+  facts: MobilityFacts,
+  paymentId: PaymentId,
+  amountCents: z.int().positive(),
+  grantDueCents: Cents,
+  paidTotalCents: Cents,
+});
+export const DeadlineMissedV1 = payload({ deadline: DeadlineKind, dueOn: IsoDate, daysLate: z.int().positive() });
+export const MobilityCancelledV1 = payload({
+  facts: MobilityFacts,
+  reasonCode: CancellationReason,
+  fromStage: z.enum(['applied', 'selected', 'reserve-list', 'agreed']),
+  releasedCents: Cents,
+  toRecoverCents: Cents,
+});
+
+const event = <T extends string, V extends number, P extends z.ZodType>(type: T, version: V, schema: P) =>
+  z.strictObject({ type: z.literal(type), version: z.literal(version), payload: schema });
+
+/** Current version of every event. */
+export const ApplicationSubmitted = event('ApplicationSubmitted', 1, ApplicationSubmittedV1);
+export const ParticipantSelected = event('ParticipantSelected', 1, ParticipantSelectedV1);
+export const ApplicationRejected = event('ApplicationRejected', 1, ApplicationRejectedV1);
+export const PlacedOnReserveList = event('PlacedOnReserveList', 1, PlacedOnReserveListV1);
+export const ApplicationWithdrawn = event('ApplicationWithdrawn', 1, ApplicationWithdrawnV1);
+export const AgreementSigned = event('AgreementSigned', 1, AgreementSignedV1);
+export const DepartureConfirmed = event('DepartureConfirmed', 1, DepartureConfirmedV1);
+export const AttendanceCertified = event('AttendanceCertified', 1, AttendanceCertifiedV1);
+export const MobilityInterrupted = event('MobilityInterrupted', 1, MobilityInterruptedV1);
+export const ForceMajeureDeclared = event('ForceMajeureDeclared', 1, ForceMajeureDeclaredV1);
+export const ExtensionRequested = event('ExtensionRequested', 1, ExtensionRequestedV1);
+export const ExtensionApproved = event('ExtensionApproved', 1, ExtensionApprovedV1);
+export const ExtensionRefused = event('ExtensionRefused', 1, ExtensionRefusedV1);
+export const GrantRecalculated = event('GrantRecalculated', 1, GrantRecalculatedV1);
+export const LearningAgreementChanged = event('LearningAgreementChanged', 1, LearningAgreementChangedV1);
+export const ParticipantReportInvited = event('ParticipantReportInvited', 1, ParticipantReportInvitedV1);
+export const ParticipantReportReminded = event('ParticipantReportReminded', 1, ParticipantReportRemindedV1);
+export const ParticipantReportSubmitted = event('ParticipantReportSubmitted', 1, ParticipantReportSubmittedV1);
+export const OlsAssessmentRecorded = event('OlsAssessmentRecorded', 1, OlsAssessmentRecordedV1);
+export const TranscriptReceived = event('TranscriptReceived', 1, TranscriptReceivedV1);
+export const RecognitionRecorded = event('RecognitionRecorded', 1, RecognitionRecordedV1);
+export const PaymentOrdered = event('PaymentOrdered', 1, PaymentOrderedV1);
+export const RecoveryOrdered = event('RecoveryOrdered', 1, RecoveryOrderedV1);
+export const DeadlineMissed = event('DeadlineMissed', 1, DeadlineMissedV1);
+export const MobilityCancelled = event('MobilityCancelled', 1, MobilityCancelledV1);
+
+const CURRENT = [
+  ApplicationSubmitted, ParticipantSelected, ApplicationRejected, PlacedOnReserveList, ApplicationWithdrawn,
+  AgreementSigned, DepartureConfirmed, AttendanceCertified, MobilityInterrupted, ForceMajeureDeclared,
+  ExtensionRequested, ExtensionApproved, ExtensionRefused, GrantRecalculated, LearningAgreementChanged,
+  ParticipantReportInvited, ParticipantReportReminded, ParticipantReportSubmitted, OlsAssessmentRecorded,
+  TranscriptReceived, RecognitionRecorded, PaymentOrdered, RecoveryOrdered, DeadlineMissed, MobilityCancelled,
+] as const;
+
+export const MobilityEvent = z.discriminatedUnion('type', CURRENT);
+export type MobilityEvent = z.infer<typeof MobilityEvent>;
+export type EventType = MobilityEvent['type'];
+export type EventOf<T extends EventType> = Extract<MobilityEvent, { type: T }>;
+export type PayloadOf<T extends EventType> = EventOf<T>['payload'];
+
+export interface EventTypeEntry {
+  readonly type: EventType;
+  readonly version: number;
+  readonly schema: z.ZodType;
+}
+
+/**
+ * Registry of every (type, version) the engine knows, with its payload schema: the source an AsyncAPI
+ * document is generated from and checked against. When a v2 appears, its v1 entry stays here (with an
+ * upcaster in upcast.ts) so old messages are still readable.
+ */
+export const EVENT_TYPES: readonly EventTypeEntry[] = CURRENT.map((s) => ({
+  type: s.shape.type.value,
+  version: s.shape.version.value,
+  schema: s.shape.payload,
+}));
+
+export const CURRENT_VERSION = Object.fromEntries(EVENT_TYPES.map((e) => [e.type, e.version])) as Record<EventType, number>;
+
+/** Build an event with its current version (typed per type). */
+export const mobilityEvent = <T extends EventType>(type: T, payload: PayloadOf<T>): EventOf<T> =>
+  ({ type, version: CURRENT_VERSION[type], payload }) as EventOf<T>;

@@ -1,0 +1,13 @@
+export * from './codes';
+export * from './commands';
+export * from './events';
+export * from './upcast';
+export * from './state';
+export * from './rejection';
+export * from './rules';
+export { decide, factsOf, type Decision } from './decide';
+export { evolve, foldEvents } from './evolve';
+export { dueDate, isMet, transcriptApplies } from './deadlines';
+export { durationForm, countDays, checkDuration, type DurationForm } from './duration';
+export { invariantViolations, assertInvariant } from './invariant';
+export * as dates from './dates';

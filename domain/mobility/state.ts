@@ -1,0 +1,147 @@
+import type { ActivityCode } from '../activity';
+import type { GrantBreakdown } from '../grant/breakdown';
+import type { Cents } from '../money';
+import type {
+  CancellationReason, CefrLevel, DeadlineKind, ExtensionRefusalReason, ForceMajeureReason, InterruptionReason,
+  LearningAgreementChangeReason, OlsPhase, RecognitionOutcome, RejectionReason, WithdrawalReason,
+} from './codes';
+import type { PlanFacts } from './events';
+
+/**
+ * The state of one mobility, a union on `stage`:
+ *
+ *   none → applied → selected | reserve-list | rejected | withdrawn
+ *   reserve-list → selected | rejected | withdrawn;   selected → agreed | withdrawn
+ *   agreed → departed → attended → reported → recognised
+ *   applied | selected | reserve-list | agreed → cancelled
+ *
+ * Milestone facts are typed per stage (an 'agreed' mobility always has its agreement); facts that can be
+ * recorded across several stages (OLS, payments, interruptions, force majeure…) live in the common part.
+ */
+export interface Identity {
+  readonly mobilityId: string;
+  readonly projectId: string;
+  readonly institutionId: string;
+  readonly consortiumId: string | null;
+  readonly siteId: string | null;
+  readonly participantRef: string;
+  readonly activity: ActivityCode;
+  readonly funderLineId: string;
+}
+
+export interface Interruption { readonly from: string; readonly to: string; readonly days: number; readonly reasonCode: InterruptionReason }
+export interface OlsResult { readonly language: string; readonly level: CefrLevel; readonly at: string }
+export interface PaymentOrder { readonly paymentId: string; readonly kind: 'prefinancing' | 'balance' | 'recovery'; readonly amountCents: Cents; readonly at: string }
+
+export interface Payments {
+  readonly prefinancingCents: Cents;
+  readonly balanceCents: Cents;
+  readonly recoveredCents: Cents;
+  readonly orders: readonly PaymentOrder[];
+}
+
+export type ExtensionStatus =
+  | { readonly status: 'none' }
+  | { readonly status: 'requested'; readonly newEndDate: string; readonly requestedAt: string }
+  | { readonly status: 'approved'; readonly newEndDate: string; readonly decidedAt: string }
+  | { readonly status: 'refused'; readonly newEndDate: string; readonly decidedAt: string; readonly reasonCode: ExtensionRefusalReason };
+
+export interface ReportInvitation { readonly invitedOn: string; readonly dueOn: string; readonly lastSentAt: string; readonly reminders: number }
+
+/** Facts shared by every stage after the application. */
+export interface Common {
+  readonly identity: Identity;
+  /** The current plan; endDate moves when an extension is approved. */
+  readonly plan: PlanFacts;
+  readonly originalEndDate: string;
+  readonly plannedDays: number;
+  readonly ols: Readonly<Record<OlsPhase, OlsResult | null>>;
+  readonly forceMajeure: { readonly reasonCode: ForceMajeureReason; readonly declaredAt: string } | null;
+  readonly interruptions: readonly Interruption[];
+  readonly extension: ExtensionStatus;
+  readonly extensionsApproved: number;
+  /** Learning agreement version: 0 before signature, 1 at signature, +1 per approved change. */
+  readonly learningAgreement: { readonly version: number; readonly lastChangeReason: LearningAgreementChangeReason | null };
+  readonly reportInvitation: ReportInvitation | null;
+  readonly transcript: { readonly receivedOn: string; readonly ects: number } | null;
+  readonly deadlinesMissed: readonly DeadlineKind[];
+  readonly payments: Payments;
+  readonly audit: { readonly events: number; readonly firstAt: string; readonly lastAt: string; readonly lastActor: string };
+}
+
+export interface Selection { readonly estimatedGrant: GrantBreakdown; readonly selectedAt: string; readonly fromReserveList: boolean }
+export interface Agreement {
+  readonly participantSignedOn: string;
+  readonly institutionSignedOn: string;
+  readonly prefinancingPercent: number;
+  readonly prefinancingCents: Cents;
+  readonly prefinancingDueOn: string;
+}
+export interface Departure { readonly actualStartDate: string }
+export interface Attendance {
+  readonly actualStartDate: string;
+  readonly actualEndDate: string;
+  readonly physicalDays: number;
+  readonly interruptedDays: number;
+  readonly minimumMet: boolean;
+  readonly finalGrant: GrantBreakdown;
+}
+export interface ReportSubmission { readonly submittedOn: string; readonly daysLate: number }
+export interface Recognition {
+  readonly outcome: RecognitionOutcome;
+  readonly recognisedEcts: number | null;
+  readonly europass: boolean;
+  readonly openBadge: boolean;
+  readonly recordedAt: string;
+}
+
+export interface NoMobility { readonly stage: 'none' }
+export type Applied = Common & { readonly stage: 'applied' };
+export type ReserveListed = Common & { readonly stage: 'reserve-list'; readonly reserveRank: number };
+export type Rejected = Common & { readonly stage: 'rejected'; readonly rejection: { readonly reasonCode: RejectionReason; readonly at: string } };
+export type Withdrawn = Common & {
+  readonly stage: 'withdrawn';
+  readonly withdrawal: { readonly reasonCode: WithdrawalReason; readonly at: string };
+  readonly selection: Selection | null;
+};
+export type Selected = Common & { readonly stage: 'selected'; readonly selection: Selection };
+export type Agreed = Common & { readonly stage: 'agreed'; readonly selection: Selection; readonly agreement: Agreement };
+export type Departed = Omit<Agreed, 'stage'> & { readonly stage: 'departed'; readonly departure: Departure };
+export type Attended = Omit<Departed, 'stage'> & { readonly stage: 'attended'; readonly attendance: Attendance };
+export type Reported = Omit<Attended, 'stage'> & { readonly stage: 'reported'; readonly report: ReportSubmission };
+export type Recognised = Omit<Reported, 'stage'> & { readonly stage: 'recognised'; readonly recognition: Recognition };
+export type Cancelled = Common & {
+  readonly stage: 'cancelled';
+  readonly cancellation: { readonly reasonCode: CancellationReason; readonly at: string; readonly fromStage: 'applied' | 'selected' | 'reserve-list' | 'agreed' };
+  readonly selection: Selection | null;
+  readonly agreement: Agreement | null;
+};
+
+export type MobilityState =
+  | NoMobility | Applied | ReserveListed | Rejected | Withdrawn | Selected | Agreed
+  | Departed | Attended | Reported | Recognised | Cancelled;
+export type Stage = MobilityState['stage'];
+export type StateIn<S extends Stage> = Extract<MobilityState, { stage: S }>;
+export type OpenMobility = Exclude<MobilityState, NoMobility>;
+
+export const initialState: MobilityState = { stage: 'none' };
+
+export const inStage = <S extends Stage>(state: MobilityState, stages: readonly S[]): state is StateIn<S> =>
+  (stages as readonly Stage[]).includes(state.stage);
+
+/** Stages whose mobility has a certified attendance (a final grant). */
+export const CERTIFIED_STAGES = ['attended', 'reported', 'recognised'] as const;
+export const SELECTED_STAGES = ['selected', 'agreed', 'departed', ...CERTIFIED_STAGES] as const;
+
+/** Net amount paid to the participant: pre-financing + balance − recoveries. */
+export const netPaid = (p: Payments): Cents => p.prefinancingCents + p.balanceCents - p.recoveredCents;
+
+/** Grant currently expected: final once certified, 0 once cancelled, otherwise the estimate (null before selection). */
+export const grantDue = (s: OpenMobility): Cents | null => {
+  if (inStage(s, CERTIFIED_STAGES)) return s.attendance.finalGrant.totalCents;
+  if (s.stage === 'cancelled') return 0;
+  if (inStage(s, ['selected', 'agreed', 'departed'])) return s.selection.estimatedGrant.totalCents;
+  return null;
+};
+
+export const interruptedDays = (s: Common): number => s.interruptions.reduce((n, i) => n + i.days, 0);
