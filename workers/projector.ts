@@ -1,62 +1,57 @@
-import type { Consumer } from 'kafkajs';
-import type pg from 'pg';
 import { fileURLToPath } from 'node:url';
-import { EventEnvelope } from '../domain/envelope';
+import type pg from 'pg';
 import { type Config, loadConfig } from '../infra/config';
 import { createPool } from '../infra/db/pool';
-import { kafkaFor } from '../infra/kafka/client';
-import { TOPICS } from '../infra/kafka/topics';
+import { createPublisher } from '../infra/kafka/client';
+import { applicationsProjection } from './projections/applications';
+import { budgetProjection } from './projections/budget';
+import { qualityProjection } from './projections/quality';
+import { type Projection, type RunningProjector, runProjections } from './projections/runner';
 
-/** A projection folds one event into Postgres inside the transaction the projector opened. */
-export interface Projection {
-  readonly name: string;
-  apply(tx: pg.PoolClient, event: EventEnvelope): Promise<void>;
-}
+export type { Projection } from './projections/runner';
+export { applicationsProjection } from './projections/applications';
+export { budgetProjection } from './projections/budget';
+export { qualityProjection } from './projections/quality';
 
-export const applicationsProjection: Projection = {
-  name: 'applications',
-  async apply(tx, e) {
-    if (e.type !== 'MobilityApplied') return;
-    await tx.query(
-      `INSERT INTO mobility_applications (mobility_id, project_id, institution_id, participant_ref, activity, applied_at, event_id)
-       VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (mobility_id) DO NOTHING`,
-      [e.mobilityId, e.projectId, e.institutionId, e.payload.participantRef, e.payload.activity, e.occurredAt, e.eventId],
-    );
-  },
-};
+/** Every projection the engine maintains (one consumer group folds them all, batch by batch). */
+export const ALL_PROJECTIONS: readonly Projection[] = [applicationsProjection, budgetProjection, qualityProjection];
 
 /**
- * Runs a projection as a kafkajs consumer group. Each event is applied in one transaction together
- * with its dedupe record (projector, event id): a redelivered or duplicated event changes nothing.
+ * Runs projections as a kafkajs consumer group over mobility-events and project-events. Each
+ * batch is folded in one Postgres transaction with its dedupe records and stored positions, so a
+ * redelivered, duplicated or replayed event never counts twice; bad messages go to the
+ * dead-letter topic with the reason and the projector carries on.
  */
-export async function startProjector(cfg: Config, pool: pg.Pool, projection: Projection, opts: { fromBeginning?: boolean } = {}) {
-  const consumer: Consumer = kafkaFor(cfg, `projector-${projection.name}`).consumer({ groupId: `projector-${projection.name}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic: TOPICS.mobilityEvents.name, fromBeginning: opts.fromBeginning ?? true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const event = EventEnvelope.parse(JSON.parse(message.value?.toString() ?? 'null'));
-      const tx = await pool.connect();
-      try {
-        await tx.query('BEGIN');
-        const fresh = await tx.query('INSERT INTO processed_events (projector, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [projection.name, event.eventId]);
-        if (fresh.rowCount === 1) await projection.apply(tx, event);
-        await tx.query('COMMIT');
-      } catch (err) {
-        await tx.query('ROLLBACK');
-        throw err;
-      } finally {
-        tx.release();
-      }
+export async function startProjector(
+  cfg: Config,
+  pool: pg.Pool,
+  projections: Projection | readonly Projection[] = ALL_PROJECTIONS,
+  opts: { groupId?: string; onApplied?: (n: number) => void } = {},
+): Promise<RunningProjector> {
+  const list = Array.isArray(projections) ? (projections as readonly Projection[]) : [projections as Projection];
+  const dlq = await createPublisher(cfg, 'projector-dlq');
+  const running = await runProjections(cfg, pool, list, { dlq, groupId: opts.groupId, onApplied: opts.onApplied });
+  return {
+    groupId: running.groupId,
+    crashed: running.crashed,
+    async stop() {
+      await running.stop();
+      await dlq.close();
     },
-  });
-  return { stop: () => consumer.disconnect() };
+  };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const cfg = loadConfig();
   const pool = createPool(cfg);
-  const p = await startProjector(cfg, pool, applicationsProjection);
+  // Fault injection for the crash tests: SIGKILL this process in the middle of a batch transaction.
+  const killAfter = Number(process.env.PROJECTOR_KILL_AFTER_EVENTS ?? 0);
+  let total = 0;
+  const p = await startProjector(cfg, pool, ALL_PROJECTIONS, {
+    groupId: process.env.PROJECTOR_GROUP_ID || undefined,
+    onApplied: killAfter > 0 ? () => { if (++total >= killAfter) process.kill(process.pid, 'SIGKILL'); } : undefined,
+  });
+  console.log(`projector: ${ALL_PROJECTIONS.map((x) => x.name).join(', ')} (group ${p.groupId})`);
   const stop = async () => {
     await p.stop();
     await pool.end();
@@ -64,4 +59,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  void p.crashed.then((e) => {
+    console.error(`projector crashed: ${e.message}`);
+    process.exit(1);
+  });
 }

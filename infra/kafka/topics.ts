@@ -7,10 +7,30 @@ import { kafkaFor } from './client';
  */
 export const TOPICS = {
   mobilityEvents: { name: 'mobility-events', partitions: 6 },
+  /** Project and budget events (per-project budget workflow), keyed by project id. */
+  projectEvents: { name: 'project-events', partitions: 6 },
+  /** Messages a projector could not fold: the original bytes, with the reason in headers. */
   deadLetter: { name: 'mobility-events-dlq', partitions: 1 },
 } as const;
 
-const KEEP_FOREVER = [
+export type TopicName = (typeof TOPICS)[keyof typeof TOPICS]['name'];
+
+/** The topics whose events are projected (the dead-letter topic is for people and tools, not projectors). */
+export const EVENT_TOPICS = [TOPICS.mobilityEvents.name, TOPICS.projectEvents.name] as const;
+export type EventTopic = (typeof EVENT_TOPICS)[number];
+
+/** Headers of a dead-lettered message (values are strings). */
+export const DLQ_HEADERS = {
+  reason: 'dlq-reason',
+  detail: 'dlq-detail',
+  sourceTopic: 'dlq-source-topic',
+  sourcePartition: 'dlq-source-partition',
+  sourceOffset: 'dlq-source-offset',
+  projector: 'dlq-projector',
+} as const;
+
+/** Topic-level retention: kept forever, never compacted, so any consumer can replay from offset 0. */
+export const KEEP_FOREVER = [
   { name: 'retention.ms', value: '-1' },
   { name: 'retention.bytes', value: '-1' },
   { name: 'cleanup.policy', value: 'delete' },

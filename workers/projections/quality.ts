@@ -1,0 +1,133 @@
+import type pg from 'pg';
+import { payloadOf } from './budget';
+import type { MobilityEvent } from './decode';
+import type { Projection } from './runner';
+
+/**
+ * Quality dashboards (migration 202): per mobility, the follow-up facts (certificate, report,
+ * OLS, transcript, recognition, interruptions, force majeure) and per watched deadline whether it
+ * was met; views quality_by_project / _institution / _consortium and quality_stage_counts.
+ */
+const STAGE_RANK: Partial<Record<MobilityEvent['type'], number>> = {
+  ApplicationSubmitted: 10,
+  MobilityApplied: 10,
+  PlacedOnReserveList: 20,
+  ParticipantSelected: 30,
+  AgreementSigned: 40,
+  DepartureConfirmed: 50,
+  AttendanceCertified: 60,
+  ParticipantReportSubmitted: 70,
+  RecognitionRecorded: 80,
+  ApplicationRejected: 100,
+  ApplicationWithdrawn: 101,
+  MobilityCancelled: 102,
+};
+
+const set = (tx: pg.PoolClient, e: MobilityEvent, assignments: string, params: unknown[] = []) =>
+  tx.query(`UPDATE quality_mobilities SET ${assignments} WHERE mobility_id = $1`, [e.mobilityId, ...params]);
+
+async function facts(tx: pg.PoolClient, e: MobilityEvent, f: { fewerOpportunities: boolean; greenTravel: boolean }): Promise<void> {
+  await tx.query(
+    `UPDATE quality_mobilities SET fewer_opportunities = $2, green_travel = $3, facts_seq = $4 WHERE mobility_id = $1 AND facts_seq < $4`,
+    [e.mobilityId, f.fewerOpportunities, f.greenTravel, e.sequence],
+  );
+}
+
+/** A deadline done (on time or late), or reported missed; the worst lateness seen is kept. */
+async function deadline(tx: pg.PoolClient, e: MobilityEvent, kind: string, dueOn: string | null, daysLate: number, how: 'completed' | 'missed'): Promise<void> {
+  await tx.query(
+    `INSERT INTO quality_deadlines (mobility_id, deadline, due_on, completed, days_late, missed) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (mobility_id, deadline) DO UPDATE SET
+       due_on = coalesce(quality_deadlines.due_on, excluded.due_on),
+       completed = quality_deadlines.completed OR excluded.completed,
+       days_late = greatest(quality_deadlines.days_late, excluded.days_late),
+       missed = quality_deadlines.missed OR excluded.missed`,
+    [e.mobilityId, kind, dueOn, how === 'completed', daysLate, how === 'missed'],
+  );
+}
+
+/** A watched deadline is known (due date) but not done yet. */
+async function openDeadline(tx: pg.PoolClient, e: MobilityEvent, kind: string, dueOn: string): Promise<void> {
+  await tx.query(
+    `INSERT INTO quality_deadlines (mobility_id, deadline, due_on) VALUES ($1, $2, $3)
+     ON CONFLICT (mobility_id, deadline) DO UPDATE SET due_on = coalesce(quality_deadlines.due_on, excluded.due_on)`,
+    [e.mobilityId, kind, dueOn],
+  );
+}
+
+export const qualityProjection: Projection = {
+  name: 'quality',
+  tables: ['quality_deadlines', 'quality_mobilities'],
+  async apply(tx, e) {
+    if (e.type === 'MobilityApplied') return;
+    await tx.query(
+      `INSERT INTO quality_mobilities (mobility_id, project_id, institution_id, consortium_id) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING`,
+      [e.mobilityId, e.projectId, e.institutionId, e.consortiumId],
+    );
+    const rank = STAGE_RANK[e.type];
+    if (rank !== undefined) await set(tx, e, 'stage_rank = greatest(stage_rank, $2)', [rank]);
+    switch (e.type) {
+      case 'ApplicationSubmitted': {
+        const p = payloadOf(e, 'ApplicationSubmitted');
+        return facts(tx, e, p.plan);
+      }
+      case 'ParticipantSelected': {
+        await set(tx, e, 'selected = true');
+        return facts(tx, e, payloadOf(e, 'ParticipantSelected').facts);
+      }
+      case 'GrantRecalculated':
+        return facts(tx, e, payloadOf(e, 'GrantRecalculated').facts);
+      case 'AttendanceCertified': {
+        const p = payloadOf(e, 'AttendanceCertified');
+        await set(tx, e, 'certificate_received = true, actual_end_date = $2, force_majeure = force_majeure OR $3', [p.actualEndDate, p.forceMajeure]);
+        return facts(tx, e, p.facts);
+      }
+      case 'MobilityInterrupted': {
+        const p = payloadOf(e, 'MobilityInterrupted');
+        await set(tx, e, 'interruptions = interruptions + 1, interrupted_days = interrupted_days + $2', [p.days]);
+        return;
+      }
+      case 'ForceMajeureDeclared':
+        await set(tx, e, 'force_majeure = true');
+        return;
+      case 'ParticipantReportInvited':
+        await set(tx, e, 'report_invited = true');
+        return openDeadline(tx, e, 'participant-report', payloadOf(e, 'ParticipantReportInvited').dueOn);
+      case 'ParticipantReportReminded':
+        await set(tx, e, 'report_reminders = report_reminders + 1');
+        return;
+      case 'ParticipantReportSubmitted': {
+        const p = payloadOf(e, 'ParticipantReportSubmitted');
+        await set(tx, e, 'report_submitted = true, report_days_late = greatest(coalesce(report_days_late, 0), $2)', [p.daysLate]);
+        return deadline(tx, e, 'participant-report', p.dueOn, p.daysLate, 'completed');
+      }
+      case 'OlsAssessmentRecorded': {
+        const p = payloadOf(e, 'OlsAssessmentRecorded');
+        await set(tx, e, `ols_assessments = ols_assessments + 1, ${p.phase === 'before' ? 'ols_before' : 'ols_after'} = true`);
+        return;
+      }
+      case 'TranscriptReceived': {
+        const p = payloadOf(e, 'TranscriptReceived');
+        await set(tx, e, 'transcript_received = true');
+        return deadline(tx, e, 'transcript', p.dueOn, p.daysLate, 'completed');
+      }
+      case 'RecognitionRecorded': {
+        const p = payloadOf(e, 'RecognitionRecorded');
+        await set(tx, e, `recognition_outcome = CASE WHEN recognition_outcome = 'full' THEN 'full' ELSE $2 END, recognised_on = least(coalesce(recognised_on, $3::date), $3::date)`, [p.outcome, p.at.slice(0, 10)]);
+        if (p.dueOn !== null) await deadline(tx, e, 'recognition', p.dueOn, p.daysLate, 'completed');
+        return;
+      }
+      case 'PaymentOrdered': {
+        const p = payloadOf(e, 'PaymentOrdered');
+        if (p.dueOn !== null) await deadline(tx, e, p.kind, p.dueOn, p.daysLate, 'completed');
+        return facts(tx, e, p.facts);
+      }
+      case 'DeadlineMissed': {
+        const p = payloadOf(e, 'DeadlineMissed');
+        return deadline(tx, e, p.deadline, p.dueOn, p.daysLate, 'missed');
+      }
+      default:
+        return;
+    }
+  },
+};

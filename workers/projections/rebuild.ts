@@ -1,0 +1,68 @@
+import type pg from 'pg';
+import type { Config } from '../../infra/config';
+import { readToEnd } from '../../infra/kafka/consumer';
+import { EVENT_TOPICS } from '../../infra/kafka/topics';
+import { foldBatchInTx, type Projection } from './runner';
+
+export interface RebuildReport {
+  projections: string[];
+  events: number;
+  applied: number;
+  duplicates: number;
+  deadLettered: number;
+  parked: number;
+  /** Where each partition stood when the rebuild read it (the rebuilt projections resume there). */
+  ends: Record<string, string>;
+  ms: number;
+}
+
+/**
+ * Drops the projections' state and refolds them from offset 0 of the event topics, through the
+ * same fold as the live projector, in ONE transaction: readers see the old tables until the
+ * rebuilt ones commit, and a live projector waits on the locks, then resumes after the rebuilt
+ * positions (nothing counts twice). Dead letters and parked events are kept (keyed by source
+ * position); the dead-letter topic is not written again.
+ */
+export async function rebuildProjections(cfg: Config, pool: pg.Pool, projections: readonly Projection[], log: (l: string) => void = () => undefined): Promise<RebuildReport> {
+  const t0 = Date.now();
+  const names = projections.map((p) => p.name);
+  const report: RebuildReport = { projections: names, events: 0, applied: 0, duplicates: 0, deadLettered: 0, parked: 0, ends: {}, ms: 0 };
+  const tx = await pool.connect();
+  try {
+    await tx.query('BEGIN');
+    // Positions first: the same lock order as a live projector's batch (positions, then tables).
+    await tx.query('DELETE FROM projection_offsets WHERE projection = ANY($1)', [names]);
+    const tables = projections.flatMap((p) => p.tables ?? []);
+    if (tables.length > 0) await tx.query(`TRUNCATE ${tables.map((t) => `"${t}"`).join(', ')}`);
+    await tx.query('DELETE FROM processed_events WHERE projector = ANY($1)', [names]);
+    log(`rebuild: emptied ${tables.join(', ')}; reading ${EVENT_TOPICS.join(', ')} from the beginning`);
+    const ends = await readToEnd(cfg, 'projections-rebuild', EVENT_TOPICS, async (batch) => {
+      const r = await foldBatchInTx(tx, projections, batch, { projector: 'projections-rebuild', dlq: null });
+      if (r.seekTo !== undefined) throw new Error(`rebuild read ${batch.topic}#${batch.partition} from ${batch.messages[0]!.offset}, expected ${r.seekTo}`);
+      report.events += batch.messages.length;
+      report.applied += r.applied;
+      report.duplicates += r.duplicates;
+      report.deadLettered += r.deadLettered;
+      report.parked += r.parked;
+    });
+    // Partitions with no messages (or none yet) still get a position, so the live projector resumes cleanly.
+    for (const [key, high] of ends) {
+      const [topic, partition] = key.split('#') as [string, string];
+      await tx.query(
+        `INSERT INTO projection_offsets (projection, topic, partition, next_offset) SELECT unnest($1::text[]), $2, $3, $4
+         ON CONFLICT (projection, topic, partition) DO UPDATE SET next_offset = greatest(projection_offsets.next_offset, excluded.next_offset)`,
+        [names, topic, Number(partition), high],
+      );
+      report.ends[key] = high;
+    }
+    await tx.query('COMMIT');
+  } catch (err) {
+    await tx.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    tx.release();
+  }
+  report.ms = Date.now() - t0;
+  log(`rebuild: ${report.events} messages, ${report.applied} events applied, ${report.duplicates} duplicates, in ${report.ms} ms`);
+  return report;
+}
