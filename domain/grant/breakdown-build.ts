@@ -1,0 +1,13 @@
+import { sumCents, type Cents } from '../money';
+import type { GrantBreakdown, GrantLine } from './breakdown';
+
+/** Assembles a breakdown whose total is, by construction, the sum of its lines (fixed key order). */
+export const makeBreakdown = (callYear: number, days: number, lines: readonly GrantLine[]): GrantBreakdown => ({
+  totalCents: sumCents(lines.map((l) => l.amountCents)),
+  currency: 'EUR',
+  callYear,
+  days,
+  lines: lines.map((l) => ({ ruleId: l.ruleId, item: l.item, amountCents: l.amountCents, basis: l.basis })),
+});
+
+export const line = (ruleId: string, item: string, amountCents: Cents, basis: string): GrantLine => ({ ruleId, item, amountCents, basis });

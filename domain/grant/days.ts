@@ -1,0 +1,91 @@
+/**
+ * Day counting, pure integer arithmetic on ISO dates (no Date, no time zones).
+ *
+ * - actualDays: calendar days, both ends included (end − start + 1). Used for short-term students,
+ *   staff and every mobility paid per day (reference §1.7).
+ * - bmDays: the Beneficiary Module's 30-day months, used for long-term HE students paid per month
+ *   (reference §1.7 [S: EC BM wiki duration page; Univ. of Lapland; Fulda; Stockholm]):
+ *   every date is put on a 360-day calendar where day 31 counts as day 30 and the last day of
+ *   February counts as day 30; the duration is end − start + 1 on that calendar.
+ *   So a whole calendar month always counts 30 days, 01/01/2023–15/04/2023 = 105 and
+ *   1 Sep–31 Jan = 150 (the EC wiki examples), and splitting a period at a month boundary is additive.
+ */
+
+export interface CivilDate {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+}
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+export const isLeapYear = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+
+export const daysInMonth = (y: number, m: number): number =>
+  m === 2 ? (isLeapYear(y) ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31;
+
+/** Parses YYYY-MM-DD and rejects impossible dates (2023-02-29, 2024-04-31…). */
+export const parseIsoDate = (iso: string): CivilDate => {
+  const m = ISO.exec(iso);
+  if (!m) throw new RangeError(`not an ISO date (YYYY-MM-DD): ${iso}`);
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) throw new RangeError(`no such date: ${iso}`);
+  return { year, month, day };
+};
+
+/** Days since 1970-01-01 (proleptic Gregorian), Howard Hinnant's days_from_civil. */
+export const epochDay = ({ year, month, day }: CivilDate): number => {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const mp = (month + 9) % 12;
+  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+};
+
+/** Inverse of epochDay. */
+export const fromEpochDay = (n: number): CivilDate => {
+  const z = n + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+};
+
+export const toIsoDate = ({ year, month, day }: CivilDate): string =>
+  `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+
+/** The ISO date n days after (or before, n < 0) the given one. */
+export const addDays = (iso: string, n: number): string => toIsoDate(fromEpochDay(epochDay(parseIsoDate(iso)) + n));
+
+const ordered = (startIso: string, endIso: string): [CivilDate, CivilDate] => {
+  const s = parseIsoDate(startIso);
+  const e = parseIsoDate(endIso);
+  if (epochDay(e) < epochDay(s)) throw new RangeError(`end date ${endIso} is before start date ${startIso}`);
+  return [s, e];
+};
+
+/** Calendar days, both ends included. */
+export const actualDays = (startIso: string, endIso: string): number => {
+  const [s, e] = ordered(startIso, endIso);
+  return epochDay(e) - epochDay(s) + 1;
+};
+
+/** Position of a date on the BM 360-day calendar: day 31 → 30, last day of February → 30. */
+const bmSerial = ({ year, month, day }: CivilDate): number => {
+  const d = day === 31 || (month === 2 && day === daysInMonth(year, 2)) ? 30 : day;
+  return year * 360 + (month - 1) * 30 + d;
+};
+
+/** Beneficiary Module duration in days (30-day months), both ends included. */
+export const bmDays = (startIso: string, endIso: string): number => {
+  const [s, e] = ordered(startIso, endIso);
+  return bmSerial(e) - bmSerial(s) + 1;
+};

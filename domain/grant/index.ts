@@ -1,0 +1,10 @@
+/** Erasmus+ KA1 grant calculator: pure, exact in cents, every line traceable to a rule. */
+export { GrantBreakdown, GrantLine } from './breakdown';
+export { computeMobilityGrant, type GrantOptions } from './compute';
+export { actualDays, addDays, bmDays } from './days';
+export { DurationOutOfLimits, GrantRuleError } from './errors';
+export { describeIssues, GrantInput } from './input';
+export { mergeActual, recalculateFromActual, type ActualFacts, type Recalculation } from './recalculate';
+export { RULES, type RuleId } from './rule-ids';
+export { groupingFor, groupOf, rateTableFor, RATE_TABLES, travelBandFor, withOverrides, type Group, type RateOverrides, type RateTable } from './rates';
+export { learnerDailyRangeProblem, monthlyRangeProblem } from './ranges';

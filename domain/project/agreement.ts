@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { ActivityCode } from '../activity';
+import { percentOf, type Cents } from '../money';
+import { CountryCode, OrgId, ProjectId } from '../ids';
+import { eur } from '../money';
+import type { GrantInput } from '../grant/input';
+import { groupingFor, groupOf, rateTableFor } from '../grant/rates';
+import { learnerDailyRangeProblem, monthlyRangeProblem } from '../grant/ranges';
+
+/**
+ * The beneficiary's grant agreement with its National Agency: what the project may spend, on what,
+ * at which applicable rates (the BM "Applicable rates" screen, reference §1.7, §8).
+ */
+export const ProjectAction = z.enum(['KA131', 'KA121', 'KA122']);
+export type ProjectAction = z.infer<typeof ProjectAction>;
+
+/** A source of money for the project: the Erasmus+ grant itself, or another funder (e.g. a regional grant). */
+export const FunderLine = z.strictObject({
+  funderLineId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'funder line id: letters, digits, dots, dashes'),
+  funder: z.string().min(1).max(200).describe("'ERASMUS+' or another funder's name"),
+  allocatedCents: z.int().nonnegative(),
+  allocatedMobilities: z.int().nonnegative(),
+});
+export type FunderLine = z.infer<typeof FunderLine>;
+
+const Euros = z.number().positive().refine((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-6, 'at most two decimals (euro cents)');
+
+/** One applicable rate: monthly (HE long-term students) or daily (everyone else). */
+export const ApplicableRate = z
+  .strictObject({ monthlyEur: Euros.optional(), dailyEur: Euros.optional() })
+  .refine((r) => r.monthlyEur !== undefined || r.dailyEur !== undefined, 'give monthlyEur or dailyEur');
+export type ApplicableRate = z.infer<typeof ApplicableRate>;
+
+/** Receiving-country group ("1", "2", "3") or "partner" for partner countries. */
+export const RateGroupKey = z.enum(['1', '2', '3', 'partner']);
+export type RateGroupKey = z.infer<typeof RateGroupKey>;
+
+const HE_STUDENT_CODES: readonly string[] = ['HE-SMS', 'HE-SMP', 'HE-BIP'];
+const MONTHLY_CODES: readonly string[] = ['HE-SMS', 'HE-SMP'];
+
+export const GrantAgreement = z
+  .strictObject({
+    projectId: ProjectId,
+    action: ProjectAction,
+    callYear: z.int().min(2021).max(2100),
+    /** Country of the beneficiary (its NA): the sending side of the EU range flows. */
+    country: CountryCode,
+    institutionId: OrgId.describe('sending institution, or the consortium coordinator'),
+    consortiumId: OrgId.nullable(),
+    funderLines: z.array(FunderLine).min(1),
+    prefinancingPercent: z.int().min(70).max(100).describe('participant pre-financing, 70–100 % (§2 [V S16])'),
+    /** Call 2024+: whether the NA pays travel support to HE students (§1.7); passed as GrantInput.travelGrant. */
+    heStudentTravelSupport: z.boolean().optional(),
+    applicableRates: z.partialRecord(ActivityCode, z.partialRecord(RateGroupKey, ApplicableRate)).default({}),
+  })
+  .superRefine((a, ctx) => {
+    const ids = new Set<string>();
+    a.funderLines.forEach((l, i) => {
+      if (ids.has(l.funderLineId)) ctx.addIssue({ code: 'custom', path: ['funderLines', i, 'funderLineId'], message: `duplicate funder line id ${l.funderLineId}` });
+      ids.add(l.funderLineId);
+    });
+    if (!a.funderLines.some((l) => l.funder === 'ERASMUS+')) {
+      ctx.addIssue({ code: 'custom', path: ['funderLines'], message: "an agreement needs one 'ERASMUS+' funder line" });
+    }
+    const table = rateTableFor(a.callYear);
+    for (const [code, byGroup] of Object.entries(a.applicableRates)) {
+      if ((a.action === 'KA131') !== code.startsWith('HE-')) {
+        ctx.addIssue({ code: 'custom', path: ['applicableRates', code], message: `${code} is not an activity of ${a.action}` });
+        continue;
+      }
+      const grouping = groupingFor(table, code);
+      for (const [key, rate] of Object.entries(byGroup ?? {})) {
+        const path = ['applicableRates', code, key];
+        const to = key === 'partner' ? null : (Number(key) as 1 | 2 | 3);
+        if (rate.monthlyEur !== undefined) {
+          if (!MONTHLY_CODES.includes(code)) ctx.addIssue({ code: 'custom', path: [...path, 'monthlyEur'], message: `${code} is paid per day: give dailyEur` });
+          else {
+            const problem = monthlyRangeProblem(table, groupOf(grouping, a.country), to, eur(rate.monthlyEur));
+            if (problem) ctx.addIssue({ code: 'custom', path: [...path, 'monthlyEur'], message: problem });
+          }
+        }
+        if (rate.dailyEur !== undefined && !HE_STUDENT_CODES.includes(code) && !code.includes('STAFF')) {
+          const problem = learnerDailyRangeProblem(table, to, eur(rate.dailyEur));
+          if (problem) ctx.addIssue({ code: 'custom', path: [...path, 'dailyEur'], message: problem });
+        }
+      }
+    }
+  });
+export type GrantAgreement = z.infer<typeof GrantAgreement>;
+
+/**
+ * The NA's applicable rate for one mobility, ready for GrantInput.rates; undefined when the
+ * agreement sets none for that activity and group (the table default then applies).
+ */
+export const applicableRatesFor = (agreement: GrantAgreement, activity: ActivityCode, receivingCountry: string): GrantInput['rates'] => {
+  const g = groupOf(groupingFor(rateTableFor(agreement.callYear), activity), receivingCountry);
+  const rate = agreement.applicableRates[activity]?.[g === null ? 'partner' : (String(g) as RateGroupKey)];
+  return rate ? { ...rate } : undefined;
+};
+
+/** The participant pre-financing of a grant under this agreement (percent of the total, half-up to the cent). */
+export const prefinancingCents = (agreement: GrantAgreement, grantTotalCents: Cents): Cents => percentOf(grantTotalCents, agreement.prefinancingPercent);

@@ -1,0 +1,3 @@
+/** Projects: the grant agreement with the NA, and the project-level (organisational) grant. */
+export { ApplicableRate, applicableRatesFor, FunderLine, GrantAgreement, prefinancingCents, ProjectAction, RateGroupKey } from './agreement';
+export { projectGrant, ProjectGrantInput } from './organisational';
