@@ -1,14 +1,42 @@
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { projectBudgetWorkflow } from './budget.workflow';
 import { budgetQuery, budgetWorkflowId, RegisterProjectInput } from './budget-messages';
 import { mobilityWorkflow } from './mobility.workflow';
-import { StartMobility } from './messages';
+import {
+  auditQuery, deadlinesQuery, ExternalFacts, grantQuery, hostCertificateOfAttendanceSignal, type PayloadOf, StartMobility,
+  type StartMobilityInput, stateQuery, surveySubmittedSignal, transcriptReceivedSignal, type UpdateName, type UpdateResult, updates, viewQuery,
+} from './messages';
 
-/** Validate the command at the boundary, then start the mobility's workflow (id = mobility id). */
-export async function startMobility(client: Client, taskQueue: string, raw: unknown) {
+/**
+ * The typed client of the mobility engine's workflows, used by tests, the demo and the HTTP API.
+ * Inputs are validated at this boundary (zod); the workflows validate again in their Update validators.
+ */
+
+/** Validate the application at the boundary, then start the mobility's workflow (id = mobility id). */
+export async function startMobility(client: Client, taskQueue: string, raw: StartMobilityInput | unknown) {
   const input = StartMobility.parse(raw);
   return client.workflow.start(mobilityWorkflow, { taskQueue, workflowId: input.mobilityId, args: [input] });
 }
+
+/** A handle on one mobility: every staff action, external fact and query, typed. */
+export function mobility(client: Client, mobilityId: string) {
+  const handle: WorkflowHandle<typeof mobilityWorkflow> = client.workflow.getHandle(mobilityId);
+  return {
+    handle,
+    /** Run a staff action (Temporal Update); a refusal rejects with the domain's reason (err.cause.message, err.cause.type = code). */
+    act: <U extends UpdateName>(name: U, payload: PayloadOf<U>, updateId?: string): Promise<UpdateResult> =>
+      handle.executeUpdate(updates[name] as never, { args: [payload] as never, ...(updateId ? { updateId } : {}) }) as Promise<UpdateResult>,
+    hostCertificateOfAttendance: (f: PayloadOfFact<'hostCertificateOfAttendance'>) => handle.signal(hostCertificateOfAttendanceSignal, ExternalFacts.hostCertificateOfAttendance.parse(f)),
+    surveySubmitted: (f: PayloadOfFact<'surveySubmitted'>) => handle.signal(surveySubmittedSignal, ExternalFacts.surveySubmitted.parse(f)),
+    transcriptReceived: (f: PayloadOfFact<'transcriptReceived'>) => handle.signal(transcriptReceivedSignal, ExternalFacts.transcriptReceived.parse(f)),
+    view: () => handle.query(viewQuery),
+    state: () => handle.query(stateQuery),
+    deadlines: () => handle.query(deadlinesQuery),
+    grant: () => handle.query(grantQuery),
+    audit: () => handle.query(auditQuery),
+  };
+}
+type PayloadOfFact<K extends keyof typeof ExternalFacts> = Parameters<(typeof ExternalFacts)[K]['parse']>[0] & object;
 
 /** Register a project's funder lines: starts its budget guard (workflow id `budget-<projectId>`). Idempotent. */
 export async function registerProject(client: Client, taskQueue: string, raw: RegisterProjectInput) {

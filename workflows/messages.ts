@@ -1,23 +1,143 @@
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { ActivityCode } from '../domain/activity';
-import { MobilityId, OrgId, ParticipantRef, ProjectId } from '../domain/ids';
+import type { Deadline } from '../domain/calendar/deadlines';
+import { Policy } from '../domain/calendar/policy';
+import type { GrantBreakdown } from '../domain/grant/breakdown';
+import { IsoDate } from '../domain/ids';
+import {
+  CancellationReason, CefrLevel, Ects, ExtensionRefusalReason, ForceMajeureReason, InterruptionReason, LanguageCode,
+  LearningAgreementChangeReason, OlsPhase, RecognitionOutcome, RejectionReason, StaffRef, WithdrawalReason,
+} from '../domain/mobility/codes';
+import { SubmitApplication } from '../domain/mobility/commands';
+import type { MobilityState, Payments } from '../domain/mobility/state';
 
-/** Input that starts a mobility workflow (workflow id = mobility id). */
-export const StartMobility = z.strictObject({
-  mobilityId: MobilityId,
-  projectId: ProjectId,
-  institutionId: OrgId,
-  consortiumId: OrgId.nullable().default(null),
-  participantRef: ParticipantRef,
-  activity: ActivityCode,
+export { budgetQuery, reserveBudgetUpdate, adjustReservationUpdate, releaseReservationUpdate, budgetWorkflowId } from './budget-messages';
+
+/** The project's applicable rates for the grant calculator (call year + NA rate for this mobility's group). */
+export const ProjectRates = z.strictObject({
+  callYear: z.int().min(2021).max(2100),
+  rates: z.strictObject({ monthlyEur: z.number().positive().optional(), dailyEur: z.number().positive().optional() }).optional(),
+  travelDays: z.int().nonnegative().max(10).optional(),
+});
+export type ProjectRates = z.infer<typeof ProjectRates>;
+
+/**
+ * Input that starts a mobility workflow (workflow id = mobility id): the application itself
+ * (the domain's SubmitApplication without type/at), the project's applicable rates and deadline
+ * policy overrides. Personal data stays out: the participant is a pseudonymous ref.
+ */
+export const StartMobility = SubmitApplication.omit({ type: true, at: true }).extend({
+  consortiumId: SubmitApplication.shape.consortiumId.default(null),
+  rates: ProjectRates,
+  policy: z.record(z.string(), z.unknown()).default({}).refine((p) => Policy.safeParse(p).success, 'policy: invalid deadline policy overrides'),
 });
 export type StartMobility = z.infer<typeof StartMobility>;
+export type StartMobilityInput = z.input<typeof StartMobility>;
+
+const staff = { actor: StaffRef };
+/** Payloads of the staff Updates: what the person decides; the workflow adds the mobility, the instant and computed grants. */
+export const Payloads = {
+  select: z.strictObject({ ...staff }),
+  reject: z.strictObject({ ...staff, reasonCode: RejectionReason, reserveListRank: z.int().positive().optional() }),
+  promote: z.strictObject({ ...staff }),
+  withdraw: z.strictObject({ ...staff, reasonCode: WithdrawalReason }),
+  signAgreement: z.strictObject({ ...staff, participantSignedOn: IsoDate, institutionSignedOn: IsoDate, prefinancingPercent: z.int().optional() }),
+  confirmDeparture: z.strictObject({ ...staff, actualStartDate: IsoDate }),
+  recordCertificateOfAttendance: z.strictObject({ ...staff, actualStartDate: IsoDate, actualEndDate: IsoDate }),
+  recordInterruption: z.strictObject({ ...staff, from: IsoDate, to: IsoDate, reasonCode: InterruptionReason }),
+  declareForceMajeure: z.strictObject({ ...staff, reasonCode: ForceMajeureReason }),
+  requestExtension: z.strictObject({ ...staff, newEndDate: IsoDate }),
+  approveExtension: z.strictObject({ ...staff }),
+  refuseExtension: z.strictObject({ ...staff, reasonCode: ExtensionRefusalReason }),
+  changeLearningAgreement: z.strictObject({ ...staff, reasonCode: LearningAgreementChangeReason }),
+  recordReportSubmitted: z.strictObject({ ...staff, submittedOn: IsoDate }),
+  recordOlsAssessment: z.strictObject({ ...staff, phase: OlsPhase, language: LanguageCode, level: CefrLevel }),
+  recordTranscriptOfRecords: z.strictObject({ ...staff, receivedOn: IsoDate, ects: Ects }),
+  recordRecognition: z.strictObject({ ...staff, outcome: RecognitionOutcome, recognisedEcts: Ects.optional(), europass: z.boolean().optional(), openBadge: z.boolean().optional() }),
+  cancel: z.strictObject({ ...staff, reasonCode: CancellationReason }),
+} as const;
+export type UpdateName = keyof typeof Payloads;
+export type PayloadOf<U extends UpdateName> = z.input<(typeof Payloads)[U]>;
+
+/** What every staff Update returns: the stage after it and the events it appended. */
+export interface UpdateResult {
+  stage: string;
+  events: string[];
+}
+
+const upd = <U extends UpdateName>(name: U) => defineUpdate<UpdateResult, [PayloadOf<U>]>(name);
+export const updates = {
+  select: upd('select'),
+  reject: upd('reject'),
+  promote: upd('promote'),
+  withdraw: upd('withdraw'),
+  signAgreement: upd('signAgreement'),
+  confirmDeparture: upd('confirmDeparture'),
+  recordCertificateOfAttendance: upd('recordCertificateOfAttendance'),
+  recordInterruption: upd('recordInterruption'),
+  declareForceMajeure: upd('declareForceMajeure'),
+  requestExtension: upd('requestExtension'),
+  approveExtension: upd('approveExtension'),
+  refuseExtension: upd('refuseExtension'),
+  changeLearningAgreement: upd('changeLearningAgreement'),
+  recordReportSubmitted: upd('recordReportSubmitted'),
+  recordOlsAssessment: upd('recordOlsAssessment'),
+  recordTranscriptOfRecords: upd('recordTranscriptOfRecords'),
+  recordRecognition: upd('recordRecognition'),
+  cancel: upd('cancel'),
+} as const satisfies { [U in UpdateName]: ReturnType<typeof upd<U>> };
+
+/** External facts (host, EU Survey, receiving institution): Signals, applied if the domain accepts them, audited if not. */
+export const ExternalFacts = {
+  hostCertificateOfAttendance: z.strictObject({ actualStartDate: IsoDate, actualEndDate: IsoDate }),
+  surveySubmitted: z.strictObject({ submittedOn: IsoDate }),
+  transcriptReceived: z.strictObject({ receivedOn: IsoDate, ects: Ects }),
+} as const;
+export const hostCertificateOfAttendanceSignal = defineSignal<[z.input<typeof ExternalFacts.hostCertificateOfAttendance>]>('hostCertificateOfAttendance');
+export const surveySubmittedSignal = defineSignal<[z.input<typeof ExternalFacts.surveySubmitted>]>('surveySubmitted');
+export const transcriptReceivedSignal = defineSignal<[z.input<typeof ExternalFacts.transcriptReceived>]>('transcriptReceived');
+
+export interface AuditEntry {
+  at: string;
+  actor: string;
+  action: string;
+  outcome: 'applied' | 'refused' | 'sent' | 'skipped';
+  detail: string;
+  events: string[];
+}
+
+export interface PlannedAlarm {
+  key: string;
+  at: string;
+  deadlineId: string;
+  dueDate: string;
+  kind: 'invite' | 'reminder' | 'escalation' | 'overdue';
+  audience: 'participant' | 'coordinator' | 'system';
+}
 
 export interface MobilityView {
   mobilityId: string;
   stage: string;
   eventsPublished: number;
+  eventsRecorded: number;
+  closed: boolean;
+}
+
+export interface GrantView {
+  estimated: GrantBreakdown | null;
+  final: GrantBreakdown | null;
+  payments: Payments | null;
+  budget: { lineId: string; heldCents: number; note: string | null };
+}
+
+export interface DeadlinesView {
+  deadlines: Deadline[];
+  alarms: PlannedAlarm[];
+  remindersSent: Record<string, { count: number; lastAt: string }>;
 }
 
 export const viewQuery = defineQuery<MobilityView>('view');
+export const stateQuery = defineQuery<MobilityState>('state');
+export const deadlinesQuery = defineQuery<DeadlinesView>('deadlines');
+export const grantQuery = defineQuery<GrantView>('grant');
+export const auditQuery = defineQuery<AuditEntry[]>('audit');

@@ -7,7 +7,8 @@ import { startMobility } from '../../workflows/client';
 import { viewQuery } from '../../workflows/messages';
 import { applicationsProjection, startProjector } from '../../workers/projector';
 import { createMobilityWorker } from '../../workers/temporal-worker';
-import { eventually, testConfig, uniq } from '../support/env';
+import { eventually, testConfig } from '../support/env';
+import { newProject, studyApplication, today } from './workflow/fixtures';
 
 const cfg = testConfig();
 const pool = createPool(cfg);
@@ -33,27 +34,22 @@ afterAll(async () => {
 });
 
 describe('walking skeleton: command → workflow → Kafka → projector → Postgres', () => {
-  it('starts a mobility workflow whose MobilityApplied event is projected into Postgres', async () => {
-    const projectId = `2024-1-FR01-KA131-HED-${uniq()}`;
-    const mobilityId = `${projectId}-MOB-00001`;
-    const handle = await startMobility(client, cfg.temporal.taskQueue, {
-      mobilityId, projectId, institutionId: 'F-PARIS-001', participantRef: 'P-7f3a9c21', activity: 'HE-SMS',
-    });
-    expect(handle.workflowId).toBe(mobilityId);
-    const row = await eventually(async () => (await pool.query('SELECT * FROM mobility_applications WHERE mobility_id = $1', [mobilityId])).rows[0], 30_000, 'projected row');
-    expect(row).toMatchObject({ project_id: projectId, participant_ref: 'P-7f3a9c21', activity: 'HE-SMS', event_id: `${mobilityId}:0` });
+  it('starts a mobility workflow whose application event is projected into Postgres', async () => {
+    const { projectId, mobilityId } = newProject();
+    const app = studyApplication(mobilityId(1), projectId, today(), { participantRef: 'P-7f3a9c21' });
+    const handle = await startMobility(client, cfg.temporal.taskQueue, app);
+    expect(handle.workflowId).toBe(mobilityId(1));
+    const row = await eventually(async () => (await pool.query('SELECT * FROM mobility_applications WHERE mobility_id = $1', [mobilityId(1)])).rows[0], 30_000, 'projected row');
+    expect(row).toMatchObject({ project_id: projectId, participant_ref: 'P-7f3a9c21', activity: 'HE-SMS', event_id: `${mobilityId(1)}:0` });
     expect((await handle.query(viewQuery)).eventsPublished).toBe(1);
     await handle.terminate('test done');
   });
 
   it('refuses bad input with an error naming the field and starts nothing', async () => {
-    const projectId = `2024-1-FR01-KA131-HED-${uniq()}`;
-    const mobilityId = `${projectId}-MOB-00002`;
-    const err = await startMobility(client, cfg.temporal.taskQueue, {
-      mobilityId, projectId, institutionId: 'F-PARIS-001', participantRef: 'jane.doe@example.org', activity: 'HE-SMS',
-    }).catch((e: unknown) => e);
+    const { projectId, mobilityId } = newProject();
+    const err = await startMobility(client, cfg.temporal.taskQueue, { ...studyApplication(mobilityId(2), projectId, today()), participantRef: 'jane.doe@example.org' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ZodError);
     expect((err as ZodError).issues.map((i) => i.path.join('.'))).toEqual(['participantRef']);
-    await expect(client.workflow.getHandle(mobilityId).describe()).rejects.toThrow(/not found/i);
+    await expect(client.workflow.getHandle(mobilityId(2)).describe()).rejects.toThrow(/not found/i);
   });
 });

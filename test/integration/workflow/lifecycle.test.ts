@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool } from '../../../infra/db/pool';
+import { temporalBinary } from '../../../infra/stack/temporal';
+import { connectTemporal } from '../../../infra/temporal';
+import { mobility, projectBudget, registerProject, startMobility } from '../../../workflows/client';
+import { createMobilityWorker } from '../../../workers/temporal-worker';
+import { eventually, testConfig } from '../../support/env';
+import { addContacts, erasmusLine, newProject, studyApplication, today } from './fixtures';
+
+/** On the installed dev server (real clock): Updates, validators, queries, search attributes and the temporal CLI. */
+const cfg = testConfig();
+const pool = createPool(cfg);
+let client: Client;
+let worker: Awaited<ReturnType<typeof createMobilityWorker>>;
+let running: Promise<void>;
+/** The CLI runs asynchronously: a synchronous child would block this process's worker while the CLI waits on it. */
+const cli = async (...args: string[]) => (await promisify(execFile)(temporalBinary(cfg), [...args, '--address', cfg.temporal.address, '--namespace', cfg.temporal.namespace], { encoding: 'utf8' })).stdout;
+
+beforeAll(async () => {
+  client = await connectTemporal(cfg);
+  worker = await createMobilityWorker(cfg);
+  running = worker.worker.run();
+});
+afterAll(async () => {
+  worker?.worker.shutdown();
+  await running;
+  await worker?.close();
+  await client?.connection.close();
+  await pool.end();
+});
+
+describe('mobility workflow on the dev server', () => {
+  it('selects against the budget, refuses an illegal step before the history, signs and orders the pre-financing', async () => {
+    const { projectId, mobilityId } = newProject();
+    await registerProject(client, cfg.temporal.taskQueue, { projectId, institutionId: 'F-PARIS-001', lines: erasmusLine(1_000_000, 5) });
+    const app = studyApplication(mobilityId(1), projectId, today());
+    await addContacts(pool, app.participantRef);
+    await startMobility(client, cfg.temporal.taskQueue, app);
+    const m = mobility(client, mobilityId(1));
+
+    const refused = await m.act('confirmDeparture', { actor: 'staff.io-1', actualStartDate: app.plan.startDate }).catch((e: unknown) => e as Error & { cause?: Error & { type?: string } });
+    expect(refused).toBeInstanceOf(Error);
+    expect(refused.cause?.type).toBe('wrong-stage');
+    expect(refused.cause?.message).toMatch(/cannot confirm the departure/);
+    const bad = await m.act('signAgreement', { actor: 'staff.io-1', participantSignedOn: 'yesterday', institutionSignedOn: today() }).catch((e: unknown) => e as Error & { cause?: Error & { type?: string } });
+    expect(bad.cause?.type).toBe('InvalidInput');
+    expect(bad.cause?.message).toMatch(/participantSignedOn/);
+    const history = await m.handle.fetchHistory();
+    expect(JSON.stringify(history.events)).not.toMatch(/WorkflowExecutionUpdateAccepted/i);
+
+    expect(await m.act('select', { actor: 'staff.io-1' })).toEqual({ stage: 'selected', events: ['ParticipantSelected'] });
+    const grant = await m.grant();
+    const estimated = grant.estimated!.totalCents;
+    expect(estimated).toBeGreaterThan(300_000); // 5 months at 600 €/month + 309 € travel, BM 30-day months
+    expect(grant.estimated!.lines.map((l) => l.ruleId)).toEqual(['GRANT-HE-LT', 'GRANT-TRAVEL-STD']);
+    expect(grant.budget.heldCents).toBe(estimated);
+    expect((await projectBudget(client, projectId))?.lines[0]).toMatchObject({ reservedCents: estimated, reservedMobilities: 1, remainingCents: 1_000_000 - estimated });
+
+    await m.act('signAgreement', { actor: 'staff.io-1', participantSignedOn: today(), institutionSignedOn: today() });
+    const order = await eventually(async () => (await pool.query('SELECT * FROM payment_orders WHERE mobility_id = $1', [mobilityId(1)])).rows[0], 20_000, 'pre-financing order');
+    expect(order).toMatchObject({ idempotency_key: `${mobilityId(1)}:prefinancing:1`, kind: 'prefinancing', amount_cents: Math.round(estimated * 0.8) });
+    expect((await m.state()).stage).toBe('agreed');
+    const audit = await m.audit();
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['submitApplication', 'budget.reserve', 'select', 'signAgreement', 'payment.prefinancing']));
+    const d = await m.deadlines();
+    expect(d.deadlines.map((x) => x.id)).toContain('extension-request');
+
+    const listed = await eventually(async () => {
+      const out = await cli('workflow', 'list', '--query', `ProjectId="${projectId}" AND MobilityStage="agreed"`, '-o', 'json');
+      return out.includes(mobilityId(1)) ? out : null;
+    }, 20_000, 'visibility');
+    expect(listed).toContain(mobilityId(1));
+
+    await m.act('cancel', { actor: 'staff.io-1', reasonCode: 'participant-withdrew' });
+    await m.handle.result();
+    expect((await projectBudget(client, projectId))?.lines[0]).toMatchObject({ reservedCents: 0, reservedMobilities: 0 });
+    const recovery = (await pool.query(`SELECT * FROM payment_orders WHERE mobility_id = $1 AND kind = 'recovery'`, [mobilityId(1)])).rows[0];
+    expect(recovery).toMatchObject({ amount_cents: Math.round(estimated * 0.8) });
+  });
+
+  it('drives one mobility with the temporal CLI: update execute and query', async () => {
+    const { projectId, mobilityId } = newProject();
+    await registerProject(client, cfg.temporal.taskQueue, { projectId, institutionId: 'F-PARIS-001', lines: erasmusLine(1_000_000, 5) });
+    await startMobility(client, cfg.temporal.taskQueue, studyApplication(mobilityId(1), projectId, today()));
+    const out = await cli('workflow', 'update', 'execute', '--workflow-id', mobilityId(1), '--name', 'select', '--input', JSON.stringify({ actor: 'staff.cli' }));
+    expect(out).toMatch(/ParticipantSelected/);
+    const refused = await cli('workflow', 'update', 'execute', '--workflow-id', mobilityId(1), '--name', 'select', '--input', JSON.stringify({ actor: 'staff.cli' })).then(
+      () => '',
+      (e: { stderr?: string }) => String(e.stderr ?? e),
+    );
+    expect(refused).toMatch(/cannot select the participant/);
+    const q = await cli('workflow', 'query', '--workflow-id', mobilityId(1), '--type', 'view', '-o', 'json');
+    expect(q).toMatch(/"stage":\s*"selected"/);
+    await client.workflow.getHandle(mobilityId(1)).terminate('test done');
+  });
+});
