@@ -243,7 +243,7 @@ const travelSupport = (f: Facts): GrantLine[] => {
   }
   const band = travelBandFor(f.green ? table.travel.green : table.travel.standard, input.distanceKm);
   if (band === null) return [];
-  const bandText = `${band.minKm}–${band.maxKm === null ? '' : band.maxKm.toLocaleString('en')} km`;
+  const bandText = band.maxKm === null ? `≥ ${thousands(band.minKm)} km` : `${thousands(band.minKm)}–${thousands(band.maxKm)} km`;
   const unit = `${formatEur(band.cents)} return trip, ${f.green ? 'green' : 'standard'} band ${bandText} for ${input.distanceKm} km one-way (${call})`;
   const ex = table.travel.exceptional;
   if (realCost !== null && band.cents * 100 < realCost * ex.coverageBelowPercent) {
@@ -253,6 +253,9 @@ const travelSupport = (f: Facts): GrantLine[] => {
   const note = realCost !== null ? `; exceptional costs not applicable: the unit cost covers ≥ ${ex.coverageBelowPercent} % of ${formatEur(realCost)}` : '';
   return [line(f.green ? 'GRANT-TRAVEL-GREEN' : 'GRANT-TRAVEL-STD', f.green ? 'Travel support (green travel)' : 'Travel support', band.cents, unit + note)];
 };
+
+/** 1999 → "1,999" (no locale data: the basis text is the same everywhere). */
+const thousands = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 const inclusionSupport = (f: Facts): GrantLine[] =>
   f.input.inclusionSupportEur === undefined
