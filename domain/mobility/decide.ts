@@ -129,7 +129,7 @@ const recordInterruption = (c: CommandOf<'RecordInterruption'>, state: MobilityS
 };
 
 const declareForceMajeure = (c: CommandOf<'DeclareForceMajeure'>, state: MobilityState): Decision => {
-  const s = require_(state, ['agreed', 'departed', 'attended'], 'declare force majeure', 'force majeure applies from the agreement until attendance is certified and reported');
+  const s = require_(state, ['agreed', 'departed', 'attended'], 'declare force majeure', 'force majeure is declared between the agreement and the participant report');
   if (isRejection(s)) return s;
   if (s.forceMajeure) return reject('force-majeure-already-declared', `cannot declare force majeure: it was already declared on ${s.forceMajeure.declaredAt}`);
   return [mobilityEvent('ForceMajeureDeclared', { ...audit(c), reasonCode: c.reasonCode, stage: s.stage })];
