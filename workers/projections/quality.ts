@@ -38,7 +38,7 @@ async function deadline(tx: pg.PoolClient, e: MobilityEvent, kind: string, dueOn
   await tx.query(
     `INSERT INTO quality_deadlines (mobility_id, deadline, due_on, completed, days_late, missed) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (mobility_id, deadline) DO UPDATE SET
-       due_on = coalesce(quality_deadlines.due_on, excluded.due_on),
+       due_on = greatest(quality_deadlines.due_on, excluded.due_on),
        completed = quality_deadlines.completed OR excluded.completed,
        days_late = greatest(quality_deadlines.days_late, excluded.days_late),
        missed = quality_deadlines.missed OR excluded.missed`,
@@ -50,7 +50,7 @@ async function deadline(tx: pg.PoolClient, e: MobilityEvent, kind: string, dueOn
 async function openDeadline(tx: pg.PoolClient, e: MobilityEvent, kind: string, dueOn: string): Promise<void> {
   await tx.query(
     `INSERT INTO quality_deadlines (mobility_id, deadline, due_on) VALUES ($1, $2, $3)
-     ON CONFLICT (mobility_id, deadline) DO UPDATE SET due_on = coalesce(quality_deadlines.due_on, excluded.due_on)`,
+     ON CONFLICT (mobility_id, deadline) DO UPDATE SET due_on = greatest(quality_deadlines.due_on, excluded.due_on)`,
     [e.mobilityId, kind, dueOn],
   );
 }
