@@ -55,7 +55,7 @@ export function installTemporalTestServer(cfg: Pick<Config, 'cacheDir'>, log: (l
 }
 
 /** The custom search attributes the workflows set (same list as the dev server's, infra/stack/temporal.ts). */
-const SEARCH_ATTRIBUTES = { MobilityStage: 2, ProjectId: 2, InstitutionId: 2, ConsortiumId: 2, NextDeadline: 5 } as const; // 2 = KEYWORD, 5 = DATETIME
+const SEARCH_ATTRIBUTES = { MobilityStage: 2, ProjectId: 2, InstitutionId: 2, ConsortiumId: 2, NextDeadline: 6 } as const; // IndexedValueType: 2 = KEYWORD, 6 = DATETIME
 
 /**
  * A time-skipping test environment on the Java test server, with the search attributes

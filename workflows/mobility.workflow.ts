@@ -382,7 +382,8 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
       out.push({ key: `invite:${date}`, at: iso(midnight(date)), deadlineId: 'participant-report', dueDate: date, kind: 'invite', audience: 'system' });
     }
     for (const d of deadlines()) {
-      if (d.fulfilledAt !== null) continue;
+      // Fulfilled deadlines need nothing; a window that has lapsed (e.g. moved into the past by the actual dates) is not reminded.
+      if (d.fulfilledAt !== null || (d.kind === 'window' && d.status !== 'open')) continue;
       if (d.id === 'participant-report') {
         for (const r of reportReminders(f, { policy: input.policy as never })) {
           if (r.kind === 'escalation' && !escalateOverdueReport) continue;
