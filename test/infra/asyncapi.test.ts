@@ -65,6 +65,11 @@ describe('asyncapi.yaml, the stream contract', () => {
     expect(doc.channels.deadLetter!.address).toBe(TOPICS.deadLetter.name);
   });
 
+  it('is explained, type by type, in the table of workers/projections/README.md', () => {
+    const readme = readFileSync(new URL('../../workers/projections/README.md', import.meta.url), 'utf8');
+    for (const s of [...MOBILITY_SCHEMAS, ...PROJECT_SCHEMAS]) expect(readme, s.type).toContain(`| \`${s.type}\` | ${s.version} |`);
+  });
+
   it('accepts, by its JSON Schemas alone (Ajv, no zod), every event of a generated stream, and refuses a broken one', () => {
     const ajv = new Ajv({ strict: false, allErrors: true });
     addFormats(ajv);
