@@ -29,19 +29,19 @@ import {
 import { ConsortiumIdKey, InstitutionIdKey, MobilityStageKey, NextDeadlineKey, ProjectIdKey } from './search-attributes';
 
 const { publishEvents } = proxyActivities<ReturnType<typeof createEventActivities>>({
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: '15s',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 const { sendReminder } = proxyActivities<ReturnType<typeof createNotificationActivities>>({
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: '15s',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 const { writePaymentOrder } = proxyActivities<ReturnType<typeof createPaymentActivities>>({
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: '15s',
   retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['PaymentOrderConflict'] },
 });
 const budget = proxyActivities<ReturnType<typeof createBudgetActivities>>({
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: '15s',
   retry: { initialInterval: '1s', maximumInterval: '10s', nonRetryableErrorTypes: ['InsufficientFunds', 'NoMobilitiesLeft', 'UnknownLine', 'ProjectNotRegistered', 'AlreadyReserved', 'NoReservation'] },
 });
 

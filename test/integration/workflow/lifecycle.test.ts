@@ -41,11 +41,11 @@ describe('mobility workflow on the dev server', () => {
     await startMobility(client, cfg.temporal.taskQueue, app);
     const m = mobility(client, mobilityId(1));
 
-    const refused = await m.act('confirmDeparture', { actor: 'staff.io-1', actualStartDate: app.plan.startDate }).catch((e: unknown) => e as Error & { cause?: Error & { type?: string } });
+    const refused = await m.act('confirmDeparture', { actor: 'staff.io-1', actualStartDate: app.plan.startDate }).then(() => null, (e: unknown) => e as Error & { cause?: Error & { type?: string } }) as Error & { cause?: Error & { type?: string } };
     expect(refused).toBeInstanceOf(Error);
     expect(refused.cause?.type).toBe('wrong-stage');
     expect(refused.cause?.message).toMatch(/cannot confirm the departure/);
-    const bad = await m.act('signAgreement', { actor: 'staff.io-1', participantSignedOn: 'yesterday', institutionSignedOn: today() }).catch((e: unknown) => e as Error & { cause?: Error & { type?: string } });
+    const bad = await m.act('signAgreement', { actor: 'staff.io-1', participantSignedOn: 'yesterday', institutionSignedOn: today() }).then(() => null, (e: unknown) => e as Error & { cause?: Error & { type?: string } }) as Error & { cause?: Error & { type?: string } };
     expect(bad.cause?.type).toBe('InvalidInput');
     expect(bad.cause?.message).toMatch(/participantSignedOn/);
     const history = await m.handle.fetchHistory();
