@@ -60,12 +60,12 @@ export const qualityProjection: Projection = {
   tables: ['quality_deadlines', 'quality_mobilities'],
   async apply(tx, e) {
     if (e.type === 'MobilityApplied') return;
+    // One statement: create the row or move its stage forward (never back).
     await tx.query(
-      `INSERT INTO quality_mobilities (mobility_id, project_id, institution_id, consortium_id) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING`,
-      [e.mobilityId, e.projectId, e.institutionId, e.consortiumId],
+      `INSERT INTO quality_mobilities (mobility_id, project_id, institution_id, consortium_id, stage_rank) VALUES ($1,$2,$3,$4,$5)
+       ON CONFLICT (mobility_id) DO UPDATE SET stage_rank = excluded.stage_rank WHERE quality_mobilities.stage_rank < excluded.stage_rank`,
+      [e.mobilityId, e.projectId, e.institutionId, e.consortiumId, STAGE_RANK[e.type] ?? 0],
     );
-    const rank = STAGE_RANK[e.type];
-    if (rank !== undefined) await set(tx, e, 'stage_rank = greatest(stage_rank, $2)', [rank]);
     switch (e.type) {
       case 'ApplicationSubmitted': {
         const p = payloadOf(e, 'ApplicationSubmitted');
