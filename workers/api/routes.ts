@@ -263,12 +263,13 @@ export function buildRoutes(deps: ApiDeps): RouteSpec[] {
       query: BudgetQuery,
       responses: { 200: { description: 'figures in euro cents' }, ...STD, 403: E('no role of yours may view budgets') },
       handler: async ({ query, session }) => {
-        const [inst, cons, sites] = viewFilter(session.directory, session.principal, 'budget.view');
+        // Budget rows are per project x line x institution x consortium: sites do not split them (site roles may not view budgets).
+        const [inst, cons] = viewFilter(session.directory, session.principal, 'budget.view');
         const keys = { line: ['project_id', 'funder_line_id'], project: ['project_id'], institution: ['institution_id'], consortium: ['consortium_id'], row: ['project_id', 'funder_line_id', 'institution_id', 'consortium_id'] }[query.groupBy];
         const sums = ['allocated_cents', 'allocated_mobilities', 'reserved_cents', 'contracted_cents', 'final_cents', 'committed_cents', 'prefinanced_cents', 'paid_cents',
           'recovered_cents', 'mobilities_used', 'zero_grant_mobilities', 'fewer_opportunity_mobilities', 'org_support_cents', 'org_support_participants',
           'inclusion_support_cents', 'org_inclusion_support_cents'];
-        const args: unknown[] = [inst, cons, sites];
+        const args: unknown[] = [inst, cons];
         let where = '(c.institution_id = ANY($1) OR c.consortium_id = ANY($2))';
         if (query.projectId) where += ` AND c.project_id = $${args.push(query.projectId)}`;
         const { rows } = await pool.query(

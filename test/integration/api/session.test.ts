@@ -135,3 +135,18 @@ describe('the operations console (entry point workers/api.ts)', () => {
     expect((await call('GET', '/api/mobilities', { token })).status).toBe(200);
   });
 });
+
+describe('demo tenancy', () => {
+  it('seedDemoTenancy creates the directory and the demo accounts, idempotently; each signs in with its demo password', async () => {
+    const { seedDemoTenancy, DEMO_ACCOUNTS } = await import('../../../workers/api/demo');
+    await seedDemoTenancy(pool);
+    await seedDemoTenancy(pool);
+    const { call, login } = http(api.base);
+    for (const a of DEMO_ACCOUNTS) {
+      const me = await call('GET', '/api/me', { token: await login(a.username, a.password) });
+      expect(me.body.roles).toEqual(a.roles);
+    }
+    const members = (await pool.query(`SELECT institution_id, functions FROM tenancy_consortium_members WHERE consortium_id = 'CONS-AURA-DEMO' ORDER BY 1`)).rows;
+    expect(members.flatMap((m) => m.functions).sort()).toEqual(['administrative-management', 'coordination-finance', 'quality-control']);
+  });
+});

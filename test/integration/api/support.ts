@@ -70,6 +70,7 @@ export async function seedTenancy(pool: pg.Pool) {
     observerA: g('observer', 'consortium', id.consA),
     ioA1: g('institution-coordinator', 'institution', id.a1),
     ioA2: g('institution-coordinator', 'institution', id.a2),
+    ioA3: g('institution-coordinator', 'institution', id.a3),
     ioOut: g('institution-coordinator', 'institution', id.out),
     siteA1: g('site-coordinator', 'site', id.siteA1),
   };
