@@ -33,5 +33,6 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
+let dummy: Promise<string> | undefined;
 /** A hash of a random password: verified against when the username is unknown, so timing does not tell. */
-export const DUMMY_HASH = await hashPassword(randomBytes(12).toString('hex'));
+export const dummyHash = (): Promise<string> => (dummy ??= hashPassword(randomBytes(12).toString('hex')));

@@ -8,7 +8,7 @@ import { RegisterProjectInput } from '../../workflows/budget-messages';
 import { mobility, projectBudget, registerProject, startMobility } from '../../workflows/client';
 import { type MobilityView, StartMobility, type UpdateName } from '../../workflows/messages';
 import { ACTION_BODIES, ACTION_NAMES, ACTION_PERMISSION, STAGE_ACTIONS } from './actions';
-import { DUMMY_HASH, verifyPassword } from './passwords';
+import { dummyHash, verifyPassword } from './passwords';
 import { HttpError, ok, route, type RouteSpec } from './route';
 import { createSession, revokeSession } from './sessions';
 
@@ -132,7 +132,7 @@ export function buildRoutes(deps: ApiDeps): RouteSpec[] {
         const { rows } = await pool.query<{ username: string; display_name: string; password_hash: string; disabled: boolean }>(
           'SELECT username, display_name, password_hash, disabled FROM staff_users WHERE username = $1', [body.username]);
         const user = rows[0];
-        const good = await verifyPassword(body.password, user?.password_hash ?? DUMMY_HASH);
+        const good = await verifyPassword(body.password, user?.password_hash ?? (await dummyHash()));
         if (!user || !good || user.disabled) throw new HttpError(401, 'unauthorized', 'wrong username or password');
         const s = await createSession(pool, user.username, deps.sessionTtlMs);
         const roles = (await pool.query('SELECT role, scope_kind, scope_id FROM staff_role_grants WHERE username = $1 ORDER BY 1, 2, 3', [user.username])).rows
