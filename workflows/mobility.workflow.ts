@@ -132,6 +132,19 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
   };
   const record = (entry: Omit<AuditEntry, 'at'>) => audit.push({ at: nowIso(), ...entry });
 
+  // ---------- start: the application (before any handler is set, so an Update delivered with the start sees it) ----------
+  const { rates: _rates, policy: _policy, ...application } = input;
+  const submitted = decide({ type: 'SubmitApplication', ...application, at: nowIso() } as MobilityCommand, state);
+  if (isRejection(submitted)) throw ApplicationFailure.nonRetryable(submitted.reason, submitted.code);
+  apply(submitted);
+  record({ actor: input.actor, action: 'submitApplication', outcome: 'applied', detail: '', events: submitted.map((e) => e.type) });
+  upsertSearchAttributes([
+    { key: ProjectIdKey, value: input.projectId },
+    { key: InstitutionIdKey, value: input.institutionId },
+    ...(input.consortiumId ? [{ key: ConsortiumIdKey, value: input.consortiumId }] : []),
+  ] as never);
+
+
   // ---------- grant ----------
   const computeGrant = (dates: { startDate: string; endDate: string }): GrantBreakdown => {
     try {
@@ -367,10 +380,18 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
     if (factDates.balanceSettledAt) f.balanceSettledAt = factDates.balanceSettledAt;
     return f;
   };
+  /** Which calendar deadlines are live in each stage: nothing after the end is due before attendance is certified. */
+  const LIVE: Record<string, readonly string[]> = {
+    selected: [],
+    agreed: ['prefinancing-payment'],
+    departed: ['prefinancing-payment', 'la-change-request', 'la-change-decision', 'extension-request'],
+  };
   const deadlines = () => {
     const f = calendarFacts();
-    if (!f || inStage(state, TERMINAL)) return [];
-    return deadlinesFor(f, { now: dateOf(nowIso()), policy: input.policy as never });
+    if (!f || inStage(state, TERMINAL) || inStage(state, ['applied', 'reserve-list'])) return [];
+    const all = deadlinesFor(f, { now: dateOf(nowIso()), policy: input.policy as never });
+    const live = LIVE[state.stage];
+    return live ? all.filter((d) => live.includes(d.id)) : all;
   };
 
   const alarms = (): PlannedAlarm[] => {
@@ -385,6 +406,8 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
       // Fulfilled deadlines need nothing; a window that has lapsed (e.g. moved into the past by the actual dates) is not reminded.
       if (d.fulfilledAt !== null || (d.kind === 'window' && d.status !== 'open')) continue;
       if (d.id === 'participant-report') {
+        // Until the workflow has sent the invitation, the calendar's assumed invitation date is moot.
+        if (!(state as OpenMobility).reportInvitation) continue;
         for (const r of reportReminders(f, { policy: input.policy as never })) {
           if (r.kind === 'escalation' && !escalateOverdueReport) continue;
           out.push({ key: `${d.id}:${r.id}:${r.date}`, at: iso(at9(r.date)), deadlineId: d.id, dueDate: d.dueDate, kind: r.kind, audience: r.audience });
@@ -486,18 +509,6 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
     return { estimated, final, payments: s.stage === 'none' ? null : s.payments, budget: { lineId: s.stage === 'none' ? '' : s.identity.funderLineId, heldCents: budgetHeld, note: budgetNote } };
   });
 
-  // ---------- start: the application ----------
-  const { rates: _rates, policy: _policy, ...application } = input;
-  const submitted = decide({ type: 'SubmitApplication', ...application, at: nowIso() } as MobilityCommand, state);
-  if (isRejection(submitted)) throw ApplicationFailure.nonRetryable(submitted.reason, submitted.code);
-  apply(submitted);
-  record({ actor: input.actor, action: 'submitApplication', outcome: 'applied', detail: '', events: submitted.map((e) => e.type) });
-  upsertSearchAttributes([
-    { key: ProjectIdKey, value: input.projectId },
-    { key: InstitutionIdKey, value: input.institutionId },
-    ...(input.consortiumId ? [{ key: ConsortiumIdKey, value: input.consortiumId }] : []),
-  ] as never);
-
   // ---------- main loop ----------
   for (;;) {
     while (outbox.length > 0) {
@@ -512,13 +523,13 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
     }
     if (outbox.length > 0) continue;
     syncSearchAttributes();
-    const due = alarms().filter((a) => Date.parse(a.at) <= now());
-    if (due.length > 0) {
-      await exclusive(async () => {
-        for (const a of due) await fire(a);
-      });
-      continue;
-    }
+    // Alarms are computed under the lock: an Update in flight (e.g. ordering the pre-financing) finishes first.
+    const fired = await exclusive(async () => {
+      const due = alarms().filter((a) => Date.parse(a.at) <= now());
+      for (const a of due) await fire(a);
+      return due.length;
+    });
+    if (fired > 0) continue;
     if (closed()) break;
     const next = alarms()[0];
     const seen = version;

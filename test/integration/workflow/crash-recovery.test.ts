@@ -46,7 +46,9 @@ afterAll(async () => {
 });
 
 describe('a worker killed mid-lifecycle', () => {
-  it('resumes on the next worker and completes with no duplicate payment, e-mail or event', async () => {
+  it('resumes on the next worker and completes with no duplicate payment, e-mail or event', { timeout: 300_000 }, async () => {
+    const t0 = Date.now();
+    const step = (what: string) => console.log(`[crash-recovery] +${((Date.now() - t0) / 1000).toFixed(1)}s ${what}`);
     const { projectId, mobilityId } = newProject();
     const id = mobilityId(1);
     const t = today();
@@ -63,18 +65,21 @@ describe('a worker killed mid-lifecycle', () => {
     await m.act('select', staff);
     const signing = m.act('signAgreement', { ...staff, participantSignedOn: addDays(app.plan.startDate, -30), institutionSignedOn: addDays(app.plan.startDate, -30) });
     expect(await w1.exited).toBe(-9);
+    step('expect(await w1.exited).toBe(-9);');
 
-    // Worker 2 takes over the retried activity, then dies right after the first reminder e-mail.
+    // Worker 2 takes over the retried activity, then dies right after its first reminder e-mail; worker 3 then takes over.
     const w2 = startWorker('mail:first');
+    const w3 = w2.exited.then((code) => ({ code, next: startWorker('') }));
     await w2.ready;
     expect(await signing).toMatchObject({ stage: 'agreed' });
+    step('signed');
     await m.act('confirmDeparture', { ...staff, actualStartDate: app.plan.startDate });
     await m.act('recordCertificateOfAttendance', { ...staff, actualStartDate: app.plan.startDate, actualEndDate: app.plan.endDate });
-    expect(await w2.exited).toBe(-9);
-
-    // Worker 3 finishes the lifecycle.
-    const w3 = startWorker('');
-    await w3.ready;
+    step('certified');
+    const { code, next } = await w3;
+    expect(code).toBe(-9);
+    await next.ready;
+    step('worker 3 ready');
     await eventually(async () => (await m.state()).stage === 'attended' && (await m.state() as { reportInvitation: unknown }).reportInvitation, 60_000, 'report invitation');
     await eventually(async () => (await m.audit()).some((a) => a.action === 'reminder.transcript-of-records' && a.outcome === 'sent'), 60_000, 'transcript reminder recorded');
     await m.surveySubmitted({ submittedOn: t });
@@ -82,6 +87,7 @@ describe('a worker killed mid-lifecycle', () => {
     await eventually(async () => (await m.state()).stage === 'reported', 30_000, 'report recorded');
     await m.act('recordRecognition', { ...staff, outcome: 'full', recognisedEcts: 30 });
     const result = await m.handle.result();
+    step('const result = await m.handle.result();');
     expect(result).toMatchObject({ stage: 'recognised', closed: true });
 
     const orders = (await pool.query<{ idempotency_key: string }>('SELECT idempotency_key FROM payment_orders WHERE mobility_id = $1 ORDER BY idempotency_key', [id])).rows.map((r) => r.idempotency_key);

@@ -12,8 +12,8 @@ const crashAt = process.env.ME_CRASH_AT ?? '';
 const die = () => process.kill(process.pid, 'SIGKILL');
 const { worker } = await createMobilityWorker(loadConfig(), {
   faults: {
-    payments: { afterInsert: (r) => (crashAt === `payment:${r.kind}` ? die() : undefined) },
-    notifications: { afterSent: () => (crashAt === 'mail:first' ? die() : undefined) },
+    payments: { afterInsert: (r) => { console.error(`[crashing-worker ${crashAt || 'normal'}] payment ${r.kind}`); if (crashAt === `payment:${r.kind}`) die(); } },
+    notifications: { afterSent: (r) => { console.error(`[crashing-worker ${crashAt || 'normal'}] sent ${r.deadlineId} #${r.attempt}`); if (crashAt === 'mail:first') die(); } },
   },
 });
 process.on('SIGTERM', () => worker.shutdown());

@@ -44,5 +44,5 @@ export function mailsFor(cfg: Config, mobilityId: string): InboxMail[] {
   } catch {
     return [];
   }
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as InboxMail).filter((m) => m.headers['x-mobility-id'] === mobilityId);
+  return text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as InboxMail).filter((m) => m.headers["x-mobility-id"]?.trim() === mobilityId).map((m) => ({ ...m, messageId: m.messageId?.trim() ?? null }));
 }

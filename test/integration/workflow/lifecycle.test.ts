@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { computeMobilityGrant } from '../../../domain/grant/compute';
 import { createPool } from '../../../infra/db/pool';
 import { temporalBinary } from '../../../infra/stack/temporal';
 import { connectTemporal } from '../../../infra/temporal';
@@ -66,7 +67,7 @@ describe('mobility workflow on the dev server', () => {
     const audit = await m.audit();
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['submitApplication', 'budget.reserve', 'select', 'signAgreement', 'payment.prefinancing']));
     const d = await m.deadlines();
-    expect(d.deadlines.map((x) => x.id)).toContain('extension-request');
+    expect(d.deadlines.map((x) => x.id)).toEqual(['prefinancing-payment']);
 
     const listed = await eventually(async () => {
       const out = await cli('workflow', 'list', '--query', `ProjectId="${projectId}" AND MobilityStage="agreed"`, '-o', 'json');
@@ -95,5 +96,31 @@ describe('mobility workflow on the dev server', () => {
     const q = await cli('workflow', 'query', '--workflow-id', mobilityId(1), '--type', 'view', '-o', 'json');
     expect(q).toMatch(/"stage":\s*"selected"/);
     await client.workflow.getHandle(mobilityId(1)).terminate('test done');
+  });
+
+  it('never overspends when selections race for a nearly exhausted budget line', async () => {
+    const { projectId, mobilityId } = newProject();
+    const apps = [1, 2, 3, 4].map((n) => studyApplication(mobilityId(n), projectId, today()));
+    await Promise.all(apps.map((a) => startMobility(client, cfg.temporal.taskQueue, a)));
+    const p = apps[0]!.plan;
+    const grant = computeMobilityGrant({ callYear: 2024, activity: 'HE-SMS', longTerm: true, sendingCountry: 'FR', receivingCountry: 'DE', startDate: p.startDate, endDate: p.endDate, distanceKm: 800, greenTravel: false, fewerOpportunities: false, rates: { monthlyEur: 600 } }).totalCents;
+    // Line sized for one and a half grants: only one of the racing selections can fit.
+    await registerProject(client, cfg.temporal.taskQueue, { projectId, institutionId: 'F-PARIS-001', lines: erasmusLine(Math.round(grant * 1.5), 10) });
+    const outcomes = await Promise.allSettled(apps.map((a) => mobility(client, a.mobilityId).act('select', { actor: 'staff.io-1' })));
+    const ok = outcomes.filter((o) => o.status === 'fulfilled');
+    const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    const budget = (await projectBudget(client, projectId))!.lines[0]!;
+    expect(budget.reservedCents).toBeLessThanOrEqual(budget.allocatedCents);
+    expect(ok.length).toBe(budget.reservedMobilities);
+    expect(ok.length).toBe(1);
+    expect(budget.reservedCents).toBe(grant);
+    for (const r of refused) {
+      expect((r.reason as { cause?: { type?: string } }).cause?.type).toBe('InsufficientFunds');
+      expect((r.reason as { cause?: { message?: string } }).cause?.message).toMatch(/would overspend line erasmus/);
+    }
+    const stages = await Promise.all(apps.map(async (a) => (await mobility(client, a.mobilityId).view()).stage));
+    expect(stages.filter((s) => s === 'selected')).toHaveLength(ok.length);
+    expect(stages.filter((s) => s === 'applied')).toHaveLength(refused.length);
+    await Promise.all(apps.map((a) => client.workflow.getHandle(a.mobilityId).terminate('test done')));
   });
 });

@@ -1,0 +1,110 @@
+/**
+ * Records workflow histories of real runs for the replay tests (test/integration/workflow/replay.test.ts).
+ *
+ *   tsx test/histories/record.ts --server timeskip --name mobility-full-lifecycle-v2 [--pre-patch]
+ *   tsx test/histories/record.ts --server dev --name mobility-past-dated-dev
+ *
+ * --server timeskip: the Java time-skipping test server (months pass in seconds: every reminder fires).
+ * --server dev: the stack's Temporal dev server (ME_* environment as usual; dates in the past so
+ *   deadlines fall due at once).
+ * --pre-patch: runs the workflow code as it was before the report-escalation patch (the patched()
+ *   branch taken as false, no marker), to keep a history of the old behaviour.
+ * Kafka, Postgres and SMTP of the stack are used as in production; the stack must be up.
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
+import { addDays } from '../../domain/mobility/dates';
+import { loadConfig } from '../../infra/config';
+import { createPool } from '../../infra/db/pool';
+import { connectTemporal } from '../../infra/temporal';
+import { createTimeSkippingEnv } from '../../infra/temporal-test-server';
+import { mobility, registerProject, startMobility } from '../../workflows/client';
+import { createMobilityWorker, quietTemporalRuntime, workflowsPath } from '../../workers/temporal-worker';
+import { addContacts, erasmusLine, newProject, studyApplication } from '../integration/workflow/fixtures';
+
+const { values } = parseArgs({ options: { server: { type: 'string', default: 'timeskip' }, name: { type: 'string' }, 'pre-patch': { type: 'boolean', default: false } } });
+if (!values.name) throw new Error('--name is required');
+const cfg = loadConfig({ ...process.env, ME_PROFILE: process.env.ME_PROFILE ?? 'test' });
+quietTemporalRuntime();
+
+async function bundle() {
+  if (!values['pre-patch']) return bundleWorkflowCode({ workflowsPath });
+  const dir = join(cfg.root, 'workflows');
+  const src = readFileSync(join(dir, 'mobility.workflow.ts'), 'utf8');
+  if (!src.includes('patched(REPORT_ESCALATION_PATCH)')) throw new Error('patch call not found');
+  const variant = join(dir, 'zz-pre-patch.workflow.ts');
+  const index = join(dir, 'zz-pre-patch.index.ts');
+  writeFileSync(variant, src.replace('patched(REPORT_ESCALATION_PATCH)', 'false && REPORT_ESCALATION_PATCH.length > 0'));
+  writeFileSync(index, "export { mobilityWorkflow } from './zz-pre-patch.workflow';\nexport { projectBudgetWorkflow } from './budget.workflow';\n");
+  try {
+    return await bundleWorkflowCode({ workflowsPath: index });
+  } finally {
+    rmSync(variant, { force: true });
+    rmSync(index, { force: true });
+  }
+}
+
+const pool = createPool(cfg);
+const workflowBundle = await bundle();
+const taskQueue = `record-${Date.now().toString(36)}`;
+let client: Client;
+let env: Awaited<ReturnType<typeof createTimeSkippingEnv>> | null = null;
+let connection: NativeConnection | undefined;
+if (values.server === 'timeskip') {
+  env = await createTimeSkippingEnv(cfg);
+  client = env.client;
+  connection = env.nativeConnection;
+} else {
+  client = await connectTemporal(cfg);
+}
+const w = await createMobilityWorker(cfg, { client, connection, taskQueue, workflowBundle });
+const running = w.worker.run();
+const staff = { actor: 'staff.io-1' };
+const nowMs = async () => (env ? env.currentTimeMs() : Date.now());
+const sleepUntil = async (date: string) => {
+  const ms = Date.parse(`${date}T10:00:00Z`) - (await nowMs());
+  if (ms > 0 && env) await env.sleep(ms);
+};
+
+try {
+  const { projectId, mobilityId } = newProject();
+  const id = mobilityId(1);
+  const t0 = new Date(await nowMs()).toISOString().slice(0, 10);
+  const past = values.server !== 'timeskip';
+  const app = studyApplication(id, projectId, past ? addDays(t0, -240) : t0, { participantRef: 'P-recorded01' });
+  await addContacts(pool, app.participantRef);
+  await registerProject(client, taskQueue, { projectId, institutionId: 'F-PARIS-001', lines: erasmusLine(2_000_000, 4) });
+  await startMobility(client, taskQueue, app);
+  const m = mobility(client, id);
+  await m.act('select', staff);
+  const signed = past ? addDays(app.plan.startDate, -30) : t0;
+  await m.act('signAgreement', { ...staff, participantSignedOn: signed, institutionSignedOn: signed });
+  await sleepUntil(app.plan.startDate);
+  await m.act('confirmDeparture', { ...staff, actualStartDate: app.plan.startDate });
+  await sleepUntil(addDays(app.plan.endDate, 2));
+  await m.hostCertificateOfAttendance({ actualStartDate: app.plan.startDate, actualEndDate: app.plan.endDate });
+  const reportDue = addDays(app.plan.endDate, 31);
+  await sleepUntil(addDays(reportDue, 9));
+  const today = new Date(await nowMs()).toISOString().slice(0, 10);
+  for (let i = 0; i < 100 && !(await m.state() as { reportInvitation?: unknown }).reportInvitation; i++) await new Promise((r) => setTimeout(r, 100));
+  await m.surveySubmitted({ submittedOn: today });
+  await m.transcriptReceived({ receivedOn: today, ects: 30 });
+  for (let i = 0; i < 100 && (await m.state()).stage !== 'reported'; i++) await new Promise((r) => setTimeout(r, 100));
+  await m.act('recordRecognition', { ...staff, outcome: 'full', recognisedEcts: 30 });
+  await m.handle.result();
+  const history = await m.handle.fetchHistory();
+  const file = join(cfg.root, 'test', 'histories', `${values.name}.json`);
+  writeFileSync(file, `${historyToJSON(history)}\n`);
+  console.log(`recorded ${history.events?.length} events of ${id} → ${file}`);
+} finally {
+  w.worker.shutdown();
+  await running;
+  await w.close();
+  if (env) await env.teardown();
+  else await client.connection.close();
+  await pool.end();
+}

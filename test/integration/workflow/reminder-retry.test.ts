@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays } from '../../../domain/mobility/dates';
+import { createPool } from '../../../infra/db/pool';
+import { mobility, registerProject, startMobility } from '../../../workflows/client';
+import { testConfig } from '../../support/env';
+import { addContacts, erasmusLine, mailsFor, newProject, studyApplication } from './fixtures';
+import { timeSkipping } from './harness';
+
+/**
+ * A reminder whose activity fails after the e-mail went out (or after claiming the outbox row)
+ * is retried by Temporal and still produces exactly one e-mail: the outbox row is found 'sent',
+ * or re-claimed and sent once.
+ */
+const cfg = testConfig();
+const pool = createPool(cfg);
+let ts: Awaited<ReturnType<typeof timeSkipping>>;
+let w: Awaited<ReturnType<Awaited<ReturnType<typeof timeSkipping>>['startWorker']>>;
+const crashes: string[] = [];
+
+beforeAll(async () => {
+  ts = await timeSkipping(cfg);
+  w = await ts.startWorker({
+    faults: {
+      notifications: {
+        afterSent: (r, attempt) => {
+          if (r.deadlineId === 'la-change-request' && attempt === 1) {
+            crashes.push(`afterSent:${r.mobilityId}`);
+            throw new Error('simulated crash after the e-mail was sent');
+          }
+        },
+        afterClaim: (r, attempt) => {
+          if (r.deadlineId === 'extension-request' && attempt === 1) {
+            crashes.push(`afterClaim:${r.mobilityId}`);
+            throw new Error('simulated crash after the outbox row was claimed');
+          }
+        },
+      },
+    },
+  });
+});
+afterAll(async () => {
+  await w?.stop();
+  await ts?.teardown();
+  await pool.end();
+});
+
+describe('reminder retried after a crash', () => {
+  it('sends one e-mail per reminder whatever the failed attempts', async () => {
+    const client = ts.env.client;
+    const { projectId, mobilityId } = newProject();
+    const id = mobilityId(1);
+    const t0 = await ts.today();
+    await registerProject(client, ts.taskQueue, { projectId, institutionId: 'F-PARIS-001', lines: erasmusLine(2_000_000, 4) });
+    const app = studyApplication(id, projectId, t0);
+    await addContacts(pool, app.participantRef);
+    await startMobility(client, ts.taskQueue, app);
+    const m = mobility(client, id);
+    await m.act('select', { actor: 'staff.io-1' });
+    await m.act('signAgreement', { actor: 'staff.io-1', participantSignedOn: t0, institutionSignedOn: t0 });
+    await ts.sleepUntil(app.plan.startDate);
+    await m.act('confirmDeparture', { actor: 'staff.io-1', actualStartDate: app.plan.startDate });
+    // Past the learning-agreement window reminder (term start + 28 days) and the extension reminder (end − 1 month − 7 days).
+    await ts.sleepUntil(addDays(app.plan.endDate, -30));
+    const sent = (await m.audit()).filter((a) => a.outcome === 'sent').map((a) => a.action);
+    expect(sent).toEqual(['reminder.la-change-request', 'reminder.extension-request']);
+    expect(crashes).toEqual([`afterSent:${id}`, `afterClaim:${id}`]);
+
+    const mails = mailsFor(cfg, id);
+    expect(mails.map((x) => x.headers['x-deadline-id']?.trim())).toEqual(['la-change-request', 'extension-request']);
+    expect(mails.map((x) => x.messageId)).toEqual([`<${id}.la-change-request.1@mobility-engine.local>`, `<${id}.extension-request.1@mobility-engine.local>`]);
+    const rows = (await pool.query<{ deadline_id: string; status: string; claims: number }>('SELECT deadline_id, status, claims FROM notification_outbox WHERE mobility_id = $1 ORDER BY deadline_id', [id])).rows;
+    expect(rows).toEqual([
+      { deadline_id: 'extension-request', status: 'sent', claims: 2 },
+      { deadline_id: 'la-change-request', status: 'sent', claims: 1 },
+    ]);
+    await m.handle.terminate('test done');
+  });
+});
