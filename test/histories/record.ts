@@ -15,7 +15,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import proto from '@temporalio/proto';
 import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import { addDays } from '../../domain/mobility/dates';
 import { loadConfig } from '../../infra/config';
@@ -98,7 +98,10 @@ try {
   await m.handle.result();
   const history = await m.handle.fetchHistory();
   const file = join(cfg.root, 'test', 'histories', `${values.name}.json`);
-  writeFileSync(file, `${historyToJSON(history)}\n`);
+  // protobufjs object form (enum names, base64 bytes, string longs): read back with History.fromObject.
+  // (@temporalio/common's historyToJSON throws "type must be a Type" with this install's duplicate protobufjs.)
+  const json = proto.temporal.api.history.v1.History.toObject(history as never, { enums: String, longs: String, bytes: String });
+  writeFileSync(file, `${JSON.stringify(json, null, 1)}\n`);
   console.log(`recorded ${history.events?.length} events of ${id} → ${file}`);
 } finally {
   w.worker.shutdown();
