@@ -1,5 +1,6 @@
+import { rmSync } from 'node:fs';
 import { loadConfig } from '../../infra/config';
-import { stackDown, stackUp } from '../../infra/stack';
+import { services, stackDown, stackUp } from '../../infra/stack';
 
 /**
  * The suite runs against the real stack of the `test` profile (its own ports and data directory).
@@ -9,6 +10,12 @@ import { stackDown, stackUp } from '../../infra/stack';
 export default async function setup() {
   process.env.ME_PROFILE ??= 'test';
   const cfg = loadConfig();
+  // A suite that starts the test stack itself starts it from an empty data directory, so runs do
+  // not slow down or see each other's leftovers. A stack already running (ME_KEEP_STACK) is reused.
+  if (cfg.profile === 'test' && !services(cfg).some((s) => s.running())) {
+    for (const s of services(cfg)) await s.stop();
+    rmSync(cfg.dataDir, { recursive: true, force: true });
+  }
   const { started } = await stackUp(cfg, (l) => console.log(`[stack] ${l}`));
   return async () => {
     if (process.env.ME_KEEP_STACK !== '1') await stackDown(cfg, started, (l) => console.log(`[stack] ${l}`));
