@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type { Config } from '../config';
 import { migrate } from '../db/migrate';
 import { ensureTopics } from '../kafka/topics';
@@ -87,6 +88,14 @@ export async function stackStatus(cfg: Config): Promise<{ name: string; running:
       return { name: s.name, running, healthy, endpoints: s.endpoints() };
     }),
   );
+}
+
+/** Stops the stack and removes its state (every service's data directory). */
+export async function stackReset(cfg: Config): Promise<void> {
+  for (const s of services(cfg)) {
+    await s.stop();
+    rmSync(s.dataDir, { recursive: true, force: true });
+  }
 }
 
 export function describeEndpoints(cfg: Config): string[] {

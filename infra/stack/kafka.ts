@@ -60,6 +60,7 @@ export function kafkaService(cfg: Config): Service {
     name: 'kafka',
     ports: [cfg.ports.kafka, cfg.ports.kafkaController],
     logFile,
+    dataDir: dir,
     startTimeoutMs: 60_000,
     async install(log) {
       await installKafka(cfg, log);

@@ -15,6 +15,7 @@ export function mailService(cfg: Config): Service {
     name: 'smtp',
     ports: [cfg.ports.smtp],
     logFile,
+    dataDir: dir,
     startTimeoutMs: 20_000,
     async install() {},
     running: () => runningPid(pidFile) !== null,

@@ -42,6 +42,7 @@ export function postgresService(cfg: Config): Service {
     name: 'postgres',
     ports: [cfg.ports.postgres],
     logFile,
+    dataDir: dir,
     startTimeoutMs: 30_000,
     async install(log) {
       if (pgBinDir()) return;

@@ -13,5 +13,7 @@ export interface Service {
   /** Human lines saying where it listens. */
   endpoints(): string[];
   logFile: string;
+  /** Where it keeps its state (removed by a reset of the stack's data). */
+  readonly dataDir: string;
   startTimeoutMs: number;
 }

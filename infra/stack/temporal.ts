@@ -52,6 +52,7 @@ export function temporalService(cfg: Config): Service {
     name: 'temporal',
     ports: [cfg.ports.temporal, cfg.ports.temporalUi],
     logFile,
+    dataDir: dir,
     startTimeoutMs: 30_000,
     async install(log) {
       await installTemporalCli(cfg, log);

@@ -1,6 +1,5 @@
-import { rmSync } from 'node:fs';
 import { loadConfig } from '../../infra/config';
-import { services, stackDown, stackUp } from '../../infra/stack';
+import { services, stackDown, stackReset, stackUp } from '../../infra/stack';
 
 /**
  * The suite runs against the real stack of the `test` profile (its own ports and data directory).
@@ -13,8 +12,7 @@ export default async function setup() {
   // A suite that starts the test stack itself starts it from an empty data directory, so runs do
   // not slow down or see each other's leftovers. A stack already running (ME_KEEP_STACK) is reused.
   if (cfg.profile === 'test' && !services(cfg).some((s) => s.running())) {
-    for (const s of services(cfg)) await s.stop();
-    rmSync(cfg.dataDir, { recursive: true, force: true });
+    await stackReset(cfg);
   }
   const { started } = await stackUp(cfg, (l) => console.log(`[stack] ${l}`));
   return async () => {
