@@ -106,6 +106,16 @@ async function seedContacts(pool: pg.Pool, refs: string[]) {
   await pool.query('INSERT INTO coordinator_contacts (institution_id, email) VALUES ($1, $2) ON CONFLICT DO NOTHING', [DEMO_INSTITUTION, 'europe-office@lyon.example.org']);
 }
 
+async function untilInvited(h: ReturnType<typeof mobility>, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const st = await h.state();
+    if ('reportInvitation' in st && st.reportInvitation) return;
+    if (Date.now() > until) throw new Error(`the participant report of ${h.handle.workflowId} was not invited within ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 export interface DemoOptions {
   /** The demo project's id (tests use a fresh one). */
   projectId?: string;
@@ -149,6 +159,9 @@ export async function runDemo(cfg: Config, client: Client, opts: DemoOptions = {
       const h = mobility(client, mobilityId);
       let stage = 'applied';
       for (const [name, payload] of m.steps) {
+        // The report is invited by the workflow's own timer the day after the actual end date:
+        // like a participant, the demo answers once the invitation has gone out.
+        if (name === 'recordReportSubmitted') await untilInvited(h);
         // A deterministic update id: rerunning the demo never applies a step twice.
         stage = (await h.act(name as never, payload as never, `${mobilityId}:demo:${name}:${m.steps.findIndex((s) => s[1] === payload)}`)).stage;
       }
