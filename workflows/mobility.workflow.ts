@@ -13,7 +13,7 @@ import { type EventEnvelope, eventIdFor } from '../domain/envelope';
 import type { GrantBreakdown } from '../domain/grant/breakdown';
 import type { DeadlineKind } from '../domain/mobility/codes';
 import type { MobilityCommand } from '../domain/mobility/commands';
-import { addDays, dateOf } from '../domain/mobility/dates';
+import { addDays, utcDateOf } from '../domain/dates';
 import { transcriptApplies } from '../domain/mobility/deadlines';
 import { decide } from '../domain/mobility/decide';
 import type { MobilityEvent } from '../domain/mobility/events';
@@ -195,7 +195,7 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
     const s = open();
     const due = grantDue(s) ?? 0;
     const diff = due - netPaid(s.payments);
-    const today = dateOf(nowIso());
+    const today = utcDateOf(nowIso());
     const dueOn = addDays(today, policy.balanceDays);
     if (diff > 0) await orderPayment('balance', diff, dueOn, `final grant ${due} − paid ${netPaid(s.payments)}`);
     else if (diff < 0) await orderPayment('recovery', -diff, dueOn, `paid ${netPaid(s.payments)} − grant due ${due}`);
@@ -263,7 +263,7 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
       if (!inStage(s, ['agreed'])) return;
       if (s.agreement.prefinancingCents > 0) {
         await orderPayment('prefinancing', s.agreement.prefinancingCents, s.agreement.prefinancingDueOn, `${s.agreement.prefinancingPercent} % of the estimated grant ${s.selection.estimatedGrant.totalCents}`);
-        factDates.prefinancingPaidAt = dateOf(nowIso());
+        factDates.prefinancingPaidAt = utcDateOf(nowIso());
       }
     },
   });
@@ -289,7 +289,7 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
   register('declareForceMajeure', { command: (p) => ({ type: 'DeclareForceMajeure', ...base(p.actor), reasonCode: p.reasonCode }) });
   register('requestExtension', {
     command: (p) => ({ type: 'RequestExtension', ...base(p.actor), newEndDate: p.newEndDate }),
-    after: async () => void (factDates.extensionRequestedAt = dateOf(nowIso())),
+    after: async () => void (factDates.extensionRequestedAt = utcDateOf(nowIso())),
   });
   const revisedGrant = () => {
     const s = open();
@@ -303,7 +303,7 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
   register('refuseExtension', { command: (p) => ({ type: 'RefuseExtension', ...base(p.actor), reasonCode: p.reasonCode }) });
   register('changeLearningAgreement', {
     command: (p) => ({ type: 'ChangeLearningAgreement', ...base(p.actor), reasonCode: p.reasonCode }),
-    after: async () => void (factDates.laChangeAt = dateOf(nowIso())),
+    after: async () => void (factDates.laChangeAt = utcDateOf(nowIso())),
   });
   register('recordReportSubmitted', { command: (p) => ({ type: 'RecordParticipantReportSubmitted', ...base(p.actor), submittedOn: p.submittedOn }), after: settle });
   register('recordOlsAssessment', { command: (p) => ({ type: 'RecordOlsAssessment', ...base(p.actor), phase: p.phase, language: p.language, level: p.level }) });
@@ -375,7 +375,7 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
     if (s.reportInvitation) f.reportInvitedAt = s.reportInvitation.invitedOn;
     if (inStage(s, ['reported', 'recognised'])) f.reportSubmittedAt = s.report.submittedOn;
     if (s.transcript) f.transcriptReceivedAt = s.transcript.receivedOn;
-    if (s.stage === 'recognised') f.recognitionRecordedAt = dateOf(s.recognition.recordedAt);
+    if (s.stage === 'recognised') f.recognitionRecordedAt = utcDateOf(s.recognition.recordedAt);
     if (factDates.prefinancingPaidAt) f.prefinancingPaidAt = factDates.prefinancingPaidAt;
     if (factDates.balanceSettledAt) f.balanceSettledAt = factDates.balanceSettledAt;
     return f;
@@ -389,7 +389,7 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
   const deadlines = () => {
     const f = calendarFacts();
     if (!f || inStage(state, TERMINAL) || inStage(state, ['applied', 'reserve-list'])) return [];
-    const all = deadlinesFor(f, { now: dateOf(nowIso()), policy: input.policy as never });
+    const all = deadlinesFor(f, { now: utcDateOf(nowIso()), policy: input.policy as never });
     const live = LIVE[state.stage];
     return live ? all.filter((d) => live.includes(d.id)) : all;
   };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IsoDate } from '../ids';
 import { MobilityFacts, type DatedFact, type MobilityFactsInput } from './facts';
-import { addDays, addMonthsClamped, daysBetween, maxDate, minDate } from './isoDate';
+import { addDays, addMonthsClamped, daysBetween, maxDate, minDate } from '../dates';
 import { Policy, type PolicyOverrides } from './policy';
 
 export const DeadlineId = z.enum([

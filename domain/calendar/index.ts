@@ -2,4 +2,4 @@ export * from './facts';
 export * from './policy';
 export * from './deadlines';
 export * from './reminders';
-export { addMonthsClamped, utcDateOf } from './isoDate';
+export { addMonthsClamped, utcDateOf } from '../dates';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { IsoDate } from '../ids';
 import { reportInvitation } from './deadlines';
 import { MobilityFacts, type MobilityFactsInput } from './facts';
-import { addDays } from './isoDate';
+import { addDays } from '../dates';
 import { Policy, type PolicyOverrides } from './policy';
 
 const REMINDER_SOURCE = '§2 Participant report reminders [V S19]';

@@ -2,7 +2,7 @@ import { ACTIVITIES, type ActivityRule, type DurationLimit } from '../activity';
 import { eur, formatEur, mulDiv, percentOf, type Cents } from '../money';
 import type { GrantBreakdown, GrantLine } from './breakdown';
 import { line, makeBreakdown } from './breakdown-build';
-import { actualDays, bmDays } from './days';
+import { actualDays, bmDays } from '../dates';
 import { DurationOutOfLimits, GrantRuleError } from './errors';
 import { GrantInput } from './input';
 import { groupingFor, groupOf, rateTableFor, travelBandFor, type CountryGrouping, type Group, type RateOverrides, type RateTable } from './rates';

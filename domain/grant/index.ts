@@ -1,7 +1,7 @@
 /** Erasmus+ KA1 grant calculator: pure, exact in cents, every line traceable to a rule. */
 export { GrantBreakdown, GrantLine } from './breakdown';
 export { computeMobilityGrant, type GrantOptions } from './compute';
-export { actualDays, addDays, bmDays } from './days';
+export { actualDays, addDays, bmDays } from '../dates';
 export { DurationOutOfLimits, GrantRuleError } from './errors';
 export { describeIssues, GrantInput } from './input';
 export { mergeActual, recalculateFromActual, type ActualFacts, type Recalculation } from './recalculate';

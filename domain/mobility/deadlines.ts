@@ -1,6 +1,6 @@
 import { activityRule, type ActivityCode } from '../activity';
 import type { DeadlineKind } from './codes';
-import { addDays } from './dates';
+import { addDays } from '../dates';
 import { DAYS } from './rules';
 import { type MobilityState, grantDue, inStage, netPaid } from './state';
 

@@ -1,7 +1,7 @@
 import { percentOf } from '../money';
 import type { CommandOf, MobilityCommand } from './commands';
 import { dueDate, isMet, transcriptApplies } from './deadlines';
-import { addDays, actualDays, dateOf, daysBetween, daysLate, hoursBetween, maxDate, minDate } from './dates';
+import { addDays, actualDays, utcDateOf, daysBetween, daysLate, hoursBetween, maxDate, minDate } from '../dates';
 import { checkDuration, countDays, durationForm } from './duration';
 import { type MobilityEvent, type MobilityFacts, mobilityEvent } from './events';
 import { type Rejection, isRejection, reject } from './rejection';
@@ -90,7 +90,7 @@ const signAgreement = (c: CommandOf<'SignAgreement'>, state: MobilityState): Dec
   if (pct < PREFINANCING_PERCENT.min || pct > PREFINANCING_PERCENT.max) {
     return reject('prefinancing-rate-out-of-range', `cannot sign the agreement: pre-financing of ${pct} % is outside ${PREFINANCING_PERCENT.min}–${PREFINANCING_PERCENT.max} % (${cite(RULES.prefinancingRate)})`, RULES.prefinancingRate.id);
   }
-  const today = dateOf(c.at);
+  const today = utcDateOf(c.at);
   const lastSignature = maxDate(c.participantSignedOn, c.institutionSignedOn);
   if (lastSignature > today) return reject('signature-in-future', `cannot sign the agreement: signature date ${lastSignature} is after the recording date ${today}`);
   const total = s.selection.estimatedGrant.totalCents;
@@ -111,7 +111,7 @@ const confirmDeparture = (c: CommandOf<'ConfirmDeparture'>, state: MobilityState
   const s = require_(state, ['agreed'], 'confirm the departure', 'the agreement has not been signed');
   if (isRejection(s)) return s;
   const start = c.actualStartDate;
-  if (start > dateOf(c.at)) return reject('invalid-dates', `cannot confirm the departure: the start date ${start} is in the future of ${dateOf(c.at)}`);
+  if (start > utcDateOf(c.at)) return reject('invalid-dates', `cannot confirm the departure: the start date ${start} is in the future of ${utcDateOf(c.at)}`);
   if (start > s.plan.endDate) return reject('invalid-dates', `cannot confirm the departure: the start date ${start} is after the planned end date ${s.plan.endDate}`);
   return [mobilityEvent('DepartureConfirmed', { ...audit(c), plannedStartDate: s.plan.startDate, actualStartDate: start, daysShifted: daysBetween(s.plan.startDate, start) })];
 };
@@ -150,7 +150,7 @@ const requestExtension = (c: CommandOf<'RequestExtension'>, state: MobilityState
   if (isRejection(s)) return s;
   if (s.extension.status === 'requested') return reject('extension-pending', `cannot request an extension: the request for ${s.extension.newEndDate} awaits a decision`);
   if (c.newEndDate <= s.plan.endDate) return reject('invalid-dates', `cannot request an extension: ${c.newEndDate} is not after the current end date ${s.plan.endDate}`);
-  const today = dateOf(c.at);
+  const today = utcDateOf(c.at);
   const notice = daysBetween(today, s.plan.endDate);
   if (notice < DAYS.extensionNotice) {
     return reject('extension-too-late', `cannot request an extension: it must be requested at least ${DAYS.extensionNotice} days before the end date ${s.plan.endDate}, requested on ${today} (${notice} days before) (${cite(RULES.extensionNotice)})`, RULES.extensionNotice.id);
@@ -195,7 +195,7 @@ const recordCertificateOfAttendance = (c: CommandOf<'RecordCertificateOfAttendan
   if (isRejection(s)) return s;
   const { actualStartDate: start, actualEndDate: end } = c;
   if (end < start) return reject('invalid-dates', `cannot record the certificate of attendance: the end date ${end} is before the start date ${start}`);
-  if (end > dateOf(c.at)) return reject('invalid-dates', `cannot record the certificate of attendance: the end date ${end} is in the future of ${dateOf(c.at)}`);
+  if (end > utcDateOf(c.at)) return reject('invalid-dates', `cannot record the certificate of attendance: the end date ${end} is in the future of ${utcDateOf(c.at)}`);
   const outside = s.interruptions.find((i) => i.from < start || i.to > end);
   if (outside) return reject('invalid-dates', `cannot record the certificate of attendance: the interruption ${outside.from}–${outside.to} lies outside the attended dates ${start}–${end}`);
   const form = durationForm(s.identity.activity, s.plan);
@@ -216,7 +216,7 @@ const inviteParticipantReport = (c: CommandOf<'InviteParticipantReport'>, state:
   const s = require_(state, ['attended'], 'invite the participant report', 'attendance has not been certified, or the report is already in');
   if (isRejection(s)) return s;
   if (s.reportInvitation) return reject('report-already-invited', `cannot invite the participant report: it was sent on ${s.reportInvitation.invitedOn}; send a reminder instead`);
-  const today = dateOf(c.at);
+  const today = utcDateOf(c.at);
   if (today <= s.attendance.actualEndDate) {
     return reject('report-before-end', `cannot invite the participant report: ${RULES.reportAfterEnd.text}, ${s.attendance.actualEndDate} (${cite(RULES.reportAfterEnd)})`, RULES.reportAfterEnd.id);
   }
@@ -239,8 +239,8 @@ const recordParticipantReportSubmitted = (c: CommandOf<'RecordParticipantReportS
   if (isRejection(s)) return s;
   if (!s.reportInvitation) return reject('report-not-invited', 'cannot record the participant report: the invitation was never sent');
   const on = c.submittedOn;
-  if (on < s.reportInvitation.invitedOn || on > dateOf(c.at)) {
-    return reject('invalid-dates', `cannot record the participant report: submission date ${on} is outside ${s.reportInvitation.invitedOn}–${dateOf(c.at)}`);
+  if (on < s.reportInvitation.invitedOn || on > utcDateOf(c.at)) {
+    return reject('invalid-dates', `cannot record the participant report: submission date ${on} is outside ${s.reportInvitation.invitedOn}–${utcDateOf(c.at)}`);
   }
   const due = s.reportInvitation.dueOn;
   return [mobilityEvent('ParticipantReportSubmitted', { ...audit(c), submittedOn: on, dueOn: due, daysLate: daysLate(due, on) })];
@@ -262,7 +262,7 @@ const recordTranscriptOfRecords = (c: CommandOf<'RecordTranscriptOfRecords'>, st
   if (isRejection(s)) return s;
   if (!transcriptApplies(s.identity.activity)) return reject('transcript-not-applicable', `cannot record the transcript of records: ${s.identity.activity} is not a higher-education learner mobility`);
   if (s.transcript) return reject('transcript-already-recorded', `cannot record the transcript of records: it was received on ${s.transcript.receivedOn}`);
-  if (c.receivedOn > dateOf(c.at)) return reject('invalid-dates', `cannot record the transcript of records: received on ${c.receivedOn}, after the recording date ${dateOf(c.at)}`);
+  if (c.receivedOn > utcDateOf(c.at)) return reject('invalid-dates', `cannot record the transcript of records: received on ${c.receivedOn}, after the recording date ${utcDateOf(c.at)}`);
   const due = addDays(s.attendance.actualEndDate, DAYS.transcriptDue);
   return [mobilityEvent('TranscriptReceived', { ...audit(c), receivedOn: c.receivedOn, ects: c.ects, dueOn: due, daysLate: daysLate(due, c.receivedOn) })];
 };
@@ -284,7 +284,7 @@ const recordRecognition = (c: CommandOf<'RecordRecognition'>, state: MobilitySta
   }
   return [mobilityEvent('RecognitionRecorded', {
     ...audit(c), outcome: c.outcome, recognisedEcts: recognised, transcriptEcts: s.transcript?.ects ?? null,
-    europass: c.europass ?? false, openBadge: c.openBadge ?? false, dueOn: due, daysLate: due ? daysLate(due, dateOf(c.at)) : 0,
+    europass: c.europass ?? false, openBadge: c.openBadge ?? false, dueOn: due, daysLate: due ? daysLate(due, utcDateOf(c.at)) : 0,
   })];
 };
 
@@ -293,7 +293,7 @@ const recordPaymentOrdered = (c: CommandOf<'RecordPaymentOrdered'>, state: Mobil
   if (state.stage === 'none') return reject('wrong-stage', `cannot ${action}: no application has been submitted (stage 'none')`);
   if (state.payments.orders.some((o) => o.paymentId === c.paymentId)) return reject('duplicate-payment-id', `cannot ${action}: payment ${c.paymentId} is already recorded`);
   const paid = netPaid(state.payments);
-  const today = dateOf(c.at);
+  const today = utcDateOf(c.at);
   switch (c.kind) {
     case 'prefinancing': {
       const s = require_(state, ['agreed', 'departed'], action, 'pre-financing is paid between signature and the certificate of attendance');
@@ -344,7 +344,7 @@ const recordDeadlineMissed = (c: CommandOf<'RecordDeadlineMissed'>, state: Mobil
   if (state.stage === 'none' || due === null) return reject('deadline-not-applicable', `cannot ${action}: the deadline does not apply (stage '${state.stage}')`);
   if (isMet(state, c.deadline)) return reject('deadline-not-applicable', `cannot ${action}: it has been met`);
   if (state.deadlinesMissed.includes(c.deadline)) return reject('deadline-already-recorded', `cannot ${action}: it is already recorded`);
-  const today = dateOf(c.at);
+  const today = utcDateOf(c.at);
   if (today <= due) return reject('deadline-not-passed', `cannot ${action}: it is due on ${due}, today is ${today}`);
   return [mobilityEvent('DeadlineMissed', { ...audit(c), deadline: c.deadline, dueOn: due, daysLate: daysBetween(due, today) })];
 };

@@ -1,5 +1,5 @@
 import { type ActivityCode, type DurationLimit, activityRule } from '../activity';
-import { actualDays, bmDays } from './dates';
+import { actualDays, bmDays } from '../dates';
 import { type Rejection, reject } from './rejection';
 import { RULES, cite } from './rules';
 

@@ -10,4 +10,4 @@ export { evolve, foldEvents } from './evolve';
 export { dueDate, isMet, transcriptApplies } from './deadlines';
 export { durationForm, countDays, checkDuration, type DurationForm } from './duration';
 export { invariantViolations, assertInvariant } from './invariant';
-export * as dates from './dates';
+export * as dates from '../dates';

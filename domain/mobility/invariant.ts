@@ -1,6 +1,6 @@
 import { activityRule } from '../activity';
 import { transcriptApplies } from './deadlines';
-import { actualDays, addDays } from './dates';
+import { actualDays, addDays } from '../dates';
 import { RULES, DAYS } from './rules';
 import { CERTIFIED_STAGES, type MobilityState, grantDue, inStage, netPaid } from './state';
 

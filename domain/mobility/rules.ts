@@ -1,3 +1,5 @@
+import { DEFAULT_POLICY } from '../calendar/policy';
+
 /**
  * Lifecycle rules the decider enforces, each with an id and its reference section
  * (/work/shared/domain/erasmus-ka1.md; tags [V]/[S]/[U] = certainty). Duration limits live in domain/activity.ts.
@@ -33,14 +35,17 @@ export const RULES = {
 /** "rule EXT-NOTICE-30D, §2 … [S …]" for human reasons. */
 export const cite = (r: LifecycleRule): string => `rule ${r.id}, ${r.source}`;
 
-/** Day counts behind the deadline rules above. */
+/**
+ * Day counts behind the deadline rules above. The figures shared with the deadline calendar come
+ * from its default policy (domain/calendar/policy.ts), so the decider and the calendar cannot drift.
+ */
 export const DAYS = {
   extensionNotice: 30,
-  prefinancingAfterSignature: 30,
-  reportDue: 30,
-  transcriptDue: 35,
-  recognitionDue: 35,
-  balanceDue: 45,
+  prefinancingAfterSignature: DEFAULT_POLICY.prefinancingDays,
+  reportDue: DEFAULT_POLICY.reportDays,
+  transcriptDue: DEFAULT_POLICY.torWeeks * 7,
+  recognitionDue: DEFAULT_POLICY.recognitionWeeks * 7,
+  balanceDue: DEFAULT_POLICY.balanceDays,
   reminderGapHours: 24,
 } as const;
 

@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
-import { addDays } from '../../domain/mobility/dates';
+import { addDays } from '../../domain/dates';
 import { loadConfig } from '../../infra/config';
 import { createPool } from '../../infra/db/pool';
 import { connectTemporal } from '../../infra/temporal';

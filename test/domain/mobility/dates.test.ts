@@ -21,7 +21,7 @@ describe('day counting (reference §1.7)', () => {
   it('days late never negative; datetime → UTC date', () => {
     expect(dates.daysLate('2025-03-10', '2025-03-08')).toBe(0);
     expect(dates.daysLate('2025-03-10', '2025-03-13')).toBe(3);
-    expect(dates.dateOf('2025-03-10T23:30:00-02:00')).toBe('2025-03-11');
+    expect(dates.utcDateOf('2025-03-10T23:30:00-02:00')).toBe('2025-03-11');
     expect(dates.addDays('2026-02-06', 30)).toBe('2026-03-08'); // 22 days to 28 Feb + 8
   });
 });

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays } from '../../../domain/mobility/dates';
+import { addDays } from '../../../domain/dates';
 import { createPool } from '../../../infra/db/pool';
 import { connectTemporal } from '../../../infra/temporal';
 import { mobility, registerProject, startMobility } from '../../../workflows/client';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type pg from 'pg';
-import { addDays } from '../../../domain/mobility/dates';
+import { addDays } from '../../../domain/dates';
 import type { Config } from '../../../infra/config';
 import { inboxFile } from '../../../infra/stack/mail';
 import type { StartMobilityInput } from '../../../workflows/messages';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays } from '../../../domain/mobility/dates';
+import { addDays } from '../../../domain/dates';
 import { createPool } from '../../../infra/db/pool';
 import { mobility, registerProject, startMobility } from '../../../workflows/client';
 import { testConfig } from '../../support/env';

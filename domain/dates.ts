@@ -1,5 +1,6 @@
 /**
- * Day counting, pure integer arithmetic on ISO dates (no Date, no time zones).
+ * Calendar dates, one implementation for the whole domain: ISO dates (YYYY-MM-DD) on the proleptic
+ * Gregorian calendar, pure integer arithmetic (no local time zone).
  *
  * - actualDays: calendar days, both ends included (end − start + 1). Used for short-term students,
  *   staff and every mobility paid per day (reference §1.7).
@@ -89,3 +90,31 @@ export const bmDays = (startIso: string, endIso: string): number => {
   const [s, e] = ordered(startIso, endIso);
   return bmSerial(e) - bmSerial(s) + 1;
 };
+
+/** b − a in calendar days (negative when b is before a). */
+export const daysBetween = (a: string, b: string): number => epochDay(parseIsoDate(b)) - epochDay(parseIsoDate(a));
+
+/** Whole days late, never negative: the due date itself is on time. */
+export const daysLate = (dueOn: string, doneOn: string): number => Math.max(0, daysBetween(dueOn, doneOn));
+
+/**
+ * Adds (or, negative, subtracts) calendar months: same day of the month, clamped to the last day
+ * when the target month is shorter. 2025-03-31 − 1 month = 2025-02-28; 2024-03-31 − 1 month = 2024-02-29.
+ */
+export const addMonthsClamped = (iso: string, months: number): string => {
+  const { year, month, day } = parseIsoDate(iso);
+  const index = year * 12 + (month - 1) + months;
+  const ny = Math.floor(index / 12);
+  const nm = index - ny * 12 + 1;
+  return toIsoDate({ year: ny, month: nm, day: Math.min(day, daysInMonth(ny, nm)) });
+};
+
+/** ISO dates compare as strings; these keep call sites readable. */
+export const minDate = (a: string, b: string): string => (a <= b ? a : b);
+export const maxDate = (a: string, b: string): string => (a >= b ? a : b);
+
+/** The UTC calendar day of an ISO date-time with offset, e.g. 2025-03-01T23:30:00-02:00 → 2025-03-02. */
+export const utcDateOf = (isoDateTime: string): string => new Date(Date.parse(isoDateTime)).toISOString().slice(0, 10);
+
+/** Hours from one ISO date-time to another. */
+export const hoursBetween = (fromAt: string, toAt: string): number => (Date.parse(toAt) - Date.parse(fromAt)) / 3_600_000;

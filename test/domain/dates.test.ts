@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { actualDays, addDays, bmDays, daysInMonth, epochDay, fromEpochDay, parseIsoDate, toIsoDate } from '../../../domain/grant/days';
+import { actualDays, addDays, bmDays, daysInMonth, epochDay, fromEpochDay, parseIsoDate, toIsoDate } from '../../domain/dates';
 
 /** Any date 2020-01-01 … ~2035, as ISO. */
 const isoDate = fc.integer({ min: epochDay({ year: 2020, month: 1, day: 1 }), max: epochDay({ year: 2035, month: 12, day: 31 }) }).map((n) => toIsoDate(fromEpochDay(n)));
