@@ -37,11 +37,13 @@ describe('npm start', () => {
     const client = await connectTemporal(cfg);
     const pool = createPool(cfg, 2);
     try {
+      // The recognised mobility has completed its workflow; the agreed one waits for its departure.
       const first = `${DEMO_PROJECT}-MOB-00001`;
-      expect((await client.workflow.getHandle(first).describe()).status.name).toBe('RUNNING');
+      expect((await client.workflow.getHandle(first).describe()).status.name).toBe('COMPLETED');
+      expect((await client.workflow.getHandle(`${DEMO_PROJECT}-MOB-00006`).describe()).status.name).toBe('RUNNING');
       const rows = await eventually(async () => {
         const r = await pool.query('SELECT mobility_id FROM mobility_applications WHERE project_id = $1 ORDER BY mobility_id', [DEMO_PROJECT]);
-        return r.rowCount! >= 3 ? r.rows : undefined;
+        return r.rowCount! >= 6 ? r.rows : undefined;
       }, 60_000, 'demo rows projected');
       expect(rows[0]!.mobility_id).toBe(first);
     } finally {

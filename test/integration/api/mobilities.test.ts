@@ -187,7 +187,8 @@ describe('actions drive the real workflow', () => {
     expect(d.body.grant.estimated.lines.map((l: { ruleId: string }) => l.ruleId)).toEqual(['GRANT-HE-LT', 'GRANT-TRAVEL-STD']);
     const estimated = d.body.grant.estimated.totalCents as number;
     expect(d.body.grant.budget.heldCents).toBe(estimated);
-    expect(d.body.deadlines.deadlines.map((x: { id: string }) => x.id)).toContain('extension-request');
+    // Once signed, the participant's pre-financing is due (the calendar's deadlines live per stage).
+    expect(d.body.deadlines.deadlines.map((x: { id: string }) => x.id)).toContain('prefinancing-payment');
     const audit = d.body.audit as { actor: string; action: string; outcome: string }[];
     expect(audit).toEqual(expect.arrayContaining([
       expect.objectContaining({ actor: tn.users.ioA3, action: 'submitApplication', outcome: 'applied' }),
