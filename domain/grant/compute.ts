@@ -85,11 +85,14 @@ const establishFacts = (input: GrantInput, table: RateTable): Facts => {
   const green = input.greenTravel ?? false;
   const travelSupported = input.travelGrant ?? (kind !== 'he-student' || table.travel.heStudents === 'all' || (input.fewerOpportunities ?? false));
   const greenTopUp = greenTopUpFor(kind, travelSupported, green, table);
-  const maxTravelDays = green ? table.travel.fundedDays.green : table.travel.fundedDays.standard;
+  // §1.2 [V S8]: the pre-2024 green top-up (students without travel support) comes with "up to 4 extra
+  // days", not the 6 days of green travel with travel support.
+  const maxTravelDays = greenTopUp ? greenTopUp.extraDays : green ? table.travel.fundedDays.green : table.travel.fundedDays.standard;
   const defaultTravelDays = travelSupported ? maxTravelDays : (greenTopUp?.extraDays ?? 0);
   const travelDays = input.travelDays ?? defaultTravelDays;
   if (travelDays > maxTravelDays) {
-    throw new GrantRuleError('travelDays', `at most ${maxTravelDays} funded travel days with ${green ? 'green' : 'standard'} travel (${call}, §1.2)`);
+    const what = greenTopUp ? 'with the green top-up for students without travel support' : `with ${green ? 'green' : 'standard'} travel`;
+    throw new GrantRuleError('travelDays', `at most ${maxTravelDays} funded travel days ${what} (${call}, §1.2)`);
   }
 
   const parts = [`${physicalDays} physical`];

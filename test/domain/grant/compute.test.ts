@@ -53,6 +53,21 @@ describe('HE long-term students (§1.3, §1.7)', () => {
     expect(b.totalCents).toBe(282_200);
   });
 
+  it('pre-2024 green top-up allows up to 4 extra days, not 6 (§1.2 [V S8] "50 € top-up plus up to 4 extra days")', () => {
+    // Call 2022, blended 10 days, SE, no fewer opportunities → no travel support, green → 50 € + 4 days:
+    // 14 days × 70 = 980 € + 50 € = 1,030 €. 5 or 6 travel days are refused, naming travelDays.
+    expect(grant({ callYear: 2022, activity: 'HE-SMS', durationDays: 10, blended: true, greenTravel: true }).totalCents).toBe(103_000);
+    expect(grant({ callYear: 2022, activity: 'HE-SMS', durationDays: 10, blended: true, greenTravel: true, travelDays: 3 }).days).toBe(13);
+    const e = ruleError(() => grant({ callYear: 2022, activity: 'HE-SMS', durationDays: 10, blended: true, greenTravel: true, travelDays: 5 }));
+    expect(e.field).toBe('travelDays');
+    expect(e.message).toMatch(/at most 4 funded travel days/);
+    // With travel support (fewer opportunities) green travel keeps 2 + 4 = 6 days: 120 + 6 = 126 days × 600 ÷ 30 = 2,520 €,
+    // + 250 × 126 ÷ 30 = 1,050 €, + 320 € (500–1,999 km green 2021–23) = 3,890 €.
+    const fo = grant({ callYear: 2023, activity: 'HE-SMS', durationDays: 120, greenTravel: true, fewerOpportunities: true, distanceKm: 900, travelDays: 6 });
+    expect(fo.days).toBe(126);
+    expect(fo.totalCents).toBe(389_000);
+  });
+
   it('call 2024 green travel: green band (417 € for 500–1,999 km) and 6 travel days (§1.2, §1.7)', () => {
     // (120 + 6) × 600 ÷ 30 = 2,520 €; + 417 € = 2,937 €. No 50 € top-up from call 2024.
     const b = grant({ callYear: 2024, activity: 'HE-SMS', durationDays: 120, greenTravel: true, distanceKm: 1200 });
