@@ -144,7 +144,8 @@ const groupText = (grouping: CountryGrouping, g: Group | null, country: string) 
 
 const heLongTerm = (f: Facts): GrantLine[] => {
   const { input, table, call, paidDays, daysText } = f;
-  if (input.rates?.dailyEur !== undefined) throw new GrantRuleError('rates.dailyEur', 'long-term HE student support is monthly: give rates.monthlyEur');
+  // Only the applicable rate is read when both are given (the contract's "monthlyEur and/or dailyEur").
+  if (input.rates?.dailyEur !== undefined && input.rates.monthlyEur === undefined) throw new GrantRuleError('rates.dailyEur', 'long-term HE student support is monthly: give rates.monthlyEur');
   const grouping = groupingFor(table, input.activity);
   const to = groupOf(grouping, input.receivingCountry);
   let monthly: Cents;
@@ -175,7 +176,7 @@ const heLongTerm = (f: Facts): GrantLine[] => {
 
 const heShortTerm = (f: Facts): GrantLine[] => {
   const { input, table, call, paidDays, daysText } = f;
-  if (input.rates?.monthlyEur !== undefined) throw new GrantRuleError('rates.monthlyEur', 'short-term student support is daily: give rates.dailyEur');
+  if (input.rates?.monthlyEur !== undefined && input.rates.dailyEur === undefined) throw new GrantRuleError('rates.monthlyEur', 'short-term student support is daily: give rates.dailyEur');
   const st = table.heShortTerm;
   const first = input.rates?.dailyEur !== undefined ? eur(input.rates.dailyEur) : st.firstDaysDaily;
   const d1 = Math.min(paidDays, st.fullRateDays);
@@ -198,7 +199,7 @@ const heShortTerm = (f: Facts): GrantLine[] => {
 /** Staff (all sectors) and VET/school/adult learners: daily rate, full for the first days, reduced after. */
 const dailyTiers = (f: Facts): GrantLine[] => {
   const { input, table, call, paidDays, daysText, kind } = f;
-  if (input.rates?.monthlyEur !== undefined) throw new GrantRuleError('rates.monthlyEur', `${input.activity} is paid per day: give rates.dailyEur`);
+  if (input.rates?.monthlyEur !== undefined && input.rates.dailyEur === undefined) throw new GrantRuleError('rates.monthlyEur', `${input.activity} is paid per day: give rates.dailyEur`);
   const isHe = input.activity.startsWith('HE-');
   const grouping = groupingFor(table, input.activity);
   const g = groupOf(grouping, input.receivingCountry);

@@ -96,6 +96,18 @@ describe('HE long-term students (§1.3, §1.7)', () => {
     expect(grant({ callYear: 2025, activity: 'HE-SMS', receivingCountry: 'FR', durationDays: 90, travelGrant: false }).totalCents).toBe(180_000);
   });
 
+  it('rates may carry both monthlyEur and dailyEur: the applicable one is read (CLI contract "monthlyEur and/or dailyEur")', () => {
+    // Long-term, 60 days, no travel: 550 × 60 ÷ 30 = 1,100 €. Short-term blended 10 days: 10 × 75 = 750 €.
+    // Staff 5 days at 130 €: 650 €.
+    const rates = { monthlyEur: 550, dailyEur: 75 };
+    expect(grant({ callYear: 2024, activity: 'HE-SMS', durationDays: 60, travelGrant: false, rates }).totalCents).toBe(110_000);
+    expect(grant({ callYear: 2024, activity: 'HE-SMS', durationDays: 10, blended: true, travelGrant: false, rates }).totalCents).toBe(75_000);
+    expect(grant({ callYear: 2024, activity: 'HE-STA', durationDays: 5, travelGrant: false, rates: { monthlyEur: 3000, dailyEur: 130 } }).totalCents).toBe(65_000);
+    // Only the other one: still refused, naming it.
+    expect(ruleError(() => grant({ callYear: 2024, activity: 'HE-SMS', durationDays: 60, rates: { dailyEur: 75 } })).field).toBe('rates.dailyEur');
+    expect(ruleError(() => grant({ callYear: 2024, activity: 'HE-STA', durationDays: 5, rates: { monthlyEur: 3000 } })).field).toBe('rates.monthlyEur');
+  });
+
   it('partner countries: 700 €/month table default (§1.1 [V S9])', () => {
     expect(grant({ callYear: 2024, activity: 'HE-SMS', receivingCountry: 'US', durationDays: 60, travelGrant: false }).totalCents).toBe(140_000);
   });
