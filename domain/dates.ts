@@ -79,16 +79,21 @@ export const actualDays = (startIso: string, endIso: string): number => {
   return epochDay(e) - epochDay(s) + 1;
 };
 
-/** Position of a date on the BM 360-day calendar: day 31 → 30, last day of February → 30. */
-const bmSerial = ({ year, month, day }: CivilDate): number => {
-  const d = day === 31 || (month === 2 && day === daysInMonth(year, 2)) ? 30 : day;
+/**
+ * Position of a date on the BM 360-day calendar. Day 31 counts as day 30 (EC BM wiki formula:
+ * (Y2−Y1)·360 + (M2−M1)·30 + (min(D2,30) − min(D1,30)) + 1). The last day of February counts as
+ * day 30 only when it ENDS a period ("February counts as 30", reference §1.7): a stay starting on
+ * 28 February still has the days 28–30 of that BM month ahead of it, so 28 Feb–27 Apr 2023 = 60.
+ */
+const bmSerial = ({ year, month, day }: CivilDate, end: boolean): number => {
+  const d = day === 31 || (end && month === 2 && day === daysInMonth(year, 2)) ? 30 : day;
   return year * 360 + (month - 1) * 30 + d;
 };
 
 /** Beneficiary Module duration in days (30-day months), both ends included. */
 export const bmDays = (startIso: string, endIso: string): number => {
   const [s, e] = ordered(startIso, endIso);
-  return bmSerial(e) - bmSerial(s) + 1;
+  return bmSerial(e, true) - bmSerial(s, false) + 1;
 };
 
 /** b − a in calendar days (negative when b is before a). */

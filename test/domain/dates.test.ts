@@ -104,3 +104,16 @@ describe('BM day counting, 30-day months (reference §1.7)', () => {
     );
   });
 });
+
+describe('bmDays: periods starting on the last day of February (reference §1.7, EC BM wiki formula)', () => {
+  it('counts 28 Feb–27 Apr 2023 as 60 days: (4−2)·30 + (27 − 28) + 1', () => {
+    expect(bmDays('2023-02-28', '2023-04-27')).toBe(60);
+  });
+  it('counts 29 Feb–28 Apr 2024 (leap year) as 60 days: (4−2)·30 + (28 − 29) + 1', () => {
+    expect(bmDays('2024-02-29', '2024-04-28')).toBe(60);
+  });
+  it('still counts a period ending on the last day of February as ending on day 30', () => {
+    // 1 Jan–28 Feb 2023: (2−1)·30 + (30 − 1) + 1 = 60 ("February counts as 30").
+    expect(bmDays('2023-01-01', '2023-02-28')).toBe(60);
+  });
+});
