@@ -19,7 +19,9 @@ export const ProjectGrantInput = z
     if (v.bipParticipants !== undefined && v.bipParticipants > 0 && v.action !== 'KA131') {
       ctx.addIssue({ code: 'custom', path: ['bipParticipants'], message: 'BIPs are a KA131 activity' });
     }
-    if ((v.inclusionSupportParticipants ?? 0) > v.participants + (v.bipParticipants ?? 0)) {
+    // Compared only when the counts themselves are valid: one bad field gives one error, naming it.
+    const counts = [v.participants, v.bipParticipants ?? 0, v.inclusionSupportParticipants ?? 0];
+    if (counts.every((n) => Number.isInteger(n) && n >= 0) && (v.inclusionSupportParticipants ?? 0) > v.participants + (v.bipParticipants ?? 0)) {
       ctx.addIssue({ code: 'custom', path: ['inclusionSupportParticipants'], message: 'more inclusion-support participants than participants' });
     }
   });
