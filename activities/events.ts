@@ -3,17 +3,13 @@ import { ProjectEventEnvelope } from '../domain/budget/events';
 import type { Publisher } from '../infra/kafka/client';
 import { TOPICS } from '../infra/kafka/topics';
 
-/** The project stream (budget reservations per project), keyed by project id. */
-export const PROJECT_EVENTS_TOPIC = { name: 'project-events', partitions: 3 } as const;
-
 /**
  * Publishes domain events to Kafka. Event ids are deterministic (`${mobilityId}:${sequence}`,
  * `${projectId}:${sequence}`), so a retried publish carries the same ids and consumers drop the
  * duplicate. Mobility events are keyed by mobility id, project events by project id, so each
  * stream stays ordered in one partition.
  */
-export function createEventActivities(deps: { publisher: Publisher; ensureTopic?: (name: string, partitions: number) => Promise<void> }) {
-  let projectTopic: Promise<void> | null = null;
+export function createEventActivities(deps: { publisher: Publisher }) {
   return {
     async publishEvents(events: EventEnvelope[]): Promise<void> {
       const valid = events.map((e) => EventEnvelope.parse(e));
@@ -28,15 +24,8 @@ export function createEventActivities(deps: { publisher: Publisher; ensureTopic?
     },
     async publishProjectEvents(events: ProjectEventEnvelope[]): Promise<void> {
       const valid = events.map((e) => ProjectEventEnvelope.parse(e));
-      if (deps.ensureTopic) {
-        projectTopic ??= deps.ensureTopic(PROJECT_EVENTS_TOPIC.name, PROJECT_EVENTS_TOPIC.partitions).catch((err) => {
-          projectTopic = null;
-          throw err;
-        });
-        await projectTopic;
-      }
       await deps.publisher.publish(
-        PROJECT_EVENTS_TOPIC.name,
+        TOPICS.projectEvents.name,
         valid.map((e) => ({
           key: e.projectId,
           value: JSON.stringify(e),

@@ -8,7 +8,7 @@ import { createNotificationActivities, type NotificationFaults } from '../activi
 import { createPaymentActivities, type PaymentOrderRequest } from '../activities/payments';
 import { type Config, loadConfig } from '../infra/config';
 import { createPool } from '../infra/db/pool';
-import { createPublisher, kafkaFor } from '../infra/kafka/client';
+import { createPublisher } from '../infra/kafka/client';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -42,19 +42,8 @@ export async function createActivities(cfg: Config, client: Client, opts: Worker
   const publisher = await createPublisher(cfg, 'worker');
   const pool = createPool(cfg, 5);
   const transport = nodemailer.createTransport({ host: cfg.smtp.host, port: cfg.smtp.port, secure: false, ignoreTLS: true, pool: true, maxConnections: 2 });
-  const ensureTopic = async (name: string, partitions: number) => {
-    const admin = kafkaFor(cfg, 'worker-admin').admin();
-    await admin.connect();
-    try {
-      if (!(await admin.listTopics()).includes(name)) {
-        await admin.createTopics({ waitForLeaders: true, topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '-1' }, { name: 'retention.bytes', value: '-1' }] }] });
-      }
-    } finally {
-      await admin.disconnect();
-    }
-  };
   const activities = {
-    ...createEventActivities({ publisher, ensureTopic }),
+    ...createEventActivities({ publisher }),
     ...createNotificationActivities({ pool, transport, from: 'Mobility engine <no-reply@mobility-engine.local>', leaseMs: opts.outboxLeaseMs, faults: opts.faults?.notifications }),
     ...createPaymentActivities({ pool, faults: opts.faults?.payments }),
     ...createBudgetActivities({ client }),
