@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from './config';
 
@@ -27,7 +27,14 @@ export function installTemporalTestServer(cfg: Pick<Config, 'cacheDir'>, log: (l
   const dir = testServerDir(cfg);
   const libs = join(dir, 'libs');
   const wrapper = join(dir, 'temporal-test-server');
-  if (existsSync(wrapper) && existsSync(libs) && readdirSync(libs).some((f) => f.startsWith('temporal-test-server-'))) return wrapper;
+  const script = `#!/bin/sh\n# Temporal Java test server ${TEST_SERVER_VERSION} (time skipping); args: <port>\nexec java -Xms64m -Xmx1g -XX:+UseSerialGC -cp '${libs}/*' io.temporal.testserver.TestServer "$@"\n`;
+  if (existsSync(libs) && readdirSync(libs).some((f) => f.startsWith('temporal-test-server-'))) {
+    if (!existsSync(wrapper) || readFileSync(wrapper, 'utf8') !== script) {
+      writeFileSync(wrapper, script);
+      chmodSync(wrapper, 0o755);
+    }
+    return wrapper;
+  }
   const which = (c: string) => spawnSync('sh', ['-c', `command -v ${c}`], { encoding: 'utf8' }).stdout.trim() || null;
   if (!which('java')) throw new Error('temporal test server: java is not installed (Debian: apt-get install -y openjdk-17-jre-headless)');
   const mvn = which('mvn');
@@ -49,7 +56,7 @@ export function installTemporalTestServer(cfg: Pick<Config, 'cacheDir'>, log: (l
   if (r.status !== 0) throw new Error(`temporal test server: mvn could not fetch the jars:\n${`${r.stdout}${r.stderr}`.slice(-2000)}`);
   rmSync(libs, { recursive: true, force: true });
   renameSync(tmp, libs);
-  writeFileSync(wrapper, `#!/bin/sh\n# Temporal Java test server ${TEST_SERVER_VERSION} (time skipping); args: <port>\nexec java -Xms64m -Xmx512m -XX:+UseSerialGC -cp '${libs}/*' io.temporal.testserver.TestServer "$@"\n`);
+  writeFileSync(wrapper, script);
   chmodSync(wrapper, 0o755);
   return wrapper;
 }
