@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import type { Client } from '@temporalio/client';
 import type pg from 'pg';
 import { addDays } from '../../../domain/dates';
 import type { Config } from '../../../infra/config';
 import { inboxFile } from '../../../infra/stack/mail';
+import { mobility, registerProject, startMobility } from '../../../workflows/client';
 import type { StartMobilityInput } from '../../../workflows/messages';
 import { uniq } from '../../support/env';
 
@@ -45,4 +47,15 @@ export function mailsFor(cfg: Config, mobilityId: string): InboxMail[] {
     return [];
   }
   return text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as InboxMail).filter((m) => m.headers["x-mobility-id"]?.trim() === mobilityId).map((m) => ({ ...m, messageId: m.messageId?.trim() ?? null }));
+}
+
+/** A fresh project with one Erasmus+ line, and its first mobility (a five-month study) started with contacts on file. */
+export async function startStudyMobility(client: Client, taskQueue: string, pool: pg.Pool, from: string) {
+  const { projectId, mobilityId } = newProject();
+  const id = mobilityId(1);
+  await registerProject(client, taskQueue, { projectId, institutionId: 'F-PARIS-001', lines: erasmusLine(2_000_000, 4) });
+  const app = studyApplication(id, projectId, from);
+  await addContacts(pool, app.participantRef);
+  await startMobility(client, taskQueue, app);
+  return { projectId, id, app, m: mobility(client, id) };
 }

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../../domain/dates';
 import { createPool } from '../../../infra/db/pool';
-import { mobility, projectBudget, registerProject, startMobility } from '../../../workflows/client';
+import { projectBudget } from '../../../workflows/client';
 import { testConfig } from '../../support/env';
-import { addContacts, erasmusLine, mailsFor, newProject, studyApplication } from './fixtures';
+import { mailsFor, startStudyMobility } from './fixtures';
 import { mobilityEventsOnKafka, timeSkipping } from './harness';
 
 /**
@@ -29,14 +29,8 @@ afterAll(async () => {
 describe('full lifecycle with time skipping', () => {
   it('runs a five-month study mobility from application to recognition, every timer firing once', async () => {
     const client = ts.env.client;
-    const { projectId, mobilityId } = newProject();
-    const id = mobilityId(1);
     const t0 = await ts.today();
-    await registerProject(client, ts.taskQueue, { projectId, institutionId: 'F-PARIS-001', lines: erasmusLine(2_000_000, 4) });
-    const app = studyApplication(id, projectId, t0);
-    await addContacts(pool, app.participantRef);
-    await startMobility(client, ts.taskQueue, app);
-    const m = mobility(client, id);
+    const { projectId, id, app, m } = await startStudyMobility(client, ts.taskQueue, pool, t0);
     const staff = { actor: 'staff.io-1' };
 
     await m.act('select', staff);

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../../domain/dates';
 import { createPool } from '../../../infra/db/pool';
-import { mobility, registerProject, startMobility } from '../../../workflows/client';
 import { testConfig } from '../../support/env';
-import { addContacts, erasmusLine, mailsFor, newProject, studyApplication } from './fixtures';
+import { mailsFor, startStudyMobility } from './fixtures';
 import { timeSkipping } from './harness';
 
 /**
@@ -47,14 +46,8 @@ afterAll(async () => {
 describe('reminder retried after a crash', () => {
   it('sends one e-mail per reminder whatever the failed attempts', async () => {
     const client = ts.env.client;
-    const { projectId, mobilityId } = newProject();
-    const id = mobilityId(1);
     const t0 = await ts.today();
-    await registerProject(client, ts.taskQueue, { projectId, institutionId: 'F-PARIS-001', lines: erasmusLine(2_000_000, 4) });
-    const app = studyApplication(id, projectId, t0);
-    await addContacts(pool, app.participantRef);
-    await startMobility(client, ts.taskQueue, app);
-    const m = mobility(client, id);
+    const { id, app, m } = await startStudyMobility(client, ts.taskQueue, pool, t0);
     await m.act('select', { actor: 'staff.io-1' });
     await m.act('signAgreement', { actor: 'staff.io-1', participantSignedOn: t0, institutionSignedOn: t0 });
     await ts.sleepUntil(app.plan.startDate);
