@@ -55,32 +55,25 @@ export function buildAsyncApi(): Record<string, unknown> {
   const messages: Record<string, unknown> = {};
   const mobilityRefs: Record<string, unknown> = {};
   const projectRefs: Record<string, unknown> = {};
-  for (const s of MOBILITY_SCHEMAS) {
-    const name = messageName(s);
-    messages[name] = {
-      name,
-      title: `${s.type} v${s.version}`,
-      summary: s.meaning,
-      contentType: 'application/json',
-      headers: eventHeaders,
-      bindings: { kafka: { key: { type: 'string', description: 'The mobility id (all events of a mobility in one partition, in order)' }, bindingVersion: '0.5.0' } },
-      payload: { schemaFormat: SCHEMA_FORMAT, schema: mobilityMessageSchema(s) },
-    };
-    mobilityRefs[name] = { $ref: `#/components/messages/${name}` };
-  }
-  for (const s of PROJECT_SCHEMAS) {
-    const name = messageName(s);
-    messages[name] = {
-      name,
-      title: `${s.type} v${s.version}`,
-      summary: s.meaning,
-      contentType: 'application/json',
-      headers: eventHeaders,
-      bindings: { kafka: { key: { type: 'string', description: 'The project id (all events of a project in one partition, in order)' }, bindingVersion: '0.5.0' } },
-      payload: { schemaFormat: SCHEMA_FORMAT, schema: projectMessageSchema(s) },
-    };
-    projectRefs[name] = { $ref: `#/components/messages/${name}` };
-  }
+  const add = <S extends (typeof MOBILITY_SCHEMAS)[number] | (typeof PROJECT_SCHEMAS)[number]>(
+    schemas: readonly S[], refs: Record<string, unknown>, key: string, schemaOf: (s: S) => unknown,
+  ) => {
+    for (const s of schemas) {
+      const name = messageName(s);
+      messages[name] = {
+        name,
+        title: `${s.type} v${s.version}`,
+        summary: s.meaning,
+        contentType: 'application/json',
+        headers: eventHeaders,
+        bindings: { kafka: { key: { type: 'string', description: key }, bindingVersion: '0.5.0' } },
+        payload: { schemaFormat: SCHEMA_FORMAT, schema: schemaOf(s) },
+      };
+      refs[name] = { $ref: `#/components/messages/${name}` };
+    }
+  };
+  add(MOBILITY_SCHEMAS, mobilityRefs, 'The mobility id (all events of a mobility in one partition, in order)', mobilityMessageSchema);
+  add(PROJECT_SCHEMAS, projectRefs, 'The project id (all events of a project in one partition, in order)', projectMessageSchema);
   messages.DeadLetter = {
     name: 'DeadLetter',
     title: 'Dead-lettered message',
