@@ -1,9 +1,35 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import {
-  type AdjustRequest, type BudgetReply, type ReleaseRequest, type ReserveRequest,
-  adjustReservationUpdate, budgetWorkflowId, releaseReservationUpdate, reserveBudgetUpdate,
-} from '../workflows/budget-messages';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { z } from 'zod';
+import type { AdjustReservation, ReleaseReservation, ReserveBudget } from '../domain/budget';
+
+/** What a mobility asks of its project's budget guard: the domain commands without their `type`. */
+export type ReserveRequest = Omit<z.infer<typeof ReserveBudget>, 'type'>;
+export type AdjustRequest = Omit<z.infer<typeof AdjustReservation>, 'type'>;
+export type ReleaseRequest = Omit<z.infer<typeof ReleaseReservation>, 'type'>;
+
+/** The guard's answer to a reservation, an adjustment or a release. */
+export interface BudgetReply {
+  mobilityId: string;
+  lineId: string;
+  /** What this mobility now holds on the line. */
+  heldCents: number;
+  remainingCents: number;
+  remainingMobilities: number;
+  /** False when the command changed nothing (a retried call). */
+  changed: boolean;
+}
+
+/**
+ * A project's budget guard as these activities need it. The worker gives the real one: a Temporal
+ * Update on the project's budget workflow per call, sent with `updateId`, so a retried call is
+ * recognised. A refusal rejects with the guard's failure (its `cause` carries the domain's code).
+ */
+export interface BudgetGuard {
+  reserve(projectId: string, req: ReserveRequest, updateId: string): Promise<BudgetReply>;
+  adjust(projectId: string, req: AdjustRequest, updateId: string): Promise<BudgetReply>;
+  release(projectId: string, req: ReleaseRequest, updateId: string): Promise<BudgetReply>;
+}
 
 /**
  * The mobility workflow's door to its project's budget guard (workflow `budget-<projectId>`):
@@ -13,11 +39,10 @@ import {
  * A refusal (InsufficientFunds, NoMobilitiesLeft, …) becomes a non-retryable failure whose type
  * is the domain's code and whose message is the domain's reason.
  */
-export function createBudgetActivities(deps: { client: Client }) {
-  const call = async <Req>(projectId: string, update: typeof reserveBudgetUpdate | typeof adjustReservationUpdate | typeof releaseReservationUpdate, req: Req, updateId: string): Promise<BudgetReply> => {
-    const handle = deps.client.workflow.getHandle(budgetWorkflowId(projectId));
+export function createBudgetActivities(deps: { guard: BudgetGuard }) {
+  const call = async (projectId: string, send: () => Promise<BudgetReply>): Promise<BudgetReply> => {
     try {
-      return await handle.executeUpdate(update as never, { args: [req] as never, updateId });
+      return await send();
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw ApplicationFailure.nonRetryable(`project ${projectId} has no budget guard: register the project (its funder lines) first`, 'ProjectNotRegistered');
       if (err instanceof WorkflowUpdateFailedError || (err as Error)?.name === 'WorkflowUpdateRPCTimeoutOrCancelledError') {
@@ -31,9 +56,10 @@ export function createBudgetActivities(deps: { client: Client }) {
       throw err;
     }
   };
+  const { guard } = deps;
   return {
-    reserveBudget: (projectId: string, req: ReserveRequest, opId: string) => call(projectId, reserveBudgetUpdate, req, `${req.mobilityId}:${opId}`),
-    adjustReservation: (projectId: string, req: AdjustRequest, opId: string) => call(projectId, adjustReservationUpdate, req, `${req.mobilityId}:${opId}`),
-    releaseReservation: (projectId: string, req: ReleaseRequest, opId: string) => call(projectId, releaseReservationUpdate, req, `${req.mobilityId}:${opId}`),
+    reserveBudget: (projectId: string, req: ReserveRequest, opId: string) => call(projectId, () => guard.reserve(projectId, req, `${req.mobilityId}:${opId}`)),
+    adjustReservation: (projectId: string, req: AdjustRequest, opId: string) => call(projectId, () => guard.adjust(projectId, req, `${req.mobilityId}:${opId}`)),
+    releaseReservation: (projectId: string, req: ReleaseRequest, opId: string) => call(projectId, () => guard.release(projectId, req, `${req.mobilityId}:${opId}`)),
   };
 }

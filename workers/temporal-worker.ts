@@ -2,13 +2,14 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
-import { createBudgetActivities } from '../activities/budget';
+import { type BudgetGuard, createBudgetActivities } from '../activities/budget';
 import { createEventActivities } from '../activities/events';
 import { createNotificationActivities, type NotificationFaults } from '../activities/notifications';
 import { createPaymentActivities, type PaymentOrderRequest } from '../activities/payments';
 import { type Config, loadConfig } from '../infra/config';
 import { createPool } from '../infra/db/pool';
 import { createPublisher } from '../infra/kafka/client';
+import { adjustReservationUpdate, budgetWorkflowId, releaseReservationUpdate, reserveBudgetUpdate } from '../workflows/budget-messages';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -37,6 +38,16 @@ export interface WorkerOptions {
   outboxLeaseMs?: number;
 }
 
+/** The budget guards of the projects, reached through the Temporal client: one Update per call on `budget-<projectId>`. */
+export function temporalBudgetGuard(client: Client): BudgetGuard {
+  const guard = (projectId: string) => client.workflow.getHandle(budgetWorkflowId(projectId));
+  return {
+    reserve: (projectId, req, updateId) => guard(projectId).executeUpdate(reserveBudgetUpdate, { args: [req], updateId }),
+    adjust: (projectId, req, updateId) => guard(projectId).executeUpdate(adjustReservationUpdate, { args: [req], updateId }),
+    release: (projectId, req, updateId) => guard(projectId).executeUpdate(releaseReservationUpdate, { args: [req], updateId }),
+  };
+}
+
 /** Builds every activity with its real client: Kafka, Postgres, SMTP, the Temporal client. */
 export async function createActivities(cfg: Config, client: Client, opts: WorkerOptions = {}) {
   const publisher = await createPublisher(cfg, 'worker');
@@ -46,7 +57,7 @@ export async function createActivities(cfg: Config, client: Client, opts: Worker
     ...createEventActivities({ publisher }),
     ...createNotificationActivities({ pool, transport, from: 'Mobility engine <no-reply@mobility-engine.local>', leaseMs: opts.outboxLeaseMs, faults: opts.faults?.notifications }),
     ...createPaymentActivities({ pool, faults: opts.faults?.payments }),
-    ...createBudgetActivities({ client }),
+    ...createBudgetActivities({ guard: temporalBudgetGuard(client) }),
   };
   return {
     activities,
