@@ -6,6 +6,14 @@ import type { RuleId } from '../grant/rule-ids';
 import { formatEur } from '../money';
 import { ProjectAction } from './agreement';
 
+const ITEM = {
+  ka131: 'Organisational support',
+  ka131Above: (threshold: number) => `Organisational support above ${threshold} participants`,
+  bip: 'Organisational support, blended intensive programmes',
+  ka12x: 'Organisational support',
+  inclusion: 'Inclusion support for organisations',
+} as const;
+
 /** Input of the project-level grant (the CLI's --project JSON). */
 export const ProjectGrantInput = z
   .strictObject({
@@ -42,18 +50,91 @@ export const projectGrant = (raw: ProjectGrantInput, options: { table?: RateTabl
   if (input.action === 'KA131') {
     const first = Math.min(input.participants, o.ka131Threshold);
     const above = input.participants - first;
-    lines.push(line('ORG-KA131' satisfies RuleId, 'Organisational support', o.ka131PerParticipant * first,
+    lines.push(line('ORG-KA131' satisfies RuleId, ITEM.ka131, o.ka131PerParticipant * first,
       per(o.ka131PerParticipant, first, `participants up to the ${o.ka131Threshold}th, zero-grant mobilities included`)));
-    lines.push(line('ORG-KA131-ABOVE-100' satisfies RuleId, `Organisational support above ${o.ka131Threshold} participants`, o.ka131AboveThreshold * above,
+    lines.push(line('ORG-KA131-ABOVE-100' satisfies RuleId, ITEM.ka131Above(o.ka131Threshold), o.ka131AboveThreshold * above,
       per(o.ka131AboveThreshold, above, `participants above the ${o.ka131Threshold}th`)));
     const bip = input.bipParticipants ?? 0;
-    lines.push(line('ORG-KA131-BIP' satisfies RuleId, 'Organisational support, blended intensive programmes', o.bipPerParticipant * bip, per(o.bipPerParticipant, bip, 'BIP participants')));
+    lines.push(line('ORG-KA131-BIP' satisfies RuleId, ITEM.bip, o.bipPerParticipant * bip, per(o.bipPerParticipant, bip, 'BIP participants')));
   } else {
-    lines.push(line('ORG-KA12X' satisfies RuleId, 'Organisational support', o.ka12xPerParticipant * input.participants,
+    lines.push(line('ORG-KA12X' satisfies RuleId, ITEM.ka12x, o.ka12xPerParticipant * input.participants,
       per(o.ka12xPerParticipant, input.participants, `participants, ${input.action} [U: KA121/KA122 unit cost not retrieved, override per project]`)));
   }
   const inc = input.inclusionSupportParticipants ?? 0;
   const incRate = t.inclusionSupportPerOrganisationParticipant;
-  lines.push(line('ORG-INCLUSION' satisfies RuleId, 'Inclusion support for organisations', incRate * inc, per(incRate, inc, 'participants with real-cost inclusion support')));
+  lines.push(line('ORG-INCLUSION' satisfies RuleId, ITEM.inclusion, incRate * inc, per(incRate, inc, 'participants with real-cost inclusion support')));
   return makeBreakdown(input.callYear, 0, lines.filter((l) => l.amountCents > 0));
+};
+
+/**
+ * The organisational-support scheme a participant counts under, from the mobility's activity (§1.5):
+ * KA131 BIPs apart, other higher-education mobilities under KA131, every other sector under KA121/KA122.
+ */
+export const OrganisationalScheme = z.enum(['ka131', 'bip', 'ka12x']);
+export type OrganisationalScheme = z.infer<typeof OrganisationalScheme>;
+export const organisationalSchemeOf = (activity: string): OrganisationalScheme =>
+  activity === 'HE-BIP' ? 'bip' : activity.startsWith('HE-') ? 'ka131' : 'ka12x';
+
+/** A participant whose attendance was certified, as the budget projection knows it. */
+export interface CertifiedParticipant {
+  readonly mobilityId: string;
+  readonly activity: string;
+  /** When attendance was certified (ISO 8601): participants of a scheme are counted in this order. */
+  readonly certifiedAt: string;
+  readonly fewerOpportunities: boolean;
+  /** The final grant: its call year prices the participant, its lines show real-cost inclusion support. */
+  readonly finalGrant: { readonly callYear: number; readonly lines: readonly Pick<GrantLine, 'ruleId' | 'amountCents'>[] };
+}
+
+/** One participant's share of the project-level grant: organisational support, or inclusion support for organisations. */
+export interface ParticipantSupportLine extends GrantLine {
+  readonly mobilityId: string;
+  readonly kind: 'organisational' | 'inclusion';
+  readonly scheme: OrganisationalScheme;
+  /** 1-based rank of the participant among the project's certified participants of its scheme. */
+  readonly participantRank: number;
+  readonly callYear: number;
+}
+
+/** A fewer-opportunity participant whose final grant pays inclusion support at real cost. */
+export const receivesRealCostInclusionSupport = (p: Pick<CertifiedParticipant, 'fewerOpportunities' | 'finalGrant'>): boolean =>
+  p.fewerOpportunities && p.finalGrant.lines.some((l) => l.ruleId === ('GRANT-INCLUSION-REAL-COSTS' satisfies RuleId) && l.amountCents > 0);
+
+const SCHEME_LABEL: Record<OrganisationalScheme, string> = { ka131: 'KA131', bip: 'KA131 BIP', ka12x: 'KA121/KA122' };
+
+/**
+ * The project-level grant of one project's certified participants, one line per participant and kind,
+ * priced by the rate table of each participant's final-grant call year. Within each scheme the
+ * participants are ranked by certification time, then mobility id (code-point order), so the n-th
+ * KA131 participant earns the tier of rank n. Summed, the lines give `projectGrant` for the same counts.
+ * Deterministic in the set of participants, whatever order they are given in.
+ */
+export const participantSupportLines = (participants: readonly CertifiedParticipant[], options: { overrides?: RateOverrides } = {}): ParticipantSupportLine[] => {
+  const order = [...participants].sort((a, b) => {
+    const dt = Date.parse(a.certifiedAt) - Date.parse(b.certifiedAt);
+    return dt !== 0 ? dt : a.mobilityId < b.mobilityId ? -1 : a.mobilityId > b.mobilityId ? 1 : 0;
+  });
+  const counted = new Map<OrganisationalScheme, number>();
+  const out: ParticipantSupportLine[] = [];
+  for (const p of order) {
+    const scheme = organisationalSchemeOf(p.activity);
+    const rank = (counted.get(scheme) ?? 0) + 1;
+    counted.set(scheme, rank);
+    const callYear = p.finalGrant.callYear;
+    const t = rateTableFor(callYear, options.overrides);
+    const o = t.organisational;
+    const [ruleId, item, cents]: [RuleId, string, number] =
+      scheme === 'bip' ? ['ORG-KA131-BIP', ITEM.bip, o.bipPerParticipant]
+      : scheme === 'ka12x' ? ['ORG-KA12X', ITEM.ka12x, o.ka12xPerParticipant]
+      : rank <= o.ka131Threshold ? ['ORG-KA131', ITEM.ka131, o.ka131PerParticipant]
+      : ['ORG-KA131-ABOVE-100', ITEM.ka131Above(o.ka131Threshold), o.ka131AboveThreshold];
+    const of = `participant ${rank} of the project's ${SCHEME_LABEL[scheme]} participants by certification date (call ${callYear})`;
+    out.push({ mobilityId: p.mobilityId, kind: 'organisational', scheme, participantRank: rank, callYear, ruleId, item, amountCents: cents, basis: `${formatEur(cents)}, ${of}` });
+    if (receivesRealCostInclusionSupport(p)) {
+      const inc = t.inclusionSupportPerOrganisationParticipant;
+      out.push({ mobilityId: p.mobilityId, kind: 'inclusion', scheme, participantRank: rank, callYear, ruleId: 'ORG-INCLUSION', item: ITEM.inclusion, amountCents: inc,
+        basis: `${formatEur(inc)}, ${of}, with real-cost inclusion support` });
+    }
+  }
+  return out;
 };
