@@ -34,20 +34,6 @@ export const mulDiv = (a: Cents, b: number, c: number): Cents => {
 /** Percentage of an amount, rounded half-up to the cent (e.g. 70 % pre-financing). */
 export const percentOf = (a: Cents, percent: number): Cents => mulDiv(a, percent, 100);
 
-/**
- * Split a total into shares proportional to weights; leftover cents go to the largest shares
- * so the parts always sum to the total (dinero.js allocate).
- */
-export const allocate = (total: Cents, weights: readonly number[]): Cents[] => {
-  const sumW = weights.reduce((a, b) => a + b, 0);
-  if (sumW <= 0) throw new RangeError('allocate needs a positive weight');
-  const shares = weights.map((w) => Math.floor((total * w) / sumW));
-  let left = total - shares.reduce((a, b) => a + b, 0);
-  const order = weights.map((w, i) => [w, i] as const).sort((x, y) => y[0] - x[0]);
-  for (let k = 0; left > 0; k = (k + 1) % order.length, left--) shares[order[k]![1]]! += 1;
-  return shares;
-};
-
 export const formatEur = (c: Cents): string => {
   const sign = c < 0 ? '-' : '';
   const a = Math.abs(c);
