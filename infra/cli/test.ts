@@ -1,5 +1,6 @@
 /**
- * `npm test`: type-check, then the whole vitest suite (unit + integration). The integration
+ * `npm test`: type-check, check the import directions (.dependency-cruiser.cjs), then the whole
+ * vitest suite (unit + integration). The integration
  * project's global setup starts the real stack of the `test` profile (Temporal, Kafka, Postgres,
  * SMTP) and stops what it started; if a service cannot start, the run fails loudly.
  */
@@ -15,6 +16,12 @@ console.log('typecheck: tsc --noEmit');
 const tsc = spawnSync(bin('tsc'), ['--noEmit'], { cwd: ROOT, stdio: 'inherit', env });
 if (tsc.status !== 0) {
   console.error('typecheck failed');
+  process.exit(1);
+}
+console.log('import directions: npm run lint:imports');
+const lint = spawnSync(bin('tsx'), [join(ROOT, 'infra', 'cli', 'lint-imports.ts')], { cwd: ROOT, stdio: 'inherit', env });
+if (lint.status !== 0) {
+  console.error('import directions check failed: move the import, or inject what the lower layer needs (rules and reasons in .dependency-cruiser.cjs)');
   process.exit(1);
 }
 const vitest = spawnSync(bin('vitest'), ['run', ...process.argv.slice(2)], { cwd: ROOT, stdio: 'inherit', env });
