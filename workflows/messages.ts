@@ -4,22 +4,16 @@ import type { Deadline } from '../domain/calendar/deadlines';
 import { Policy } from '../domain/calendar/policy';
 import type { GrantBreakdown } from '../domain/grant/breakdown';
 import { IsoDate } from '../domain/ids';
-import {
-  CancellationReason, CefrLevel, Ects, ExtensionRefusalReason, ForceMajeureReason, InterruptionReason, LanguageCode,
-  LearningAgreementChangeReason, OlsPhase, RecognitionOutcome, RejectionReason, StaffRef, WithdrawalReason,
-} from '../domain/mobility/codes';
+import { ACTION_INPUTS, type ActionName } from '../domain/mobility/actions';
+import { Ects } from '../domain/mobility/codes';
 import { SubmitApplication } from '../domain/mobility/commands';
+import { ProjectRates } from '../domain/mobility/grant';
+import type { PlannedAlarm } from '../domain/mobility/schedule';
 import type { MobilityState, Payments } from '../domain/mobility/state';
 
-export { budgetQuery, reserveBudgetUpdate, adjustReservationUpdate, releaseReservationUpdate, budgetWorkflowId } from './budget-messages';
+export { ProjectRates, type PlannedAlarm };
 
-/** The project's applicable rates for the grant calculator (call year + NA rate for this mobility's group). */
-export const ProjectRates = z.strictObject({
-  callYear: z.int().min(2021).max(2100),
-  rates: z.strictObject({ monthlyEur: z.number().positive().optional(), dailyEur: z.number().positive().optional() }).optional(),
-  travelDays: z.int().nonnegative().max(10).optional(),
-});
-export type ProjectRates = z.infer<typeof ProjectRates>;
+export { budgetQuery, reserveBudgetUpdate, adjustReservationUpdate, releaseReservationUpdate, budgetWorkflowId } from './budget-messages';
 
 /**
  * Input that starts a mobility workflow (workflow id = mobility id): the application itself
@@ -34,29 +28,9 @@ export const StartMobility = SubmitApplication.omit({ type: true, at: true }).ex
 export type StartMobility = z.infer<typeof StartMobility>;
 export type StartMobilityInput = z.input<typeof StartMobility>;
 
-const staff = { actor: StaffRef };
-/** Payloads of the staff Updates: what the person decides; the workflow adds the mobility, the instant and computed grants. */
-export const Payloads = {
-  select: z.strictObject({ ...staff }),
-  reject: z.strictObject({ ...staff, reasonCode: RejectionReason, reserveListRank: z.int().positive().optional() }),
-  promote: z.strictObject({ ...staff }),
-  withdraw: z.strictObject({ ...staff, reasonCode: WithdrawalReason }),
-  signAgreement: z.strictObject({ ...staff, participantSignedOn: IsoDate, institutionSignedOn: IsoDate, prefinancingPercent: z.int().optional() }),
-  confirmDeparture: z.strictObject({ ...staff, actualStartDate: IsoDate }),
-  recordCertificateOfAttendance: z.strictObject({ ...staff, actualStartDate: IsoDate, actualEndDate: IsoDate }),
-  recordInterruption: z.strictObject({ ...staff, from: IsoDate, to: IsoDate, reasonCode: InterruptionReason }),
-  declareForceMajeure: z.strictObject({ ...staff, reasonCode: ForceMajeureReason }),
-  requestExtension: z.strictObject({ ...staff, newEndDate: IsoDate }),
-  approveExtension: z.strictObject({ ...staff }),
-  refuseExtension: z.strictObject({ ...staff, reasonCode: ExtensionRefusalReason }),
-  changeLearningAgreement: z.strictObject({ ...staff, reasonCode: LearningAgreementChangeReason }),
-  recordReportSubmitted: z.strictObject({ ...staff, submittedOn: IsoDate }),
-  recordOlsAssessment: z.strictObject({ ...staff, phase: OlsPhase, language: LanguageCode, level: CefrLevel }),
-  recordTranscriptOfRecords: z.strictObject({ ...staff, receivedOn: IsoDate, ects: Ects }),
-  recordRecognition: z.strictObject({ ...staff, outcome: RecognitionOutcome, recognisedEcts: Ects.optional(), europass: z.boolean().optional(), openBadge: z.boolean().optional() }),
-  cancel: z.strictObject({ ...staff, reasonCode: CancellationReason }),
-} as const;
-export type UpdateName = keyof typeof Payloads;
+/** Payloads of the staff Updates: the domain's action inputs (what the person decides; the workflow adds the mobility, the instant and every grant). */
+export const Payloads = ACTION_INPUTS;
+export type UpdateName = ActionName;
 export type PayloadOf<U extends UpdateName> = z.input<(typeof Payloads)[U]>;
 
 /** What every staff Update returns: the stage after it and the events it appended. */
@@ -104,15 +78,6 @@ export interface AuditEntry {
   outcome: 'applied' | 'refused' | 'sent' | 'skipped';
   detail: string;
   events: string[];
-}
-
-export interface PlannedAlarm {
-  key: string;
-  at: string;
-  deadlineId: string;
-  dueDate: string;
-  kind: 'invite' | 'reminder' | 'escalation' | 'overdue';
-  audience: 'participant' | 'coordinator' | 'system';
 }
 
 export interface MobilityView {

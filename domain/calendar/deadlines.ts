@@ -19,18 +19,38 @@ export type DeadlineId = z.infer<typeof DeadlineId>;
 export const Audience = z.enum(['participant', 'coordinator', 'host', 'finance']);
 export type Audience = z.infer<typeof Audience>;
 
+/** How each deadline reads to a person (console, reminder e-mails). */
+export const DEADLINE_LABELS: Record<DeadlineId, string> = {
+  'prefinancing-payment': 'Pre-financing payment',
+  'la-change-request': 'Learning agreement change request',
+  'la-change-decision': 'Learning agreement change decision',
+  'extension-request': 'Extension request',
+  'participant-report': 'Participant report (EU Survey)',
+  'transcript-of-records': 'Transcript of records',
+  recognition: 'Recognition',
+  'balance-payment': 'Balance payment',
+};
+
+/**
+ * The code a missed obligation is recorded under in the DeadlineMissed event (the stream's vocabulary,
+ * kept since v1). Each calendar deadline that can be recorded as missed names its code in RULES below.
+ */
+export const MissedDeadline = z.enum(['prefinancing', 'participant-report', 'transcript', 'recognition', 'balance']);
+export type MissedDeadline = z.infer<typeof MissedDeadline>;
+
 /**
  * obligation: someone must act by the due date; unfulfilled past it = missed.
  * window: an optional request must come by the due date; unused past it = lapsed (nobody is at fault).
  */
-export const DeadlineKind = z.enum(['obligation', 'window']);
+export const DeadlineNature = z.enum(['obligation', 'window']);
 export const DeadlineStatus = z.enum(['open', 'met', 'missed', 'lapsed']);
 export type DeadlineStatus = z.infer<typeof DeadlineStatus>;
 
 export const Deadline = z.strictObject({
   id: DeadlineId,
+  label: z.string().min(1),
   ruleId: z.string().min(1),
-  kind: DeadlineKind,
+  kind: DeadlineNature,
   dueDate: IsoDate,
   audience: Audience,
   /** The fact the due date counts from; relation 'before' for notice periods (extension). */
@@ -56,6 +76,8 @@ interface Rule {
   readonly audience: Audience;
   readonly source: string;
   readonly fulfilledBy: DatedFact;
+  /** Recorded as missed (DeadlineMissed) under this code when overdue; null: not recorded. */
+  readonly missedAs: MissedDeadline | null;
   /** null while the triggering facts are unknown. */
   readonly derive: (f: MobilityFacts, p: Policy) => Derived | null;
 }
@@ -72,7 +94,7 @@ export const reportInvitation = (f: MobilityFacts, p: Policy): { fact: DatedFact
 
 export const RULES: readonly Rule[] = [
   {
-    id: 'prefinancing-payment', ruleId: 'DL-PREFINANCING', kind: 'obligation', audience: 'finance',
+    id: 'prefinancing-payment', missedAs: 'prefinancing', ruleId: 'DL-PREFINANCING', kind: 'obligation', audience: 'finance',
     source: '§2 Participant pre-financing [V S16]', fulfilledBy: 'prefinancingPaidAt',
     derive: (f, p) => {
       if (!f.agreementSignedByParticipant || !f.agreementSignedByInstitution) return null;
@@ -87,7 +109,7 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
-    id: 'la-change-request', ruleId: 'DL-LA-CHANGE-REQUEST', kind: 'window', audience: 'participant',
+    id: 'la-change-request', missedAs: null, ruleId: 'DL-LA-CHANGE-REQUEST', kind: 'window', audience: 'participant',
     source: '§2 LA changes during mobility [S S18]', fulfilledBy: 'laChangeRequestedAt',
     derive: (f, p) => {
       if (!f.termStartDate) return null;
@@ -96,7 +118,7 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
-    id: 'la-change-decision', ruleId: 'DL-LA-CHANGE-DECISION', kind: 'obligation', audience: 'coordinator',
+    id: 'la-change-decision', missedAs: null, ruleId: 'DL-LA-CHANGE-DECISION', kind: 'obligation', audience: 'coordinator',
     source: '§2 LA changes during mobility [S S18]', fulfilledBy: 'laChangeDecidedAt',
     derive: (f, p) => {
       if (!f.laChangeRequestedAt) return null;
@@ -105,7 +127,7 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
-    id: 'extension-request', ruleId: 'DL-EXTENSION-NOTICE', kind: 'window', audience: 'participant',
+    id: 'extension-request', missedAs: null, ruleId: 'DL-EXTENSION-NOTICE', kind: 'window', audience: 'participant',
     source: '§2 LA changes during mobility, extension [S Örebro]', fulfilledBy: 'extensionRequestedAt',
     derive: (f, p) => {
       if (!f.endDate) return null;
@@ -114,7 +136,7 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
-    id: 'participant-report', ruleId: 'DL-PARTICIPANT-REPORT', kind: 'obligation', audience: 'participant',
+    id: 'participant-report', missedAs: 'participant-report', ruleId: 'DL-PARTICIPANT-REPORT', kind: 'obligation', audience: 'participant',
     source: '§2 Participant report deadline [S S20]; invitation [V S19]', fulfilledBy: 'reportSubmittedAt',
     derive: (f, p) => {
       const inv = reportInvitation(f, p);
@@ -124,7 +146,7 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
-    id: 'transcript-of-records', ruleId: 'DL-TRANSCRIPT', kind: 'obligation', audience: 'host',
+    id: 'transcript-of-records', missedAs: 'transcript', ruleId: 'DL-TRANSCRIPT', kind: 'obligation', audience: 'host',
     source: '§2 ToR from the receiver [V S17]', fulfilledBy: 'transcriptReceivedAt',
     derive: (f, p) => {
       if (!f.expectsTranscript) return null;
@@ -136,7 +158,7 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
-    id: 'recognition', ruleId: 'DL-RECOGNITION', kind: 'obligation', audience: 'coordinator',
+    id: 'recognition', missedAs: 'recognition', ruleId: 'DL-RECOGNITION', kind: 'obligation', audience: 'coordinator',
     source: '§2 Recognition by the sender [V S17]', fulfilledBy: 'recognitionRecordedAt',
     derive: (f, p) => {
       if (!f.transcriptReceivedAt) return null;
@@ -145,12 +167,14 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
-    id: 'balance-payment', ruleId: 'DL-BALANCE', kind: 'obligation', audience: 'finance',
+    id: 'balance-payment', missedAs: 'balance', ruleId: 'DL-BALANCE', kind: 'obligation', audience: 'finance',
     source: '§2 Balance payment [V S16]', fulfilledBy: 'balanceSettledAt',
     derive: (f, p) => {
-      if (!f.reportSubmittedAt || p.prefinancingPercent === 100) return null;
+      if (!f.reportSubmittedAt) return null;
       const due = addDays(f.reportSubmittedAt, p.balanceDays);
-      return { dueDate: due, trigger: after('reportSubmittedAt', f.reportSubmittedAt), basis: `pre-financing ${p.prefinancingPercent} % < 100 %: the submitted report requests the balance; pay it or issue a recovery order within ${p.balanceDays} days: ${f.reportSubmittedAt} + ${p.balanceDays} = ${due}` };
+      const percent = f.prefinancingPercent ?? p.prefinancingPercent;
+      const what = percent < 100 ? `pre-financing ${percent} % < 100 %: the submitted report requests the balance; pay it` : 'pre-financing 100 %: no balance; any overpayment is recovered';
+      return { dueDate: due, trigger: after('reportSubmittedAt', f.reportSubmittedAt), basis: `${what} or issue a recovery order within ${p.balanceDays} days: ${f.reportSubmittedAt} + ${p.balanceDays} = ${due}` };
     },
   },
 ];
@@ -178,6 +202,15 @@ export const deadlinesFor = (facts: MobilityFactsInput, options: { now: string; 
     const d = rule.derive(f, p);
     if (!d) return [];
     const fulfilledAt = f[rule.fulfilledBy] ?? null;
-    return [{ id: rule.id, ruleId: rule.ruleId, kind: rule.kind, audience: rule.audience, source: rule.source, ...d, fulfilledAt, ...statusOf(rule.kind, d.dueDate, fulfilledAt, now) }];
+    return [{ id: rule.id, label: DEADLINE_LABELS[rule.id], ruleId: rule.ruleId, kind: rule.kind, audience: rule.audience, source: rule.source, ...d, fulfilledAt, ...statusOf(rule.kind, d.dueDate, fulfilledAt, now) }];
   }).sort((a, b) => (a.dueDate === b.dueDate ? a.id.localeCompare(b.id) : a.dueDate < b.dueDate ? -1 : 1));
+};
+
+/** The code a calendar deadline is recorded under when missed, or null when it is not recorded. */
+export const missedCodeOf = (id: DeadlineId): MissedDeadline | null => RULES.find((r) => r.id === id)?.missedAs ?? null;
+
+/** The due date the calendar gives one deadline for these facts, whatever its status; null when the facts do not set it yet. */
+export const dueDateOf = (id: DeadlineId, facts: MobilityFactsInput, policy?: PolicyOverrides): string | null => {
+  const rule = RULES.find((r) => r.id === id)!;
+  return rule.derive(MobilityFacts.parse(facts), Policy.parse(policy ?? {}))?.dueDate ?? null;
 };

@@ -25,8 +25,10 @@ export const MobilityFacts = z
     transcriptReceivedAt: IsoDate.optional(),
     recognitionRecordedAt: IsoDate.optional(),
     prefinancingPaidAt: IsoDate.optional(),
-    /** Balance paid, or recovery order issued (§2 Balance payment). */
+    /** Balance paid, or recovery order issued, or nothing owed (§2 Balance payment). */
     balanceSettledAt: IsoDate.optional(),
+    /** A static attribute: the pre-financing rate of the signed agreement (70–100 %; the policy's default before signature). */
+    prefinancingPercent: z.int().min(0).max(100).optional(),
     /**
      * A static attribute, not a timeline fact: whether the host issues a transcript of records to be
      * recognised (study mobilities). False for e.g. staff mobilities: no ToR or recognition deadline.
@@ -38,4 +40,4 @@ export type MobilityFacts = z.infer<typeof MobilityFacts>;
 export type MobilityFactsInput = z.input<typeof MobilityFacts>;
 
 /** The dated facts (every key except the static expectsTranscript). */
-export type DatedFact = Exclude<keyof MobilityFacts, 'expectsTranscript'>;
+export type DatedFact = Exclude<keyof MobilityFacts, 'expectsTranscript' | 'prefinancingPercent'>;

@@ -34,6 +34,8 @@ export const Policy = z.strictObject({
   recognitionWeeks: z.int().min(1).max(15).default(5),
   /** §2 Balance payment [V S16]: 45 days after the participant report to pay the balance or issue a recovery order. */
   balanceDays: z.int().min(1).max(90).default(45),
+  /** Days before a due date when the person who must act is reminded (deadlines other than the participant report). */
+  reminderLeadDays: z.int().min(1).max(30).default(7),
 }).refine((p) => p.reportEscalationDays > (p.reportReminderOffsetsDays.at(-1) ?? 0), {
   message: 'the escalation must come after the last reminder',
   path: ['reportEscalationDays'],

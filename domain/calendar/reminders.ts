@@ -6,7 +6,9 @@ import { addDays } from '../dates';
 import { Policy, type PolicyOverrides } from './policy';
 
 const REMINDER_SOURCE = '§2 Participant report reminders [V S19]';
-const MIN_GAP_MS = 24 * 3600 * 1000;
+/** §2 [V S19]: at most one reminder per 24 h. */
+export const REMINDER_GAP_HOURS = 24;
+const MIN_GAP_MS = REMINDER_GAP_HOURS * 3600 * 1000;
 
 export const IsoDateTime = z.iso.datetime({ offset: true });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MissedDeadline } from '../calendar/deadlines';
 
 /**
  * Closed code lists used by commands, events and state. Codes only: free text (force-majeure
@@ -45,6 +46,8 @@ export type OlsPhase = z.infer<typeof OlsPhase>;
 export const PaymentKind = z.enum(['prefinancing', 'balance', 'recovery']);
 export type PaymentKind = z.infer<typeof PaymentKind>;
 export const PaymentId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'payment id: the accounting reference (letters, digits, . _ : -)');
+/** The one payment key: `<mobility>:<kind>:<n>`, the n-th order of that kind (the payment order's idempotency key too). */
+export const paymentIdFor = (mobilityId: string, kind: PaymentKind, sequence: number): string => `${mobilityId}:${kind}:${sequence}`;
 
 /** A staff reference for the audit trail (internal id, never an e-mail address). */
 export const StaffRef = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{1,63}$/, 'actor: a staff reference (letters, digits, . _ : -), never an e-mail address');
@@ -55,9 +58,8 @@ export type RecognitionOutcome = z.infer<typeof RecognitionOutcome>;
 /** ECTS credits, half credits allowed. */
 export const Ects = z.number().min(0).max(120).multipleOf(0.5);
 
-/** Deadlines the engine watches (the workflow arms one timer per deadline, see deadlines.ts). */
-export const DeadlineKind = z.enum(['prefinancing', 'participant-report', 'transcript', 'recognition', 'balance']);
-export type DeadlineKind = z.infer<typeof DeadlineKind>;
+/** The code of a missed obligation (the calendar's deadlines name theirs: domain/calendar/deadlines.ts). */
+export { MissedDeadline };
 
 export const FunderLineId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'funder line id (budget line of a funder)');
 export const SiteId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$/, 'site id');

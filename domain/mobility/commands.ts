@@ -3,7 +3,7 @@ import { ActivityCode } from '../activity';
 import { GrantBreakdown } from '../grant/breakdown';
 import { CountryCode, IsoDate, MobilityId, OrgId, ParticipantRef, ProjectId } from '../ids';
 import {
-  CancellationReason, CefrLevel, DeadlineKind, Ects, ExtensionRefusalReason, FewerOpportunitiesCriterion, ForceMajeureReason,
+  CancellationReason, CefrLevel, MissedDeadline, Ects, ExtensionRefusalReason, FewerOpportunitiesCriterion, ForceMajeureReason,
   FunderLineId, InterruptionReason, LanguageCode, LearningAgreementChangeReason, OlsPhase, PaymentId, PaymentKind,
   RecognitionOutcome, RejectionReason, SiteId, StaffRef, WithdrawalReason,
 } from './codes';
@@ -91,7 +91,7 @@ export const RecordRecognition = command('RecordRecognition', {
 });
 export const RecordPaymentOrdered = command('RecordPaymentOrdered', { kind: PaymentKind, amountCents: z.int().positive(), paymentId: PaymentId });
 /** Sent by the workflow when a deadline timer fires. */
-export const RecordDeadlineMissed = command('RecordDeadlineMissed', { deadline: DeadlineKind });
+export const RecordDeadlineMissed = command('RecordDeadlineMissed', { deadline: MissedDeadline });
 export const CancelMobility = command('CancelMobility', { reasonCode: CancellationReason });
 
 export const MobilityCommand = z.discriminatedUnion('type', [

@@ -1,25 +1,33 @@
+import { type DeadlineId, dueDateOf, missedCodeOf } from '../calendar/deadlines';
+import type { MobilityFactsInput } from '../calendar/facts';
+import { DEFAULT_POLICY, type Policy } from '../calendar/policy';
+import { nextReminderAllowed } from '../calendar/reminders';
 import { percentOf } from '../money';
 import type { CommandOf, MobilityCommand } from './commands';
-import { dueDate, isMet, transcriptApplies } from './deadlines';
-import { addDays, actualDays, utcDateOf, daysBetween, daysLate, hoursBetween, maxDate, minDate } from '../dates';
+import { actualDays, utcDateOf, daysBetween, daysLate, maxDate } from '../dates';
 import { checkDuration, countDays, durationForm } from './duration';
 import { type MobilityEvent, type MobilityFacts, mobilityEvent } from './events';
+import { type Allowed, DEPARTED_STAGES, type StagesAllowing, stagesAllowing } from './lifecycle';
 import { type Rejection, isRejection, reject } from './rejection';
-import { DAYS, PREFINANCING_PERCENT, RULES, cite } from './rules';
-import {
-  CERTIFIED_STAGES, type Common, type MobilityState, type Stage, type StateIn,
-  grantDue, inStage, interruptedDays, netPaid,
-} from './state';
+import { PREFINANCING_PERCENT, RULES, cite } from './rules';
+import { calendarFacts, liveDeadlines, transcriptApplies } from './schedule';
+import { type Common, type MobilityState, type OpenMobility, type StateIn, grantDue, inStage, interruptedDays, netPaid } from './state';
 
 /**
- * decide(command, state) → events | rejection. Pure: no clock, no I/O, the state is never mutated.
+ * decide(command, state, policy) → events | rejection. Pure: no clock, no I/O, the state is never mutated.
  * Every rule break is a Rejection naming the rule; accepted commands return the events to append.
+ * Which stage allows which command is the lifecycle table's (lifecycle.ts); due dates are the
+ * calendar's (domain/calendar) under the project's deadline policy.
  */
 export type Decision = MobilityEvent[] | Rejection;
 
-/** Guard a stage: the reason reads "cannot <action>: <need> (stage '<current>')". */
-const require_ = <S extends Stage>(s: MobilityState, stages: readonly S[], action: string, need: string): StateIn<S> | Rejection =>
-  inStage(s, stages) ? s : reject('wrong-stage', `cannot ${action}: ${need} (stage '${s.stage}')`);
+/** Guard a stage by the lifecycle table: the reason reads "cannot <action>: <need> (stage '<current>')". */
+const require_ = <A extends Allowed>(s: MobilityState, entry: A, action: string, need: string): StateIn<StagesAllowing<A>> | Rejection =>
+  inStage(s, stagesAllowing(entry)) ? s : reject('wrong-stage', `cannot ${action}: ${need} (stage '${s.stage}')`);
+
+/** The due date the calendar gives once a fact is known (e.g. the report invitation sent today). */
+const dueOnceKnown = (s: OpenMobility, id: DeadlineId, known: MobilityFactsInput, policy: Policy): string | null =>
+  dueDateOf(id, { ...calendarFacts(s), ...known }, policy);
 
 const audit = (c: MobilityCommand) => ({ actor: c.actor, at: c.at });
 
@@ -59,32 +67,32 @@ const submitApplication = (c: CommandOf<'SubmitApplication'>, s: MobilityState):
 };
 
 const selectParticipant = (c: CommandOf<'SelectParticipant'>, state: MobilityState): Decision => {
-  const s = require_(state, ['applied'], 'select the participant', 'only a submitted application awaiting selection can be selected (a reserve-list applicant is promoted)');
+  const s = require_(state, 'SelectParticipant', 'select the participant', 'only a submitted application awaiting selection can be selected (a reserve-list applicant is promoted)');
   if (isRejection(s)) return s;
   return [mobilityEvent('ParticipantSelected', { ...audit(c), facts: factsOf(s), estimatedGrant: c.estimatedGrant, fromReserveList: false })];
 };
 
 const rejectApplication = (c: CommandOf<'RejectApplication'>, state: MobilityState): Decision => {
-  const s = require_(state, ['applied', 'reserve-list'], 'reject the application', 'only an application awaiting selection or on the reserve list can be rejected');
+  const s = require_(state, 'RejectApplication', 'reject the application', 'only an application awaiting selection or on the reserve list can be rejected');
   if (isRejection(s)) return s;
   if (c.reserveListRank !== undefined) return [mobilityEvent('PlacedOnReserveList', { ...audit(c), reasonCode: c.reasonCode, rank: c.reserveListRank })];
   return [mobilityEvent('ApplicationRejected', { ...audit(c), reasonCode: c.reasonCode, fromStage: s.stage })];
 };
 
 const promoteFromReserveList = (c: CommandOf<'PromoteFromReserveList'>, state: MobilityState): Decision => {
-  const s = require_(state, ['reserve-list'], 'promote from the reserve list', 'the applicant is not on the reserve list');
+  const s = require_(state, 'PromoteFromReserveList', 'promote from the reserve list', 'the applicant is not on the reserve list');
   if (isRejection(s)) return s;
   return [mobilityEvent('ParticipantSelected', { ...audit(c), facts: factsOf(s), estimatedGrant: c.estimatedGrant, fromReserveList: true })];
 };
 
 const withdrawApplication = (c: CommandOf<'WithdrawApplication'>, state: MobilityState): Decision => {
-  const s = require_(state, ['applied', 'selected', 'reserve-list'], 'withdraw the application', 'only an application not yet under agreement can be withdrawn; after signature, cancel the mobility');
+  const s = require_(state, 'WithdrawApplication', 'withdraw the application', 'only an application not yet under agreement can be withdrawn; after signature, cancel the mobility');
   if (isRejection(s)) return s;
   return [mobilityEvent('ApplicationWithdrawn', { ...audit(c), reasonCode: c.reasonCode, fromStage: s.stage })];
 };
 
-const signAgreement = (c: CommandOf<'SignAgreement'>, state: MobilityState): Decision => {
-  const s = require_(state, ['selected'], 'sign the agreement', 'the participant has not been selected');
+const signAgreement = (c: CommandOf<'SignAgreement'>, state: MobilityState, policy: Policy): Decision => {
+  const s = require_(state, 'SignAgreement', 'sign the agreement', 'the participant has not been selected');
   if (isRejection(s)) return s;
   const pct = c.prefinancingPercent;
   if (pct < PREFINANCING_PERCENT.min || pct > PREFINANCING_PERCENT.max) {
@@ -101,14 +109,14 @@ const signAgreement = (c: CommandOf<'SignAgreement'>, state: MobilityState): Dec
     prefinancingPercent: pct,
     grantTotalCents: total,
     prefinancingCents: percentOf(total, pct),
-    // Earliest of 30 days after both signatures or the start date (PAY-PREFIN-DUE).
-    prefinancingDueOn: minDate(addDays(lastSignature, DAYS.prefinancingAfterSignature), s.plan.startDate),
+    // The calendar's pre-financing deadline (PAY-PREFIN-DUE): earliest of policy days after both signatures or the start date.
+    prefinancingDueOn: dueOnceKnown(s, 'prefinancing-payment', { agreementSignedByParticipant: c.participantSignedOn, agreementSignedByInstitution: c.institutionSignedOn, startDate: s.plan.startDate }, policy)!,
     learningAgreementVersion: 1,
   })];
 };
 
 const confirmDeparture = (c: CommandOf<'ConfirmDeparture'>, state: MobilityState): Decision => {
-  const s = require_(state, ['agreed'], 'confirm the departure', 'the agreement has not been signed');
+  const s = require_(state, 'ConfirmDeparture', 'confirm the departure', 'the agreement has not been signed');
   if (isRejection(s)) return s;
   const start = c.actualStartDate;
   if (start > utcDateOf(c.at)) return reject('invalid-dates', `cannot confirm the departure: the start date ${start} is in the future of ${utcDateOf(c.at)}`);
@@ -117,7 +125,7 @@ const confirmDeparture = (c: CommandOf<'ConfirmDeparture'>, state: MobilityState
 };
 
 const recordInterruption = (c: CommandOf<'RecordInterruption'>, state: MobilityState): Decision => {
-  const s = require_(state, ['departed'], 'record an interruption', 'the participant is not in mobility');
+  const s = require_(state, 'RecordInterruption', 'record an interruption', 'the participant is not in mobility');
   if (isRejection(s)) return s;
   if (c.to < c.from) return reject('invalid-dates', `cannot record an interruption: it ends (${c.to}) before it starts (${c.from})`);
   if (c.from < s.departure.actualStartDate || c.to > s.plan.endDate) {
@@ -129,7 +137,7 @@ const recordInterruption = (c: CommandOf<'RecordInterruption'>, state: MobilityS
 };
 
 const declareForceMajeure = (c: CommandOf<'DeclareForceMajeure'>, state: MobilityState): Decision => {
-  const s = require_(state, ['agreed', 'departed', 'attended'], 'declare force majeure', 'force majeure is declared between the agreement and the participant report');
+  const s = require_(state, 'DeclareForceMajeure', 'declare force majeure', 'force majeure is declared between the agreement and the participant report');
   if (isRejection(s)) return s;
   if (s.forceMajeure) return reject('force-majeure-already-declared', `cannot declare force majeure: it was already declared on ${s.forceMajeure.declaredAt}`);
   return [mobilityEvent('ForceMajeureDeclared', { ...audit(c), reasonCode: c.reasonCode, stage: s.stage })];
@@ -145,15 +153,16 @@ const extendedDuration = (s: InMobility, action: string, endDate: string): { day
   return checkDuration(action, days, form.limit, s.forceMajeure !== null) ?? { days };
 };
 
-const requestExtension = (c: CommandOf<'RequestExtension'>, state: MobilityState): Decision => {
-  const s = require_(state, ['departed'], 'request an extension', 'the participant is not in mobility');
+const requestExtension = (c: CommandOf<'RequestExtension'>, state: MobilityState, policy: Policy): Decision => {
+  const s = require_(state, 'RequestExtension', 'request an extension', 'the participant is not in mobility');
   if (isRejection(s)) return s;
   if (s.extension.status === 'requested') return reject('extension-pending', `cannot request an extension: the request for ${s.extension.newEndDate} awaits a decision`);
   if (c.newEndDate <= s.plan.endDate) return reject('invalid-dates', `cannot request an extension: ${c.newEndDate} is not after the current end date ${s.plan.endDate}`);
   const today = utcDateOf(c.at);
   const notice = daysBetween(today, s.plan.endDate);
-  if (notice < DAYS.extensionNotice) {
-    return reject('extension-too-late', `cannot request an extension: it must be requested at least ${DAYS.extensionNotice} days before the end date ${s.plan.endDate}, requested on ${today} (${notice} days before) (${cite(RULES.extensionNotice)})`, RULES.extensionNotice.id);
+  const lastDay = dueOnceKnown(s, 'extension-request', { endDate: s.plan.endDate }, policy)!;
+  if (today > lastDay) {
+    return reject('extension-too-late', `cannot request an extension: it must be requested at least ${policy.extensionNoticeMonths} month(s) before the end date ${s.plan.endDate}, so by ${lastDay}; requested on ${today} (${notice} days before) (${cite(RULES.extensionNotice)})`, RULES.extensionNotice.id);
   }
   const d = extendedDuration(s, 'request an extension', c.newEndDate);
   if (isRejection(d)) return d;
@@ -161,7 +170,7 @@ const requestExtension = (c: CommandOf<'RequestExtension'>, state: MobilityState
 };
 
 const approveExtension = (c: CommandOf<'ApproveExtension'>, state: MobilityState): Decision => {
-  const s = require_(state, ['departed'], 'approve the extension', 'the participant is not in mobility');
+  const s = require_(state, 'ApproveExtension', 'approve the extension', 'the participant is not in mobility');
   if (isRejection(s)) return s;
   if (s.extension.status !== 'requested') return reject('no-pending-extension', 'cannot approve the extension: no extension request awaits a decision');
   const d = extendedDuration(s, 'approve the extension', s.extension.newEndDate);
@@ -178,20 +187,20 @@ const approveExtension = (c: CommandOf<'ApproveExtension'>, state: MobilityState
 };
 
 const refuseExtension = (c: CommandOf<'RefuseExtension'>, state: MobilityState): Decision => {
-  const s = require_(state, ['departed'], 'refuse the extension', 'the participant is not in mobility');
+  const s = require_(state, 'RefuseExtension', 'refuse the extension', 'the participant is not in mobility');
   if (isRejection(s)) return s;
   if (s.extension.status !== 'requested') return reject('no-pending-extension', 'cannot refuse the extension: no extension request awaits a decision');
   return [mobilityEvent('ExtensionRefused', { ...audit(c), requestedEndDate: s.extension.newEndDate, reasonCode: c.reasonCode })];
 };
 
 const changeLearningAgreement = (c: CommandOf<'ChangeLearningAgreement'>, state: MobilityState): Decision => {
-  const s = require_(state, ['agreed', 'departed'], 'change the learning agreement', 'the learning agreement is signed with the agreement and changes only until the mobility ends');
+  const s = require_(state, 'ChangeLearningAgreement', 'change the learning agreement', 'the learning agreement is signed with the agreement and changes only until the mobility ends');
   if (isRejection(s)) return s;
   return [mobilityEvent('LearningAgreementChanged', { ...audit(c), reasonCode: c.reasonCode, version: s.learningAgreement.version + 1 })];
 };
 
 const recordCertificateOfAttendance = (c: CommandOf<'RecordCertificateOfAttendance'>, state: MobilityState): Decision => {
-  const s = require_(state, ['departed'], 'record the certificate of attendance', 'the departure has not been confirmed');
+  const s = require_(state, 'RecordCertificateOfAttendance', 'record the certificate of attendance', 'the departure has not been confirmed');
   if (isRejection(s)) return s;
   const { actualStartDate: start, actualEndDate: end } = c;
   if (end < start) return reject('invalid-dates', `cannot record the certificate of attendance: the end date ${end} is before the start date ${start}`);
@@ -212,30 +221,30 @@ const recordCertificateOfAttendance = (c: CommandOf<'RecordCertificateOfAttendan
   })];
 };
 
-const inviteParticipantReport = (c: CommandOf<'InviteParticipantReport'>, state: MobilityState): Decision => {
-  const s = require_(state, ['attended'], 'invite the participant report', 'attendance has not been certified, or the report is already in');
+const inviteParticipantReport = (c: CommandOf<'InviteParticipantReport'>, state: MobilityState, policy: Policy): Decision => {
+  const s = require_(state, 'InviteParticipantReport', 'invite the participant report', 'attendance has not been certified, or the report is already in');
   if (isRejection(s)) return s;
   if (s.reportInvitation) return reject('report-already-invited', `cannot invite the participant report: it was sent on ${s.reportInvitation.invitedOn}; send a reminder instead`);
   const today = utcDateOf(c.at);
   if (today <= s.attendance.actualEndDate) {
     return reject('report-before-end', `cannot invite the participant report: ${RULES.reportAfterEnd.text}, ${s.attendance.actualEndDate} (${cite(RULES.reportAfterEnd)})`, RULES.reportAfterEnd.id);
   }
-  return [mobilityEvent('ParticipantReportInvited', { ...audit(c), invitedOn: today, dueOn: addDays(today, DAYS.reportDue) })];
+  return [mobilityEvent('ParticipantReportInvited', { ...audit(c), invitedOn: today, dueOn: dueOnceKnown(s, 'participant-report', { reportInvitedAt: today }, policy)! })];
 };
 
 const remindParticipantReport = (c: CommandOf<'RemindParticipantReport'>, state: MobilityState): Decision => {
-  const s = require_(state, ['attended'], 'remind the participant', 'the report is not awaited');
+  const s = require_(state, 'RemindParticipantReport', 'remind the participant', 'the report is not awaited');
   if (isRejection(s)) return s;
   if (!s.reportInvitation) return reject('report-not-invited', 'cannot remind the participant: no report invitation was sent');
-  const gap = hoursBetween(s.reportInvitation.lastSentAt, c.at);
-  if (gap < DAYS.reminderGapHours) {
-    return reject('reminder-too-soon', `cannot remind the participant: the last message went ${Math.floor(gap)} h ago; ${RULES.reportReminder24h.text} (${cite(RULES.reportReminder24h)})`, RULES.reportReminder24h.id);
+  const gap = nextReminderAllowed(s.reportInvitation.lastSentAt, c.at);
+  if (!gap.allowed) {
+    return reject('reminder-too-soon', `cannot remind the participant: ${gap.reason}, not before ${gap.notBefore} (${cite(RULES.reportReminder24h)})`, RULES.reportReminder24h.id);
   }
   return [mobilityEvent('ParticipantReportReminded', { ...audit(c), reminderNumber: s.reportInvitation.reminders + 1 })];
 };
 
 const recordParticipantReportSubmitted = (c: CommandOf<'RecordParticipantReportSubmitted'>, state: MobilityState): Decision => {
-  const s = require_(state, ['attended'], 'record the participant report', 'attendance has not been certified, or the report is already in');
+  const s = require_(state, 'RecordParticipantReportSubmitted', 'record the participant report', 'attendance has not been certified, or the report is already in');
   if (isRejection(s)) return s;
   if (!s.reportInvitation) return reject('report-not-invited', 'cannot record the participant report: the invitation was never sent');
   const on = c.submittedOn;
@@ -246,29 +255,27 @@ const recordParticipantReportSubmitted = (c: CommandOf<'RecordParticipantReportS
   return [mobilityEvent('ParticipantReportSubmitted', { ...audit(c), submittedOn: on, dueOn: due, daysLate: daysLate(due, on) })];
 };
 
-const OLS_STAGES = { before: ['selected', 'agreed', 'departed'], after: CERTIFIED_STAGES } as const;
-
 const recordOlsAssessment = (c: CommandOf<'RecordOlsAssessment'>, state: MobilityState): Decision => {
   const need = c.phase === 'before' ? 'the assessment before mobility is taken between selection and the end of the mobility' : 'the assessment after mobility is taken once attendance is certified';
-  const s = require_(state, OLS_STAGES[c.phase], `record the OLS assessment (${c.phase})`, need);
+  const s = require_(state, `RecordOlsAssessment.${c.phase}`, `record the OLS assessment (${c.phase})`, need);
   if (isRejection(s)) return s;
   const existing = s.ols[c.phase];
   if (existing) return reject('ols-already-recorded', `cannot record the OLS assessment (${c.phase}): ${existing.level} in ${existing.language} was recorded on ${existing.at}`);
   return [mobilityEvent('OlsAssessmentRecorded', { ...audit(c), phase: c.phase, language: c.language, level: c.level })];
 };
 
-const recordTranscriptOfRecords = (c: CommandOf<'RecordTranscriptOfRecords'>, state: MobilityState): Decision => {
-  const s = require_(state, ['attended', 'reported'], 'record the transcript of records', 'the transcript follows the certificate of attendance and precedes recognition');
+const recordTranscriptOfRecords = (c: CommandOf<'RecordTranscriptOfRecords'>, state: MobilityState, policy: Policy): Decision => {
+  const s = require_(state, 'RecordTranscriptOfRecords', 'record the transcript of records', 'the transcript follows the certificate of attendance and precedes recognition');
   if (isRejection(s)) return s;
   if (!transcriptApplies(s.identity.activity)) return reject('transcript-not-applicable', `cannot record the transcript of records: ${s.identity.activity} is not a higher-education learner mobility`);
   if (s.transcript) return reject('transcript-already-recorded', `cannot record the transcript of records: it was received on ${s.transcript.receivedOn}`);
   if (c.receivedOn > utcDateOf(c.at)) return reject('invalid-dates', `cannot record the transcript of records: received on ${c.receivedOn}, after the recording date ${utcDateOf(c.at)}`);
-  const due = addDays(s.attendance.actualEndDate, DAYS.transcriptDue);
+  const due = dueOnceKnown(s, 'transcript-of-records', {}, policy)!;
   return [mobilityEvent('TranscriptReceived', { ...audit(c), receivedOn: c.receivedOn, ects: c.ects, dueOn: due, daysLate: daysLate(due, c.receivedOn) })];
 };
 
-const recordRecognition = (c: CommandOf<'RecordRecognition'>, state: MobilityState): Decision => {
-  const s = require_(state, ['reported'], 'record the recognition', 'the participant report has not been submitted');
+const recordRecognition = (c: CommandOf<'RecordRecognition'>, state: MobilityState, policy: Policy): Decision => {
+  const s = require_(state, 'RecordRecognition', 'record the recognition', 'the participant report has not been submitted');
   if (isRejection(s)) return s;
   const recognised = c.recognisedEcts ?? null;
   let due: string | null = null;
@@ -280,7 +287,7 @@ const recordRecognition = (c: CommandOf<'RecordRecognition'>, state: MobilitySta
     if ((c.outcome === 'full') !== (recognised === tor)) {
       return reject('recognition-inconsistent', `cannot record the recognition as '${c.outcome}': ${recognised} of ${tor} ECTS recognised; ${RULES.recognitionFull.text} (${cite(RULES.recognitionFull)})`, RULES.recognitionFull.id);
     }
-    due = addDays(s.transcript.receivedOn, DAYS.recognitionDue);
+    due = dueOnceKnown(s, 'recognition', {}, policy);
   }
   return [mobilityEvent('RecognitionRecorded', {
     ...audit(c), outcome: c.outcome, recognisedEcts: recognised, transcriptEcts: s.transcript?.ects ?? null,
@@ -288,15 +295,26 @@ const recordRecognition = (c: CommandOf<'RecordRecognition'>, state: MobilitySta
   })];
 };
 
-const recordPaymentOrdered = (c: CommandOf<'RecordPaymentOrdered'>, state: MobilityState): Decision => {
+const PAYMENT_STAGE_NEED = {
+  prefinancing: 'pre-financing is paid between signature and the certificate of attendance',
+  balance: 'the mobility is closed',
+  recovery: 'a recovery follows the certificate of attendance or a cancellation',
+} as const;
+
+const recordPaymentOrdered = (c: CommandOf<'RecordPaymentOrdered'>, state: MobilityState, policy: Policy): Decision => {
   const action = `order the ${c.kind} payment`;
   if (state.stage === 'none') return reject('wrong-stage', `cannot ${action}: no application has been submitted (stage 'none')`);
+  if (c.kind === 'balance' && inStage(state, ['applied', 'selected', 'reserve-list', 'agreed', 'departed'])) {
+    return reject('balance-before-attendance', `cannot ${action}: ${RULES.balanceAfterAttendance.text} (stage '${state.stage}', ${cite(RULES.balanceAfterAttendance)})`, RULES.balanceAfterAttendance.id);
+  }
+  const inStageOk = require_(state, `RecordPaymentOrdered.${c.kind}`, action, PAYMENT_STAGE_NEED[c.kind]);
+  if (isRejection(inStageOk)) return inStageOk;
   if (state.payments.orders.some((o) => o.paymentId === c.paymentId)) return reject('duplicate-payment-id', `cannot ${action}: payment ${c.paymentId} is already recorded`);
   const paid = netPaid(state.payments);
   const today = utcDateOf(c.at);
   switch (c.kind) {
     case 'prefinancing': {
-      const s = require_(state, ['agreed', 'departed'], action, 'pre-financing is paid between signature and the certificate of attendance');
+      const s = require_(state, 'RecordPaymentOrdered.prefinancing', action, PAYMENT_STAGE_NEED.prefinancing);
       if (isRejection(s)) return s;
       if (s.payments.prefinancingCents > 0) return reject('prefinancing-already-ordered', `cannot ${action}: pre-financing was already ordered`);
       if (c.amountCents > s.agreement.prefinancingCents) {
@@ -306,20 +324,17 @@ const recordPaymentOrdered = (c: CommandOf<'RecordPaymentOrdered'>, state: Mobil
       return [mobilityEvent('PaymentOrdered', { ...audit(c), facts: factsOf(s), kind: 'prefinancing', paymentId: c.paymentId, amountCents: c.amountCents, paidTotalCents: paid + c.amountCents, dueOn: due, daysLate: daysLate(due, today) })];
     }
     case 'balance': {
-      if (inStage(state, ['applied', 'selected', 'reserve-list', 'agreed', 'departed'])) {
-        return reject('balance-before-attendance', `cannot ${action}: ${RULES.balanceAfterAttendance.text} (stage '${state.stage}', ${cite(RULES.balanceAfterAttendance)})`, RULES.balanceAfterAttendance.id);
-      }
-      const s = require_(state, CERTIFIED_STAGES, action, 'the mobility is closed');
+      const s = require_(state, 'RecordPaymentOrdered.balance', action, PAYMENT_STAGE_NEED.balance);
       if (isRejection(s)) return s;
       const final = s.attendance.finalGrant.totalCents;
       if (paid + c.amountCents > final) {
         return reject('payment-exceeds-grant', `cannot ${action}: ${paid} cents paid + ${c.amountCents} would exceed the final grant of ${final} cents (${cite(RULES.balanceNotAboveFinal)})`, RULES.balanceNotAboveFinal.id);
       }
-      const due = s.stage === 'attended' ? null : addDays(s.report.submittedOn, DAYS.balanceDue);
+      const due = s.stage === 'attended' ? null : dueOnceKnown(s, 'balance-payment', {}, policy);
       return [mobilityEvent('PaymentOrdered', { ...audit(c), facts: factsOf(s), kind: 'balance', paymentId: c.paymentId, amountCents: c.amountCents, paidTotalCents: paid + c.amountCents, dueOn: due, daysLate: due ? daysLate(due, today) : 0 })];
     }
     case 'recovery': {
-      const s = require_(state, [...CERTIFIED_STAGES, 'cancelled'], action, 'a recovery follows the certificate of attendance or a cancellation');
+      const s = require_(state, 'RecordPaymentOrdered.recovery', action, PAYMENT_STAGE_NEED.recovery);
       if (isRejection(s)) return s;
       const owed = grantDue(s) ?? 0;
       const overpaid = paid - owed;
@@ -338,22 +353,25 @@ const recordPaymentOrdered = (c: CommandOf<'RecordPaymentOrdered'>, state: Mobil
   }
 };
 
-const recordDeadlineMissed = (c: CommandOf<'RecordDeadlineMissed'>, state: MobilityState): Decision => {
+const recordDeadlineMissed = (c: CommandOf<'RecordDeadlineMissed'>, state: MobilityState, policy: Policy): Decision => {
   const action = `record the missed ${c.deadline} deadline`;
-  const due = dueDate(state, c.deadline);
-  if (state.stage === 'none' || due === null) return reject('deadline-not-applicable', `cannot ${action}: the deadline does not apply (stage '${state.stage}')`);
-  if (isMet(state, c.deadline)) return reject('deadline-not-applicable', `cannot ${action}: it has been met`);
-  if (state.deadlinesMissed.includes(c.deadline)) return reject('deadline-already-recorded', `cannot ${action}: it is already recorded`);
+  const s = require_(state, 'RecordDeadlineMissed', action, 'no deadline is watched in this stage');
+  if (isRejection(s)) return s;
   const today = utcDateOf(c.at);
+  const deadline = liveDeadlines(s, policy, today).find((d) => missedCodeOf(d.id) === c.deadline);
+  if (!deadline) return reject('deadline-not-applicable', `cannot ${action}: the deadline does not apply (stage '${s.stage}')`);
+  if (deadline.fulfilledAt !== null) return reject('deadline-not-applicable', `cannot ${action}: it has been met`);
+  if (s.deadlinesMissed.includes(c.deadline)) return reject('deadline-already-recorded', `cannot ${action}: it is already recorded`);
+  const due = deadline.dueDate;
   if (today <= due) return reject('deadline-not-passed', `cannot ${action}: it is due on ${due}, today is ${today}`);
   return [mobilityEvent('DeadlineMissed', { ...audit(c), deadline: c.deadline, dueOn: due, daysLate: daysBetween(due, today) })];
 };
 
 const cancelMobility = (c: CommandOf<'CancelMobility'>, state: MobilityState): Decision => {
-  if (inStage(state, ['departed', ...CERTIFIED_STAGES])) {
+  if (inStage(state, DEPARTED_STAGES)) {
     return reject('cancel-after-departure', `cannot cancel the mobility: ${RULES.cancelBeforeDeparture.text} (stage '${state.stage}', ${cite(RULES.cancelBeforeDeparture)})`, RULES.cancelBeforeDeparture.id);
   }
-  const s = require_(state, ['applied', 'selected', 'reserve-list', 'agreed'], 'cancel the mobility', 'the mobility is already closed');
+  const s = require_(state, 'CancelMobility', 'cancel the mobility', 'the mobility is already closed');
   if (isRejection(s)) return s;
   return [mobilityEvent('MobilityCancelled', {
     ...audit(c), facts: factsOf(s), reasonCode: c.reasonCode, fromStage: s.stage,
@@ -361,7 +379,7 @@ const cancelMobility = (c: CommandOf<'CancelMobility'>, state: MobilityState): D
   })];
 };
 
-export const decide = (command: MobilityCommand, state: MobilityState): Decision => {
+export const decide = (command: MobilityCommand, state: MobilityState, policy: Policy = DEFAULT_POLICY): Decision => {
   if (command.type !== 'SubmitApplication') {
     if (state.stage === 'none') return reject('wrong-stage', `cannot apply ${command.type}: no application has been submitted (stage 'none')`);
     if (state.identity.mobilityId !== command.mobilityId) {
@@ -374,23 +392,23 @@ export const decide = (command: MobilityCommand, state: MobilityState): Decision
     case 'RejectApplication': return rejectApplication(command, state);
     case 'PromoteFromReserveList': return promoteFromReserveList(command, state);
     case 'WithdrawApplication': return withdrawApplication(command, state);
-    case 'SignAgreement': return signAgreement(command, state);
+    case 'SignAgreement': return signAgreement(command, state, policy);
     case 'ConfirmDeparture': return confirmDeparture(command, state);
     case 'RecordCertificateOfAttendance': return recordCertificateOfAttendance(command, state);
     case 'RecordInterruption': return recordInterruption(command, state);
     case 'DeclareForceMajeure': return declareForceMajeure(command, state);
-    case 'RequestExtension': return requestExtension(command, state);
+    case 'RequestExtension': return requestExtension(command, state, policy);
     case 'ApproveExtension': return approveExtension(command, state);
     case 'RefuseExtension': return refuseExtension(command, state);
     case 'ChangeLearningAgreement': return changeLearningAgreement(command, state);
-    case 'InviteParticipantReport': return inviteParticipantReport(command, state);
+    case 'InviteParticipantReport': return inviteParticipantReport(command, state, policy);
     case 'RemindParticipantReport': return remindParticipantReport(command, state);
     case 'RecordParticipantReportSubmitted': return recordParticipantReportSubmitted(command, state);
     case 'RecordOlsAssessment': return recordOlsAssessment(command, state);
-    case 'RecordTranscriptOfRecords': return recordTranscriptOfRecords(command, state);
-    case 'RecordRecognition': return recordRecognition(command, state);
-    case 'RecordPaymentOrdered': return recordPaymentOrdered(command, state);
-    case 'RecordDeadlineMissed': return recordDeadlineMissed(command, state);
+    case 'RecordTranscriptOfRecords': return recordTranscriptOfRecords(command, state, policy);
+    case 'RecordRecognition': return recordRecognition(command, state, policy);
+    case 'RecordPaymentOrdered': return recordPaymentOrdered(command, state, policy);
+    case 'RecordDeadlineMissed': return recordDeadlineMissed(command, state, policy);
     case 'CancelMobility': return cancelMobility(command, state);
     default: {
       const never: never = command;

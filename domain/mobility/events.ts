@@ -3,8 +3,9 @@ import { ActivityCode } from '../activity';
 import { Cents } from '../money';
 import { GrantBreakdown } from '../grant/breakdown';
 import { CountryCode, IsoDate, MobilityId, OrgId, ParticipantRef, ProjectId } from '../ids';
+import { stagesAllowing } from './lifecycle';
 import {
-  CancellationReason, CefrLevel, DeadlineKind, Ects, ExtensionRefusalReason, ForceMajeureReason, FunderLineId,
+  CancellationReason, CefrLevel, MissedDeadline, Ects, ExtensionRefusalReason, ForceMajeureReason, FunderLineId,
   InterruptionReason, LanguageCode, LearningAgreementChangeReason, OlsPhase, PaymentId, RecognitionOutcome,
   RejectionReason, SiteId, StaffRef, WithdrawalReason,
 } from './codes';
@@ -45,7 +46,6 @@ export const PlanFacts = z.strictObject({
 });
 export type PlanFacts = z.infer<typeof PlanFacts>;
 
-const StageName = z.enum(['applied', 'selected', 'reserve-list', 'agreed', 'departed', 'attended', 'reported', 'recognised']);
 
 export const ApplicationSubmittedV1 = payload({
   mobilityId: MobilityId,
@@ -61,9 +61,9 @@ export const ApplicationSubmittedV1 = payload({
   durationRuleId: z.string(),
 });
 export const ParticipantSelectedV1 = payload({ facts: MobilityFacts, estimatedGrant: GrantBreakdown, fromReserveList: z.boolean() });
-export const ApplicationRejectedV1 = payload({ reasonCode: RejectionReason, fromStage: z.enum(['applied', 'reserve-list']) });
+export const ApplicationRejectedV1 = payload({ reasonCode: RejectionReason, fromStage: z.enum(stagesAllowing('RejectApplication')) });
 export const PlacedOnReserveListV1 = payload({ reasonCode: RejectionReason, rank: z.int().positive() });
-export const ApplicationWithdrawnV1 = payload({ reasonCode: WithdrawalReason, fromStage: z.enum(['applied', 'selected', 'reserve-list']) });
+export const ApplicationWithdrawnV1 = payload({ reasonCode: WithdrawalReason, fromStage: z.enum(stagesAllowing('WithdrawApplication')) });
 export const AgreementSignedV1 = payload({
   participantSignedOn: IsoDate,
   institutionSignedOn: IsoDate,
@@ -89,7 +89,7 @@ export const AttendanceCertifiedV1 = payload({
   balanceDueCents: Cents,
 });
 export const MobilityInterruptedV1 = payload({ from: IsoDate, to: IsoDate, days: z.int().positive(), reasonCode: InterruptionReason });
-export const ForceMajeureDeclaredV1 = payload({ reasonCode: ForceMajeureReason, stage: StageName });
+export const ForceMajeureDeclaredV1 = payload({ reasonCode: ForceMajeureReason, stage: z.enum(stagesAllowing('DeclareForceMajeure')) });
 export const ExtensionRequestedV1 = payload({ currentEndDate: IsoDate, newEndDate: IsoDate, noticeDays: z.int() });
 export const ExtensionApprovedV1 = payload({ previousEndDate: IsoDate, newEndDate: IsoDate, durationDays: z.int().positive() });
 export const ExtensionRefusedV1 = payload({ requestedEndDate: IsoDate, reasonCode: ExtensionRefusalReason });
@@ -131,11 +131,11 @@ export const RecoveryOrderedV1 = payload({
   grantDueCents: Cents,
   paidTotalCents: Cents,
 });
-export const DeadlineMissedV1 = payload({ deadline: DeadlineKind, dueOn: IsoDate, daysLate: z.int().positive() });
+export const DeadlineMissedV1 = payload({ deadline: MissedDeadline, dueOn: IsoDate, daysLate: z.int().positive() });
 export const MobilityCancelledV1 = payload({
   facts: MobilityFacts,
   reasonCode: CancellationReason,
-  fromStage: z.enum(['applied', 'selected', 'reserve-list', 'agreed']),
+  fromStage: z.enum(stagesAllowing('CancelMobility')),
   releasedCents: Cents,
   toRecoverCents: Cents,
 });

@@ -1,13 +1,15 @@
 import type { MobilityEvent } from './events';
-import { type Common, type MobilityState, type OpenMobility, type Stage, type StateIn, inStage, initialState } from './state';
+import { type EmittedEvent, type StagesBefore, stagesBefore } from './lifecycle';
+import { type Common, type MobilityState, type OpenMobility, type StateIn, inStage, initialState } from './state';
 
 /**
  * evolve(state, event) → state. Pure and total over the event union; events are facts already decided,
- * so an event that cannot follow the current stage means a corrupt history and throws.
+ * so an event that cannot follow the current stage (by the lifecycle table: a stage in which a command
+ * that emits it is allowed) means a corrupt history and throws.
  */
-const expect = <S extends Stage>(s: MobilityState, stages: readonly S[], e: MobilityEvent): StateIn<S> => {
-  if (!inStage(s, stages)) throw new Error(`corrupt history: ${e.type} cannot follow stage '${s.stage}'`);
-  return s;
+const expect = <E extends EmittedEvent>(s: MobilityState, e: MobilityEvent & { type: E }): StateIn<StagesBefore<E>> => {
+  if (!inStage(s, stagesBefore(e.type))) throw new Error(`corrupt history: ${e.type} cannot follow stage '${s.stage}'`);
+  return s as StateIn<StagesBefore<E>>;
 };
 
 /** The shared facts only, dropping stage-specific ones (used when a stage change discards them). */
@@ -18,7 +20,10 @@ const common = (s: OpenMobility): Common => ({
   deadlinesMissed: s.deadlinesMissed, payments: s.payments, audit: s.audit,
 });
 
-const OPEN = ['applied', 'reserve-list', 'rejected', 'withdrawn', 'selected', 'agreed', 'departed', 'attended', 'reported', 'recognised', 'cancelled'] as const;
+const requestedAt = (s: OpenMobility, e: MobilityEvent): string => {
+  if (s.extension.status !== 'requested') throw new Error(`corrupt history: ${e.type} without a pending extension request`);
+  return s.extension.requestedAt;
+};
 
 const apply = (state: MobilityState, e: MobilityEvent): MobilityState => {
   if (e.type === 'ApplicationSubmitted') {
@@ -38,7 +43,7 @@ const apply = (state: MobilityState, e: MobilityEvent): MobilityState => {
       interruptions: [],
       extension: { status: 'none' },
       extensionsApproved: 0,
-      learningAgreement: { version: 0, lastChangeReason: null },
+      learningAgreement: { version: 0, lastChangeReason: null, lastChangedAt: null },
       reportInvitation: null,
       transcript: null,
       deadlinesMissed: [],
@@ -46,35 +51,36 @@ const apply = (state: MobilityState, e: MobilityEvent): MobilityState => {
       audit: { events: 0, firstAt: p.at, lastAt: p.at, lastActor: p.actor },
     };
   }
-  const s = expect(state, OPEN, e);
+  if (state.stage === 'none') throw new Error(`corrupt history: ${e.type} before the application`);
+  const s = state;
   switch (e.type) {
     case 'ParticipantSelected': {
-      const from = expect(s, ['applied', 'reserve-list'], e);
+      const from = expect(s, e);
       return { ...common(from), stage: 'selected', selection: { estimatedGrant: e.payload.estimatedGrant, selectedAt: e.payload.at, fromReserveList: e.payload.fromReserveList } };
     }
     case 'ApplicationRejected':
-      return { ...common(expect(s, ['applied', 'reserve-list'], e)), stage: 'rejected', rejection: { reasonCode: e.payload.reasonCode, at: e.payload.at } };
+      return { ...common(expect(s, e)), stage: 'rejected', rejection: { reasonCode: e.payload.reasonCode, at: e.payload.at } };
     case 'PlacedOnReserveList':
-      return { ...common(expect(s, ['applied', 'reserve-list'], e)), stage: 'reserve-list', reserveRank: e.payload.rank };
+      return { ...common(expect(s, e)), stage: 'reserve-list', reserveRank: e.payload.rank };
     case 'ApplicationWithdrawn': {
-      const from = expect(s, ['applied', 'selected', 'reserve-list'], e);
+      const from = expect(s, e);
       return { ...common(from), stage: 'withdrawn', withdrawal: { reasonCode: e.payload.reasonCode, at: e.payload.at }, selection: from.stage === 'selected' ? from.selection : null };
     }
     case 'AgreementSigned': {
-      const from = expect(s, ['selected'], e);
+      const from = expect(s, e);
       const p = e.payload;
       return {
         ...from, stage: 'agreed',
         agreement: { participantSignedOn: p.participantSignedOn, institutionSignedOn: p.institutionSignedOn, prefinancingPercent: p.prefinancingPercent, prefinancingCents: p.prefinancingCents, prefinancingDueOn: p.prefinancingDueOn },
-        learningAgreement: { version: p.learningAgreementVersion, lastChangeReason: null },
+        learningAgreement: { version: p.learningAgreementVersion, lastChangeReason: null, lastChangedAt: null },
       };
     }
     case 'DepartureConfirmed':
-      return { ...expect(s, ['agreed'], e), stage: 'departed', departure: { actualStartDate: e.payload.actualStartDate } };
+      return { ...expect(s, e), stage: 'departed', departure: { actualStartDate: e.payload.actualStartDate } };
     case 'AttendanceCertified': {
       const p = e.payload;
       return {
-        ...expect(s, ['departed'], e), stage: 'attended',
+        ...expect(s, e), stage: 'attended',
         attendance: { actualStartDate: p.actualStartDate, actualEndDate: p.actualEndDate, physicalDays: p.physicalDays, interruptedDays: p.interruptedDays, minimumMet: p.minimumMet, finalGrant: p.finalGrant },
       };
     }
@@ -89,16 +95,16 @@ const apply = (state: MobilityState, e: MobilityEvent): MobilityState => {
     case 'ExtensionApproved':
       return {
         ...s, plan: { ...s.plan, endDate: e.payload.newEndDate }, extensionsApproved: s.extensionsApproved + 1,
-        extension: { status: 'approved', newEndDate: e.payload.newEndDate, decidedAt: e.payload.at },
+        extension: { status: 'approved', newEndDate: e.payload.newEndDate, requestedAt: requestedAt(s, e), decidedAt: e.payload.at },
       };
     case 'ExtensionRefused':
-      return { ...s, extension: { status: 'refused', newEndDate: e.payload.requestedEndDate, decidedAt: e.payload.at, reasonCode: e.payload.reasonCode } };
+      return { ...s, extension: { status: 'refused', newEndDate: e.payload.requestedEndDate, requestedAt: requestedAt(s, e), decidedAt: e.payload.at, reasonCode: e.payload.reasonCode } };
     case 'GrantRecalculated': {
-      const from = expect(s, ['selected', 'agreed', 'departed'], e);
+      const from = expect(s, e);
       return { ...from, selection: { ...from.selection, estimatedGrant: e.payload.estimatedGrant } };
     }
     case 'LearningAgreementChanged':
-      return { ...s, learningAgreement: { version: e.payload.version, lastChangeReason: e.payload.reasonCode } };
+      return { ...s, learningAgreement: { version: e.payload.version, lastChangeReason: e.payload.reasonCode, lastChangedAt: e.payload.at } };
     case 'ParticipantReportInvited':
       return { ...s, reportInvitation: { invitedOn: e.payload.invitedOn, dueOn: e.payload.dueOn, lastSentAt: e.payload.at, reminders: 0 } };
     case 'ParticipantReportReminded': {
@@ -107,14 +113,14 @@ const apply = (state: MobilityState, e: MobilityEvent): MobilityState => {
       return { ...s, reportInvitation: { ...inv, lastSentAt: e.payload.at, reminders: e.payload.reminderNumber } };
     }
     case 'ParticipantReportSubmitted':
-      return { ...expect(s, ['attended'], e), stage: 'reported', report: { submittedOn: e.payload.submittedOn, daysLate: e.payload.daysLate } };
+      return { ...expect(s, e), stage: 'reported', report: { submittedOn: e.payload.submittedOn, daysLate: e.payload.daysLate, recordedAt: e.payload.at } };
     case 'OlsAssessmentRecorded':
       return { ...s, ols: { ...s.ols, [e.payload.phase]: { language: e.payload.language, level: e.payload.level, at: e.payload.at } } };
     case 'TranscriptReceived':
       return { ...s, transcript: { receivedOn: e.payload.receivedOn, ects: e.payload.ects } };
     case 'RecognitionRecorded': {
       const p = e.payload;
-      return { ...expect(s, ['reported'], e), stage: 'recognised', recognition: { outcome: p.outcome, recognisedEcts: p.recognisedEcts, europass: p.europass, openBadge: p.openBadge, recordedAt: p.at } };
+      return { ...expect(s, e), stage: 'recognised', recognition: { outcome: p.outcome, recognisedEcts: p.recognisedEcts, europass: p.europass, openBadge: p.openBadge, recordedAt: p.at } };
     }
     case 'PaymentOrdered': {
       const { kind, paymentId, amountCents, at } = e.payload;
@@ -137,7 +143,7 @@ const apply = (state: MobilityState, e: MobilityEvent): MobilityState => {
     case 'DeadlineMissed':
       return { ...s, deadlinesMissed: [...s.deadlinesMissed, e.payload.deadline] };
     case 'MobilityCancelled': {
-      const from = expect(s, ['applied', 'selected', 'reserve-list', 'agreed'], e);
+      const from = expect(s, e);
       return {
         ...common(from), stage: 'cancelled',
         cancellation: { reasonCode: e.payload.reasonCode, at: e.payload.at, fromStage: from.stage },

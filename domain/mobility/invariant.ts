@@ -1,14 +1,16 @@
 import { activityRule } from '../activity';
-import { transcriptApplies } from './deadlines';
+import { DEFAULT_POLICY, type Policy } from '../calendar/policy';
 import { actualDays, addDays } from '../dates';
-import { RULES, DAYS } from './rules';
-import { CERTIFIED_STAGES, type MobilityState, grantDue, inStage, netPaid } from './state';
+import { CERTIFIED_STAGES, DEPARTED_STAGES } from './lifecycle';
+import { RULES } from './rules';
+import { transcriptApplies } from './schedule';
+import { type MobilityState, grantDue, inStage, netPaid } from './state';
 
 /**
  * What must hold in every reachable state. Checked after every step by the property tests; also usable
  * as a guard when a workflow rebuilds its state from history.
  */
-export const invariantViolations = (s: MobilityState): string[] => {
+export const invariantViolations = (s: MobilityState, policy: Policy = DEFAULT_POLICY): string[] => {
   if (s.stage === 'none') return [];
   const v: string[] = [];
   const check = (ok: boolean, msg: string) => { if (!ok) v.push(msg); };
@@ -23,7 +25,7 @@ export const invariantViolations = (s: MobilityState): string[] => {
   check(form !== undefined && s.plannedDays >= form.minDays && s.plannedDays <= form.maxDays, 'planned duration within the activity limits');
 
   // During-mobility facts.
-  const departed = inStage(s, ['departed', ...CERTIFIED_STAGES]);
+  const departed = inStage(s, DEPARTED_STAGES);
   check(s.interruptions.length === 0 || departed, 'interruptions only after departure');
   s.interruptions.forEach((i, k) => {
     check(i.from <= i.to && i.days === actualDays(i.from, i.to), `interruption ${k}: consistent dates`);
@@ -35,7 +37,7 @@ export const invariantViolations = (s: MobilityState): string[] => {
 
   // After-mobility facts.
   check(s.reportInvitation === null || certified, 'report invitation only after attendance');
-  check(s.reportInvitation === null || s.reportInvitation.dueOn === addDays(s.reportInvitation.invitedOn, DAYS.reportDue), `report due ${DAYS.reportDue} days after invitation`);
+  check(s.reportInvitation === null || s.reportInvitation.dueOn === addDays(s.reportInvitation.invitedOn, policy.reportDays), `report due ${policy.reportDays} days after invitation`);
   check(!inStage(s, ['reported', 'recognised']) || s.reportInvitation !== null, 'a submitted report was invited');
   check(s.transcript === null || (certified && transcriptApplies(s.identity.activity)), 'transcript only for certified HE learner mobilities');
   check(s.ols.before === null || !inStage(s, ['applied', 'reserve-list', 'rejected']), 'OLS before mobility only after selection');
@@ -65,7 +67,7 @@ export const invariantViolations = (s: MobilityState): string[] => {
   return v;
 };
 
-export const assertInvariant = (s: MobilityState): void => {
-  const v = invariantViolations(s);
+export const assertInvariant = (s: MobilityState, policy: Policy = DEFAULT_POLICY): void => {
+  const v = invariantViolations(s, policy);
   if (v.length > 0) throw new Error(`invariant broken in stage '${s.stage}': ${v.join('; ')}`);
 };

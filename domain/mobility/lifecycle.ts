@@ -105,9 +105,12 @@ export const AGREED_STAGES = ['agreed', ...DEPARTED_STAGES] as const satisfies r
 /** Selected: an estimated grant exists. */
 export const SELECTED_STAGES = ['selected', ...AGREED_STAGES] as const satisfies readonly Stage[];
 
-/** The stages in which an entry of the table is allowed, in lifecycle order. */
-export const stagesAllowing = <A extends Allowed>(entry: A): Stage[] =>
-  STAGES.filter((s) => (LIFECYCLE[s].allows as readonly string[]).includes(entry));
+/** The stages (as a type) in which an entry of the table is allowed. */
+export type StagesAllowing<A extends Allowed> = { [S in Stage]: A extends (typeof LIFECYCLE)[S]['allows'][number] ? S : never }[Stage];
+
+/** The stages in which an entry of the table is allowed, in lifecycle order (never empty: each entry is allowed somewhere). */
+export const stagesAllowing = <A extends Allowed>(entry: A): [StagesAllowing<A>, ...StagesAllowing<A>[]] =>
+  STAGES.filter((s) => (LIFECYCLE[s].allows as readonly string[]).includes(entry)) as [StagesAllowing<A>, ...StagesAllowing<A>[]];
 
 /** Whether the command (or `Command.variant`) is allowed in the stage, by the table alone. */
 export const allows = (stage: Stage, entry: Allowed): boolean => (LIFECYCLE[stage].allows as readonly string[]).includes(entry);
@@ -160,10 +163,14 @@ export const EMITTED_BY = {
   MobilityCancelled: ['CancelMobility'],
 } as const satisfies Record<string, readonly Allowed[]>;
 
+export type EmittedEvent = keyof typeof EMITTED_BY;
+/** The stages (as a type) an event may follow. */
+export type StagesBefore<E extends EmittedEvent> = StagesAllowing<(typeof EMITTED_BY)[E][number]>;
+
 /** The stages an event may follow: those in which one of the commands that emit it is allowed. */
-export const stagesBefore = (event: keyof typeof EMITTED_BY): Stage[] => {
+export const stagesBefore = <E extends EmittedEvent>(event: E): StagesBefore<E>[] => {
   const entries = EMITTED_BY[event] as readonly Allowed[];
-  return STAGES.filter((s) => entries.some((a) => allows(s, a)));
+  return STAGES.filter((s) => entries.some((a) => allows(s, a))) as StagesBefore<E>[];
 };
 
 /** The stage after an event (the same stage for events that do not change it). */

@@ -1,5 +1,3 @@
-import { DEFAULT_POLICY } from '../calendar/policy';
-
 /**
  * Lifecycle rules the decider enforces, each with an id and its reference section
  * (/work/shared/domain/erasmus-ka1.md; tags [V]/[S]/[U] = certainty). Duration limits live in domain/activity.ts.
@@ -15,7 +13,7 @@ const rule = (id: string, source: string, text: string): LifecycleRule => ({ id,
 export const RULES = {
   shortTermHeStudent: rule('DUR-HE-STU-ST-KIND', '§1.6 [V S7]', 'short-term HE student mobility must be blended or doctoral'),
   forceMajeureLiftsMinimum: rule('FM-LIFTS-MIN', '§2 Force majeure [V S22]', 'under force majeure the minimum-duration check is lifted (the maximum stays)'),
-  extensionNotice: rule('EXT-NOTICE-30D', '§2 LA changes during mobility [S S18, Örebro]', 'an extension is requested at least 30 days before the current end date'),
+  extensionNotice: rule('EXT-NOTICE', '§2 LA changes during mobility [S S18, Örebro]', "an extension is requested at least one month (the project's policy) before the current end date"),
   prefinancingRate: rule('PAY-PREFIN-RATE', '§2 Participant pre-financing [V S16]', 'pre-financing is 70–100 % of the grant'),
   prefinancingDue: rule('PAY-PREFIN-DUE', '§2 Participant pre-financing [V S16]', 'pre-financing is paid by the earliest of 30 days after both signatures or the start date'),
   balanceAfterAttendance: rule('PAY-BALANCE-AFTER-COA', '§2 Certificate of attendance [S Örebro, UPC]', 'the balance is paid once the certificate of attendance fixes the final grant'),
@@ -32,22 +30,8 @@ export const RULES = {
   fewerOpportunitiesCode: rule('GDPR-FO-CODE', 'users-and-processes.md §003', 'a criterion code is given only for a fewer-opportunities participant'),
 } as const satisfies Record<string, LifecycleRule>;
 
-/** "rule EXT-NOTICE-30D, §2 … [S …]" for human reasons. */
+/** "rule EXT-NOTICE, §2 … [S …]" for human reasons. */
 export const cite = (r: LifecycleRule): string => `rule ${r.id}, ${r.source}`;
-
-/**
- * Day counts behind the deadline rules above. The figures shared with the deadline calendar come
- * from its default policy (domain/calendar/policy.ts), so the decider and the calendar cannot drift.
- */
-export const DAYS = {
-  extensionNotice: 30,
-  prefinancingAfterSignature: DEFAULT_POLICY.prefinancingDays,
-  reportDue: DEFAULT_POLICY.reportDays,
-  transcriptDue: DEFAULT_POLICY.torWeeks * 7,
-  recognitionDue: DEFAULT_POLICY.recognitionWeeks * 7,
-  balanceDue: DEFAULT_POLICY.balanceDays,
-  reminderGapHours: 24,
-} as const;
 
 /** Percentages allowed for participant pre-financing (reference §2 [V S16]). */
 export const PREFINANCING_PERCENT = { min: 70, max: 100 } as const;

@@ -2,19 +2,14 @@ import type { ActivityCode } from '../activity';
 import type { GrantBreakdown } from '../grant/breakdown';
 import type { Cents } from '../money';
 import type {
-  CancellationReason, CefrLevel, DeadlineKind, ExtensionRefusalReason, ForceMajeureReason, InterruptionReason,
-  LearningAgreementChangeReason, OlsPhase, RecognitionOutcome, RejectionReason, WithdrawalReason,
+  CancellationReason, CefrLevel, MissedDeadline, ExtensionRefusalReason, ForceMajeureReason, InterruptionReason,
+  LearningAgreementChangeReason, OlsPhase, PaymentKind, RecognitionOutcome, RejectionReason, WithdrawalReason,
 } from './codes';
 import type { PlanFacts } from './events';
+import { CERTIFIED_STAGES, type Stage, type StagesAllowing } from './lifecycle';
 
 /**
- * The state of one mobility, a union on `stage`:
- *
- *   none → applied → selected | reserve-list | rejected | withdrawn
- *   reserve-list → selected | rejected | withdrawn;   selected → agreed | withdrawn
- *   agreed → departed → attended → reported → recognised
- *   applied | selected | reserve-list | agreed → cancelled
- *
+ * The state of one mobility, a union on `stage` (the stages and what each allows: lifecycle.ts).
  * Milestone facts are typed per stage (an 'agreed' mobility always has its agreement); facts that can be
  * recorded across several stages (OLS, payments, interruptions, force majeure…) live in the common part.
  */
@@ -31,7 +26,7 @@ export interface Identity {
 
 export interface Interruption { readonly from: string; readonly to: string; readonly days: number; readonly reasonCode: InterruptionReason }
 export interface OlsResult { readonly language: string; readonly level: CefrLevel; readonly at: string }
-export interface PaymentOrder { readonly paymentId: string; readonly kind: 'prefinancing' | 'balance' | 'recovery'; readonly amountCents: Cents; readonly at: string }
+export interface PaymentOrder { readonly paymentId: string; readonly kind: PaymentKind; readonly amountCents: Cents; readonly at: string }
 
 export interface Payments {
   readonly prefinancingCents: Cents;
@@ -43,8 +38,8 @@ export interface Payments {
 export type ExtensionStatus =
   | { readonly status: 'none' }
   | { readonly status: 'requested'; readonly newEndDate: string; readonly requestedAt: string }
-  | { readonly status: 'approved'; readonly newEndDate: string; readonly decidedAt: string }
-  | { readonly status: 'refused'; readonly newEndDate: string; readonly decidedAt: string; readonly reasonCode: ExtensionRefusalReason };
+  | { readonly status: 'approved'; readonly newEndDate: string; readonly requestedAt: string; readonly decidedAt: string }
+  | { readonly status: 'refused'; readonly newEndDate: string; readonly requestedAt: string; readonly decidedAt: string; readonly reasonCode: ExtensionRefusalReason };
 
 export interface ReportInvitation { readonly invitedOn: string; readonly dueOn: string; readonly lastSentAt: string; readonly reminders: number }
 
@@ -60,11 +55,11 @@ export interface Common {
   readonly interruptions: readonly Interruption[];
   readonly extension: ExtensionStatus;
   readonly extensionsApproved: number;
-  /** Learning agreement version: 0 before signature, 1 at signature, +1 per approved change. */
-  readonly learningAgreement: { readonly version: number; readonly lastChangeReason: LearningAgreementChangeReason | null };
+  /** Learning agreement version: 0 before signature, 1 at signature, +1 per approved change (lastChangedAt: when). */
+  readonly learningAgreement: { readonly version: number; readonly lastChangeReason: LearningAgreementChangeReason | null; readonly lastChangedAt: string | null };
   readonly reportInvitation: ReportInvitation | null;
   readonly transcript: { readonly receivedOn: string; readonly ects: number } | null;
-  readonly deadlinesMissed: readonly DeadlineKind[];
+  readonly deadlinesMissed: readonly MissedDeadline[];
   readonly payments: Payments;
   readonly audit: { readonly events: number; readonly firstAt: string; readonly lastAt: string; readonly lastActor: string };
 }
@@ -86,7 +81,7 @@ export interface Attendance {
   readonly minimumMet: boolean;
   readonly finalGrant: GrantBreakdown;
 }
-export interface ReportSubmission { readonly submittedOn: string; readonly daysLate: number }
+export interface ReportSubmission { readonly submittedOn: string; readonly daysLate: number; /** when staff recorded it (the balance request) */ readonly recordedAt: string }
 export interface Recognition {
   readonly outcome: RecognitionOutcome;
   readonly recognisedEcts: number | null;
@@ -112,7 +107,7 @@ export type Reported = Omit<Attended, 'stage'> & { readonly stage: 'reported'; r
 export type Recognised = Omit<Reported, 'stage'> & { readonly stage: 'recognised'; readonly recognition: Recognition };
 export type Cancelled = Common & {
   readonly stage: 'cancelled';
-  readonly cancellation: { readonly reasonCode: CancellationReason; readonly at: string; readonly fromStage: 'applied' | 'selected' | 'reserve-list' | 'agreed' };
+  readonly cancellation: { readonly reasonCode: CancellationReason; readonly at: string; readonly fromStage: StagesAllowing<'CancelMobility'> };
   readonly selection: Selection | null;
   readonly agreement: Agreement | null;
 };
@@ -120,7 +115,9 @@ export type Cancelled = Common & {
 export type MobilityState =
   | NoMobility | Applied | ReserveListed | Rejected | Withdrawn | Selected | Agreed
   | Departed | Attended | Reported | Recognised | Cancelled;
-export type Stage = MobilityState['stage'];
+/** The state's stages are exactly the lifecycle table's (a compile error here means they drifted). */
+const sameStages: [MobilityState['stage'], Stage] extends [Stage, MobilityState['stage']] ? true : never = true;
+void sameStages;
 export type StateIn<S extends Stage> = Extract<MobilityState, { stage: S }>;
 export type OpenMobility = Exclude<MobilityState, NoMobility>;
 
@@ -129,9 +126,6 @@ export const initialState: MobilityState = { stage: 'none' };
 export const inStage = <S extends Stage>(state: MobilityState, stages: readonly S[]): state is StateIn<S> =>
   (stages as readonly Stage[]).includes(state.stage);
 
-/** Stages whose mobility has a certified attendance (a final grant). */
-export const CERTIFIED_STAGES = ['attended', 'reported', 'recognised'] as const;
-export const SELECTED_STAGES = ['selected', 'agreed', 'departed', ...CERTIFIED_STAGES] as const;
 
 /** Net amount paid to the participant: pre-financing + balance − recoveries. */
 export const netPaid = (p: Payments): Cents => p.prefinancingCents + p.balanceCents - p.recoveredCents;

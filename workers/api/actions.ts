@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { Action } from '../../domain/tenancy';
+import { actionsIn } from '../../domain/mobility/actions';
+import { LIFECYCLE, type Stage } from '../../domain/mobility/lifecycle';
 import { Payloads, type UpdateName } from '../../workflows/messages';
 
 /**
@@ -30,20 +32,8 @@ export const ACTION_PERMISSION: Record<UpdateName, Action> = {
 
 export const ACTION_NAMES = Object.keys(ACTION_PERMISSION) as UpdateName[];
 
-const omitActor = <U extends UpdateName>(name: U) => (Payloads[name] as z.ZodObject).omit({ actor: true } as never);
-export const ACTION_BODIES = Object.fromEntries(ACTION_NAMES.map((n) => [n, omitActor(n)])) as Record<UpdateName, z.ZodObject>;
+/** The body of each action: its domain input without `actor` (the signed-in staff member is the actor). */
+export const ACTION_BODIES = Object.fromEntries(ACTION_NAMES.map((n) => [n, (Payloads[n] as z.ZodObject).omit({ actor: true })])) as Record<UpdateName, z.ZodObject>;
 
-/** Actions that make sense in each stage: a hint for the console's buttons (the domain decides). */
-export const STAGE_ACTIONS: Record<string, UpdateName[]> = {
-  applied: ['select', 'reject', 'withdraw', 'cancel', 'recordOlsAssessment'],
-  'reserve-list': ['promote', 'reject', 'withdraw', 'cancel'],
-  selected: ['signAgreement', 'withdraw', 'cancel', 'recordOlsAssessment'],
-  agreed: ['confirmDeparture', 'changeLearningAgreement', 'requestExtension', 'declareForceMajeure', 'recordOlsAssessment', 'cancel'],
-  departed: ['recordCertificateOfAttendance', 'recordInterruption', 'declareForceMajeure', 'requestExtension', 'approveExtension', 'refuseExtension', 'changeLearningAgreement', 'recordOlsAssessment'],
-  attended: ['recordReportSubmitted', 'recordOlsAssessment', 'recordTranscriptOfRecords'],
-  reported: ['recordTranscriptOfRecords', 'recordRecognition', 'recordOlsAssessment'],
-  recognised: [],
-  rejected: [],
-  withdrawn: [],
-  cancelled: [],
-};
+/** The actions a stage allows: the lifecycle table's (domain/mobility/lifecycle.ts), never a copy of it. */
+export const stageActions = (stage: string): UpdateName[] => (Object.hasOwn(LIFECYCLE, stage) ? actionsIn(stage as Stage) : []);

@@ -17,7 +17,7 @@ describe('policy', () => {
     expect(DEFAULT_POLICY).toEqual({
       prefinancingDays: 30, prefinancingPercent: 80, laChangeWeeks: 5, laApprovalWeeks: 2, extensionNoticeMonths: 1,
       reportInvitationOffsetDays: 0, reportDays: 30, reportReminderOffsetsDays: [-7, 0], reportEscalationDays: 7,
-      torWeeks: 5, recognitionWeeks: 5, balanceDays: 45,
+      torWeeks: 5, recognitionWeeks: 5, balanceDays: 45, reminderLeadDays: 7,
     });
   });
   it('refuses values outside the reference ranges, naming the field', () => {
@@ -136,8 +136,9 @@ describe('balance payment (§2 Balance payment [V S16]): 45 days after the repor
   it('2025-07-20 + 45 = 2025-09-03 (11 days left in July, 31 in August, 3 in September)', () => {
     expect(one('balance-payment', { reportSubmittedAt: '2025-07-20' })).toMatchObject({ dueDate: '2025-09-03', audience: 'finance' });
   });
-  it('does not exist when pre-financing is 100 %', () => {
-    expect(due('balance-payment', { reportSubmittedAt: '2025-07-20' }, { prefinancingPercent: 100 })).toBeUndefined();
+  it('at 100 % pre-financing there is no balance, but any overpayment is recovered by the same date', () => {
+    expect(due('balance-payment', { reportSubmittedAt: '2025-07-20' }, { prefinancingPercent: 100 })).toBe('2025-09-03');
+    expect(one('balance-payment', { reportSubmittedAt: '2025-07-20', prefinancingPercent: 100 })?.basis).toMatch(/no balance; any overpayment is recovered/);
   });
 });
 

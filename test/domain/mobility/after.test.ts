@@ -49,7 +49,7 @@ describe('participant report (§2 [V S19], 30 days [S S20])', () => {
 
   it('manual reminder at most once per 24 h (REPORT-REMIND-24H)', () => {
     const early = { ...cmd('RemindParticipantReport', '2026-02-07', {}), at: at('2026-02-07', '08:59:00') };
-    spec.given(history(path.invited())).when(early).thenRejects('reminder-too-soon', /23 h ago.*REPORT-REMIND-24H/);
+    spec.given(history(path.invited())).when(early).thenRejects('reminder-too-soon', /at most one per 24 h, not before 2026-02-07T09:00.*REPORT-REMIND-24H/);
     const first = cmd('RemindParticipantReport', '2026-02-07', {});
     spec.given(history(path.invited())).when(first).thenMatches([{ type: 'ParticipantReportReminded', payload: { reminderNumber: 1 } }]);
     spec.given(history([...path.invited(), first])).when({ ...first, at: at('2026-02-08', '08:00:00') }).thenRejects('reminder-too-soon');
@@ -132,6 +132,7 @@ describe('RecordDeadlineMissed (§8 deadline timers)', () => {
     spec.given(history(path.attended())).when(missed('transcript', '2026-03-08')).thenMatches([{ payload: { dueOn: '2026-03-07', daysLate: 1 } }]);
     // report 20 Feb + 45 = 6 Apr (8 days to 28 Feb, 31 in March, 6 in April)
     spec.given(history(path.reported())).when(missed('balance', '2026-04-07')).thenMatches([{ payload: { deadline: 'balance', dueOn: '2026-04-06', daysLate: 1 } }]);
-    spec.given(history(path.selected())).when(missed('balance', '2026-04-07')).thenRejects('deadline-not-applicable', /does not apply/);
+    spec.given(history(path.selected())).when(missed('balance', '2026-04-07')).thenRejects('wrong-stage', /no deadline is watched in this stage \(stage 'selected'\)/);
+    spec.given(history(path.agreed())).when(missed('balance', '2026-04-07')).thenRejects('deadline-not-applicable', /does not apply/);
   });
 });

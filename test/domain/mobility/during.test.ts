@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cmd, extendedGrant, history, path, spec, submit } from './fixtures';
+import { Policy } from '../../../domain/calendar/policy';
+import { decide, foldEvents, isRejection } from '../../../domain/mobility';
 
 /** Mobility runs 1 Sep 2025 – 31 Jan 2026 (150 BM days); departure confirmed on 1 Sep. */
 describe('RecordInterruption (§1.6 counting: interrupted duration)', () => {
@@ -39,13 +41,19 @@ describe('DeclareForceMajeure (§2 [V S22])', () => {
 describe('extensions (§2 LA changes during mobility: ≥ 1 month before the end date)', () => {
   const request = (on: string, newEndDate = '2026-02-28') => cmd('RequestExtension', on, { newEndDate });
 
-  it('accepts a request 30 days before the end date', () =>
-    // 1 Jan → 31 Jan = 30 days of notice
-    spec.given(history(path.departed())).when(request('2026-01-01'))
-      .thenMatches([{ type: 'ExtensionRequested', payload: { currentEndDate: '2026-01-31', newEndDate: '2026-02-28', noticeDays: 30 } }]));
+  it('accepts a request one month before the end date (the calendar\'s extension-request window: 31 Jan − 1 month = 31 Dec)', () =>
+    spec.given(history(path.departed())).when(request('2025-12-31'))
+      .thenMatches([{ type: 'ExtensionRequested', payload: { currentEndDate: '2026-01-31', newEndDate: '2026-02-28', noticeDays: 31 } }]));
 
-  it('refuses a request 29 days before, naming rule EXT-NOTICE-30D', () =>
-    spec.given(history(path.departed())).when(request('2026-01-02')).thenRejects('extension-too-late', /at least 30 days before the end date 2026-01-31.*29 days before.*EXT-NOTICE-30D/));
+  it('refuses a request the day after the window closes, naming rule EXT-NOTICE', () =>
+    spec.given(history(path.departed())).when(request('2026-01-01')).thenRejects('extension-too-late', /at least 1 month\(s\) before the end date 2026-01-31, so by 2025-12-31.*30 days before.*EXT-NOTICE/));
+
+  it("follows the project's policy: with 2 months' notice, 1 Dec is too late for a 31 Jan end", () => {
+    const twoMonths = Policy.parse({ extensionNoticeMonths: 2 });
+    const r = decide(request('2025-12-01'), foldEvents(history(path.departed())), twoMonths);
+    expect(isRejection(r) && r.code).toBe('extension-too-late');
+    expect(isRejection(decide(request('2025-11-30'), foldEvents(history(path.departed())), twoMonths))).toBe(false);
+  });
 
   it('refuses an extension beyond 12 months (360 BM days) with the duration rule id', () =>
     // 1 Sep 2025 – 31 Oct 2026 = 14 × 30 = 420 days

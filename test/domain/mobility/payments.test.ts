@@ -32,7 +32,7 @@ describe('pre-financing (§2 [V S16])', () => {
   });
 
   it('refuses a payment id already used', () =>
-    spec.given(history(prefinanced())).when(pay('recovery', 1, 'PAY-1')).thenRejects('duplicate-payment-id'));
+    spec.given(history(prefinanced())).when(pay('prefinancing', 1, 'PAY-1')).thenRejects('duplicate-payment-id'));
 });
 
 describe('balance (§2 certificate of attendance, balance payment)', () => {

@@ -84,7 +84,8 @@ describe('a worker killed mid-lifecycle', () => {
     await eventually(async () => (await m.audit()).some((a) => a.action === 'reminder.transcript-of-records' && a.outcome === 'sent'), 60_000, 'transcript reminder recorded');
     await m.surveySubmitted({ submittedOn: t });
     await m.transcriptReceived({ receivedOn: t, ects: 30 });
-    await eventually(async () => (await m.state()).stage === 'reported', 30_000, 'report recorded');
+    // Both signals are applied in order; recognition needs the transcript too, not only the report.
+    await eventually(async () => { const s = await m.state() as { stage: string; transcript?: unknown }; return s.stage === 'reported' && !!s.transcript; }, 30_000, 'report and transcript recorded');
     await m.act('recordRecognition', { ...staff, outcome: 'full', recognisedEcts: 30 });
     const result = await m.handle.result();
     step('const result = await m.handle.result();');

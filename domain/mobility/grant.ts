@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import type { GrantBreakdown } from '../grant/breakdown';
+import { computeMobilityGrant } from '../grant/compute';
+import type { GrantInput } from '../grant/input';
+import { inStage, type OpenMobility } from './state';
+
+/** The project's applicable rates for the grant calculator (call year + NA rate for this mobility's group). */
+export const ProjectRates = z.strictObject({
+  callYear: z.int().min(2021).max(2100),
+  rates: z.strictObject({ monthlyEur: z.number().positive().optional(), dailyEur: z.number().positive().optional() }).optional(),
+  travelDays: z.int().nonnegative().max(10).optional(),
+});
+export type ProjectRates = z.infer<typeof ProjectRates>;
+
+/**
+ * The grant of a mobility from its facts and the project's applicable rates, through the pure
+ * domain calculator (safe inside workflow code: no clock, no I/O). Estimated at selection and
+ * on an approved extension from the planned dates; final at the certificate of attendance from
+ * the actual dates, less interruptions. A rate-table correction that would change a past result
+ * goes behind patched() like any other behaviour change.
+ */
+export function grantFor(s: OpenMobility, rates: ProjectRates, dates: { startDate: string; endDate: string }): GrantBreakdown {
+  const p = s.plan;
+  const interrupted = s.interruptions.reduce((n, i) => n + i.days, 0);
+  const input: GrantInput = {
+    callYear: rates.callYear,
+    activity: s.identity.activity,
+    longTerm: p.longTerm,
+    blended: p.blended || undefined,
+    doctoral: p.doctoral || undefined,
+    sendingCountry: p.sendingCountry,
+    receivingCountry: p.receivingCountry,
+    startDate: dates.startDate,
+    endDate: dates.endDate,
+    interruptedDays: interrupted || undefined,
+    distanceKm: p.distanceKm ?? undefined,
+    greenTravel: p.greenTravel,
+    fewerOpportunities: p.fewerOpportunities,
+    recentGraduate: s.identity.activity === 'HE-SMP' ? p.recentGraduate : undefined,
+    rates: rates.rates,
+    travelDays: rates.travelDays,
+    forceMajeure: s.forceMajeure ? true : undefined,
+  };
+  return computeMobilityGrant(input);
+}
+
+/** The grant estimated at selection (or promotion): from the planned dates. */
+export const plannedGrant = (s: OpenMobility, rates: ProjectRates): GrantBreakdown => grantFor(s, rates, { startDate: s.plan.startDate, endDate: s.plan.endDate });
+
+/** The grant re-estimated when an extension is approved: from the actual start to the requested end. */
+export const extendedGrant = (s: OpenMobility, rates: ProjectRates): GrantBreakdown => {
+  const end = s.extension.status === 'requested' ? s.extension.newEndDate : s.plan.endDate;
+  return grantFor(s, rates, { startDate: inStage(s, ['departed']) ? s.departure.actualStartDate : s.plan.startDate, endDate: end });
+};
+
+/** The final grant at the certificate of attendance: from the attended dates, interruptions deducted. */
+export const finalGrant = (s: OpenMobility, rates: ProjectRates, attended: { actualStartDate: string; actualEndDate: string }): GrantBreakdown =>
+  grantFor(s, rates, { startDate: attended.actualStartDate, endDate: attended.actualEndDate });
