@@ -320,6 +320,10 @@ const recordPaymentOrdered = (c: CommandOf<'RecordPaymentOrdered'>, state: Mobil
       if (c.amountCents > s.agreement.prefinancingCents) {
         return reject('payment-exceeds-grant', `cannot ${action}: ${c.amountCents} cents exceed the agreed pre-financing of ${s.agreement.prefinancingCents} cents (${s.agreement.prefinancingPercent} % of the grant, ${cite(RULES.prefinancingRate)})`, RULES.prefinancingRate.id);
       }
+      const estimate = s.selection.estimatedGrant.totalCents;
+      if (paid + c.amountCents > estimate) {
+        return reject('payment-exceeds-grant', `cannot ${action}: ${paid} cents paid + ${c.amountCents} would exceed the current estimated grant of ${estimate} cents (${cite(RULES.balanceNotAboveFinal)})`, RULES.balanceNotAboveFinal.id);
+      }
       const due = s.agreement.prefinancingDueOn;
       return [mobilityEvent('PaymentOrdered', { ...audit(c), facts: factsOf(s), kind: 'prefinancing', paymentId: c.paymentId, amountCents: c.amountCents, paidTotalCents: paid + c.amountCents, dueOn: due, daysLate: daysLate(due, today) })];
     }
