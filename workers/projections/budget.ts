@@ -1,17 +1,22 @@
 import type pg from 'pg';
 import type { GrantBreakdown } from '../../domain/grant/breakdown';
+import { type CertifiedParticipant, participantSupportLines } from '../../domain/project';
 import type { EventType, PayloadOf } from '../../domain/mobility/events';
 import type { MobilityEvent } from './decode';
 import type { Projection } from './runner';
 
 /**
- * Budget consumption (migration 201): per mobility, what it commits (estimate, contract, final
+ * Budget consumption (migrations 201, 204): per mobility, what it commits (estimate, contract, final
  * grant), what was pre-financed, paid and recovered, and its grant rule lines; per project funder
- * line, what was allocated (project-events). The views budget_consumption and budget_line_totals
- * sum these rows, so every figure drills down to mobilities and rule lines.
+ * line, what was allocated (project-events); per certified participant, the project-level grant it
+ * earns (organisational support, inclusion support for organisations), priced by the domain. The
+ * views budget_consumption and budget_line_totals sum these rows, so every figure drills down to
+ * mobilities and rule lines.
  *
  * Folds are order-independent: sums add, flags only turn on, and "latest" values (facts, the
- * estimate, the final grant, the guard's totals) are guarded by the stream sequence.
+ * estimate, the final grant, the guard's totals) are guarded by the stream sequence. The project-level
+ * lines depend on a participant's rank among the project's certified ones, so they are recomputed
+ * from the stored rows after each batch (afterBatch), never folded event by event.
  */
 export const payloadOf = <T extends EventType>(e: MobilityEvent, _type: T): PayloadOf<T> => e.payload as unknown as PayloadOf<T>;
 
@@ -33,8 +38,11 @@ async function facts(tx: pg.PoolClient, e: MobilityEvent, f: Facts): Promise<voi
 }
 
 async function grant(tx: pg.PoolClient, e: MobilityEvent, phase: 'estimated' | 'final', g: GrantBreakdown): Promise<void> {
-  const col = phase === 'estimated' ? { cents: 'estimated_cents', seq: 'estimate_seq' } : { cents: 'final_cents', seq: 'final_seq' };
-  const won = await tx.query(`UPDATE budget_mobilities SET ${col.cents} = $2, ${col.seq} = $3 WHERE mobility_id = $1 AND ${col.seq} < $3`, [e.mobilityId, g.totalCents, e.sequence]);
+  const col = phase === 'estimated' ? { cents: 'estimated_cents', seq: 'estimate_seq', year: '' } : { cents: 'final_cents', seq: 'final_seq', year: ', final_call_year = $4' };
+  const won = await tx.query(
+    `UPDATE budget_mobilities SET ${col.cents} = $2, ${col.seq} = $3${col.year} WHERE mobility_id = $1 AND ${col.seq} < $3`,
+    phase === 'estimated' ? [e.mobilityId, g.totalCents, e.sequence] : [e.mobilityId, g.totalCents, e.sequence, g.callYear],
+  );
   if (won.rowCount !== 1) return;
   await tx.query(`DELETE FROM budget_grant_lines WHERE mobility_id = $1 AND phase = $2`, [e.mobilityId, phase]);
   if (g.lines.length === 0) return;
@@ -48,9 +56,65 @@ async function grant(tx: pg.PoolClient, e: MobilityEvent, phase: 'estimated' | '
 const set = (tx: pg.PoolClient, e: MobilityEvent, assignments: string, params: unknown[] = []) =>
   tx.query(`UPDATE budget_mobilities SET ${assignments} WHERE mobility_id = $1`, [e.mobilityId, ...params]);
 
+/** Serialises the recomputation of project-level lines between concurrent batch transactions. */
+const ORG_SUPPORT_LOCK = 724_962;
+
+/**
+ * Recomputes the organisational support and inclusion support for organisations of every project
+ * with a certified mobility among `mobilityIds`, from the stored rows, with the domain's
+ * participantSupportLines, and stores the lines that changed.
+ *
+ * Two batches of different partitions may hold mobilities of the same project: each takes the lock
+ * first, and under READ COMMITTED its reads then see what the other committed, so the last one to
+ * commit computes from every mobility.
+ */
+async function recomputeOrgSupport(tx: pg.PoolClient, mobilityIds: readonly string[]): Promise<void> {
+  const projects = (await tx.query<{ project_id: string }>(
+    'SELECT DISTINCT project_id FROM budget_mobilities WHERE mobility_id = ANY($1) AND certified ORDER BY project_id', [mobilityIds],
+  )).rows.map((r) => r.project_id);
+  if (projects.length === 0) return;
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [ORG_SUPPORT_LOCK]);
+  const certified = (await tx.query<{ project_id: string; mobility_id: string; activity: string | null; certified_at: Date; fewer_opportunities: boolean; final_call_year: number | null; lines: { ruleId: string; amountCents: number }[] }>(
+    `SELECT m.project_id, m.mobility_id, m.activity, m.certified_at, m.fewer_opportunities, m.final_call_year,
+            coalesce(json_agg(json_build_object('ruleId', l.rule_id, 'amountCents', l.amount_cents)) FILTER (WHERE l.mobility_id IS NOT NULL), '[]') AS lines
+       FROM budget_mobilities m LEFT JOIN budget_grant_lines l ON l.mobility_id = m.mobility_id AND l.phase = 'final'
+      WHERE m.project_id = ANY($1) AND m.certified
+      GROUP BY m.mobility_id`,
+    [projects],
+  )).rows;
+  const byProject = new Map<string, CertifiedParticipant[]>(projects.map((p) => [p, []]));
+  for (const r of certified) {
+    // AttendanceCertified sets the activity (its facts), the certification time and the final grant together.
+    if (r.activity === null || r.final_call_year === null) throw new Error(`certified mobility ${r.mobility_id} has no activity or final grant`);
+    byProject.get(r.project_id)!.push({
+      mobilityId: r.mobility_id, activity: r.activity, certifiedAt: r.certified_at.toISOString(), fewerOpportunities: r.fewer_opportunities,
+      finalGrant: { callYear: r.final_call_year, lines: r.lines.map((l) => ({ ruleId: l.ruleId, amountCents: Number(l.amountCents) })) },
+    });
+  }
+  const rows = [...byProject].flatMap(([projectId, ps]) => participantSupportLines(ps).map((l) => ({ projectId, ...l })));
+  await tx.query(
+    `DELETE FROM budget_org_support o WHERE o.project_id = ANY($1)
+        AND (o.mobility_id, o.kind) NOT IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
+    [projects, rows.map((r) => r.mobilityId), rows.map((r) => r.kind)],
+  );
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO budget_org_support (mobility_id, kind, project_id, scheme, participant_rank, call_year, rule_id, item, amount_cents, basis)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[], $7::text[], $8::text[], $9::bigint[], $10::text[])
+     ON CONFLICT (mobility_id, kind) DO UPDATE SET
+       project_id = excluded.project_id, scheme = excluded.scheme, participant_rank = excluded.participant_rank, call_year = excluded.call_year,
+       rule_id = excluded.rule_id, item = excluded.item, amount_cents = excluded.amount_cents, basis = excluded.basis
+     WHERE (budget_org_support.scheme, budget_org_support.participant_rank, budget_org_support.call_year, budget_org_support.rule_id,
+            budget_org_support.item, budget_org_support.amount_cents, budget_org_support.basis)
+           IS DISTINCT FROM (excluded.scheme, excluded.participant_rank, excluded.call_year, excluded.rule_id, excluded.item, excluded.amount_cents, excluded.basis)`,
+    [rows.map((r) => r.mobilityId), rows.map((r) => r.kind), rows.map((r) => r.projectId), rows.map((r) => r.scheme), rows.map((r) => r.participantRank),
+      rows.map((r) => r.callYear), rows.map((r) => r.ruleId), rows.map((r) => r.item), rows.map((r) => r.amountCents), rows.map((r) => r.basis)],
+  );
+}
+
 export const budgetProjection: Projection = {
   name: 'budget',
-  tables: ['budget_grant_lines', 'budget_mobilities', 'budget_reservations', 'budget_lines'],
+  tables: ['budget_grant_lines', 'budget_mobilities', 'budget_reservations', 'budget_lines', 'budget_org_support'],
   async apply(tx, e) {
     switch (e.type) {
       case 'ApplicationSubmitted': {
@@ -144,5 +208,8 @@ export const budgetProjection: Projection = {
       default:
         return;
     }
+  },
+  async afterBatch(tx, applied) {
+    await recomputeOrgSupport(tx, [...new Set(applied.map((e) => e.mobilityId))]);
   },
 };

@@ -17,6 +17,13 @@ export interface Projection {
   readonly tables?: readonly string[];
   apply(tx: pg.PoolClient, event: MobilityEvent): Promise<void>;
   applyProject?(tx: pg.PoolClient, event: ProjectEventIn): Promise<void>;
+  /**
+   * Called once per batch, in the same transaction, with this projection's fresh mobility events of
+   * the batch (never an empty list), after every projection applied its events. For figures that
+   * depend on several streams' rows at once: recomputed from the stored rows, they too are
+   * independent of arrival order. Called last, so a lock taken here is the batch's last one.
+   */
+  afterBatch?(tx: pg.PoolClient, applied: readonly MobilityEvent[]): Promise<void>;
 }
 
 export interface FoldOptions {
@@ -90,6 +97,7 @@ export async function foldBatchInTx(tx: pg.PoolClient, projections: readonly Pro
     }
   }
 
+  const afterBatch: (() => Promise<void>)[] = [];
   for (const projection of projections) {
     const from = positions.get(projection.name)!;
     const mine = decoded.filter(({ m, d }) => BigInt(m.offset) >= from && (d.kind === 'mobility' || (d.kind === 'project' && projection.applyProject)));
@@ -101,18 +109,23 @@ export async function foldBatchInTx(tx: pg.PoolClient, projections: readonly Pro
         [projection.name, ids],
       )).rows.map((r) => r.event_id),
     );
+    const applied: MobilityEvent[] = [];
     for (const { d } of mine) {
       const id = (d as { event: { eventId: string } }).event.eventId;
       if (!fresh.delete(id)) {
         result.duplicates++;
         continue;
       }
-      if (d.kind === 'mobility') await projection.apply(tx, d.event);
-      else if (d.kind === 'project') await projection.applyProject!(tx, d.event);
+      if (d.kind === 'mobility') {
+        await projection.apply(tx, d.event);
+        applied.push(d.event);
+      } else if (d.kind === 'project') await projection.applyProject!(tx, d.event);
       result.applied++;
       opts.onApplied?.(result.applied);
     }
+    if (projection.afterBatch && applied.length > 0) afterBatch.push(() => projection.afterBatch!(tx, applied));
   }
+  for (const recompute of afterBatch) await recompute();
 
   const next = (BigInt(batch.messages[batch.messages.length - 1]!.offset) + 1n).toString();
   await tx.query(

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RATE_TABLES } from '../../../domain/grant/rates';
+import { projectGrant } from '../../../domain/project';
 import { createPool } from '../../../infra/db/pool';
 import { createPublisher, type Publisher } from '../../../infra/kafka/client';
 import { DLQ_HEADERS, TOPICS } from '../../../infra/kafka/topics';
@@ -91,17 +91,20 @@ describe('budget consumption and quality projections on Kafka and Postgres', () 
     expect(sum.cents).toBe(certified * 40000);
   });
 
-  it('keeps the organisational support rates in step with the grant calculator\'s rate tables', async () => {
-    const rows = (await pool.query('SELECT * FROM budget_org_support_rates ORDER BY from_call_year')).rows;
-    expect(rows).toEqual(RATE_TABLES.map((t) => ({
-      from_call_year: t.fromCallYear,
-      ka131_per_participant: t.organisational.ka131PerParticipant,
-      ka131_threshold: t.organisational.ka131Threshold,
-      ka131_above_threshold: t.organisational.ka131AboveThreshold,
-      bip_per_participant: t.organisational.bipPerParticipant,
-      ka12x_per_participant: t.organisational.ka12xPerParticipant,
-      inclusion_per_participant: t.inclusionSupportPerOrganisationParticipant,
-    })));
+  it('shows, per project, the organisational support and inclusion support for organisations of the domain\'s projectGrant', async () => {
+    for (const project of stream.projects) {
+      const certified = stream.truths.filter((t) => t.projectId === project.projectId && t.status === 'final');
+      const want = projectGrant({
+        callYear: 2024, action: 'KA131', participants: certified.length,
+        inclusionSupportParticipants: certified.filter((t) => t.fewerOpportunities && t.inclusionCents > 0).length,
+      });
+      const { rows: [got] } = await pool.query(
+        'SELECT sum(org_support_cents)::bigint AS org, sum(org_inclusion_support_cents)::bigint AS inclusion FROM budget_line_totals WHERE project_id = $1',
+        [project.projectId],
+      );
+      const line = (ruleId: string) => want.lines.find((l) => l.ruleId === ruleId)?.amountCents ?? 0;
+      expect(got).toEqual({ org: line('ORG-KA131'), inclusion: line('ORG-INCLUSION') });
+    }
   });
 
   it('counts quality facts per project, institution and consortium', async () => {

@@ -17,7 +17,7 @@ import { asMessage, expectedLineTotals, generateStream, rng } from './stream';
  */
 const cfg = testConfig();
 const pool = createPool(cfg);
-const TABLES = ['budget_mobilities', 'budget_grant_lines', 'quality_mobilities', 'quality_deadlines'] as const;
+const TABLES = ['budget_mobilities', 'budget_grant_lines', 'budget_org_support', 'quality_mobilities', 'quality_deadlines'] as const;
 const SYNTHETIC = 1_000_000;
 const used: { prefix: string; partition: number }[] = [];
 
