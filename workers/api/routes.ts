@@ -268,14 +268,13 @@ export function buildRoutes(deps: ApiDeps): RouteSpec[] {
         const keys = { line: ['project_id', 'funder_line_id'], project: ['project_id'], institution: ['institution_id'], consortium: ['consortium_id'], row: ['project_id', 'funder_line_id', 'institution_id', 'consortium_id'] }[query.groupBy];
         const sums = ['allocated_cents', 'allocated_mobilities', 'reserved_cents', 'contracted_cents', 'final_cents', 'committed_cents', 'prefinanced_cents', 'paid_cents',
           'recovered_cents', 'mobilities_used', 'zero_grant_mobilities', 'fewer_opportunity_mobilities', 'org_support_cents', 'org_support_participants',
-          'inclusion_support_cents', 'org_inclusion_support_cents'];
+          'inclusion_support_cents', 'org_inclusion_support_cents', 'remaining_cents', 'mobilities_remaining'];
         const args: unknown[] = [inst, cons];
         let where = '(c.institution_id = ANY($1) OR c.consortium_id = ANY($2))';
         if (query.projectId) where += ` AND c.project_id = $${args.push(query.projectId)}`;
+        // Every figure, remaining included, is a budget_consumption figure: the route only adds up the rows in the caller's view.
         const { rows } = await pool.query(
-          `SELECT ${keys.join(', ')}, ${sums.map((s) => `sum(${s})::bigint AS ${s}`).join(', ')},
-                  (sum(allocated_cents) - sum(committed_cents))::bigint AS remaining_cents,
-                  (sum(allocated_mobilities) - sum(mobilities_used))::bigint AS mobilities_remaining
+          `SELECT ${keys.join(', ')}, ${sums.map((s) => `sum(${s})::bigint AS ${s}`).join(', ')}
              FROM budget_consumption c WHERE ${where} GROUP BY ${keys.join(', ')} ORDER BY ${keys.join(', ')}`, args);
         return ok({ groupBy: query.groupBy, rows: rows.map(camel) });
       },
