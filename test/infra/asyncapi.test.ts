@@ -48,9 +48,9 @@ describe('asyncapi.yaml, the stream contract', () => {
       expect(payload.schemaFormat).toBe(SCHEMA_FORMAT);
       expect(payload.schema, name).toEqual(toJson(EventEnvelope.extend({ type: z.literal(e.type), version: z.literal(e.version), payload: e.schema })));
     }
-    // Nothing beyond the registry (plus the legacy skeleton event the projector still reads).
+    // Nothing beyond the domain registry.
     expect(Object.keys(channel.messages).sort()).toEqual(MOBILITY_SCHEMAS.map((s) => `${s.type}V${s.version}`).sort());
-    expect(MOBILITY_SCHEMAS.filter((s) => !EVENT_TYPES.some((e) => e.type === s.type)).map((s) => s.type)).toEqual(['MobilityApplied']);
+    expect(MOBILITY_SCHEMAS.filter((s) => !EVENT_TYPES.some((e) => e.type === s.type)).map((s) => s.type)).toEqual([]);
   });
 
   it('gives every project (budget) event its message on project-events, with the zod payload schema', () => {

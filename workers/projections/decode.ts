@@ -5,7 +5,7 @@ import type { IncomingMessage } from '../../infra/kafka/consumer';
 import { TOPICS } from '../../infra/kafka/topics';
 import { CURRENT_VERSION, type EventType } from '../../domain/mobility/events';
 import { isParseFailure, parseEvent } from '../../domain/mobility/upcast';
-import { EventEnvelope, latestVersion, MOBILITY_SCHEMAS, OpenProjectEnvelope, PROJECT_SCHEMAS, schemaFor } from './registry';
+import { EventEnvelope, latestVersion, OpenProjectEnvelope, PROJECT_SCHEMAS, schemaFor } from './registry';
 
 export type MobilityEvent = EventEnvelope;
 export type ProjectEventIn = z.infer<typeof OpenProjectEnvelope>;
@@ -19,8 +19,6 @@ export type Decoded =
   | { kind: 'project'; event: ProjectEventIn }
   | { kind: 'reject'; reason: RejectReason; detail: string; eventId: string | null; type: string | null; version: number | null }
   | { kind: 'park'; reason: ParkReason; detail: string; eventId: string; type: string; version: number; knownVersion: number | null; envelope: Record<string, unknown> };
-
-const LEGACY: Record<string, true> = { MobilityApplied: true };
 
 const issues = (e: z.ZodError): string => e.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 
@@ -52,14 +50,7 @@ export function decodeMessage(m: Pick<IncomingMessage, 'topic' | 'key' | 'value'
     const e = env.data;
     if (e.eventId !== eventIdFor(e.mobilityId, e.sequence)) return { kind: 'reject', reason: 'invalid-envelope', detail: `eventId ${e.eventId} is not ${eventIdFor(e.mobilityId, e.sequence)}`, ...p };
     if (m.key !== null && m.key !== e.mobilityId) return { kind: 'reject', reason: 'key-mismatch', detail: `key ${m.key} is not the mobility id ${e.mobilityId}`, ...p };
-    if (e.type in LEGACY) {
-      const parked = unknown(MOBILITY_SCHEMAS, e.type, e.version, e.eventId, e as unknown as Record<string, unknown>);
-      if (parked) return parked;
-      const payload = schemaFor(MOBILITY_SCHEMAS, e.type, e.version)!.payload.safeParse(e.payload);
-      if (!payload.success) return { kind: 'reject', reason: 'invalid-payload', detail: issues(payload.error), ...p };
-      return { kind: 'mobility', event: { ...e, payload: payload.data as Record<string, unknown> } };
-    }
-    // Domain events: older versions are upcast to the current one (domain/mobility/upcast.ts).
+    // Older versions are upcast to the current one (domain/mobility/upcast.ts).
     const parsed = parseEvent(e);
     if (isParseFailure(parsed)) {
       if (parsed.kind === 'invalid-payload') return { kind: 'reject', reason: 'invalid-payload', detail: parsed.issues, ...p };

@@ -10,7 +10,6 @@ import type { Projection } from './runner';
  */
 const STAGE_RANK: Partial<Record<MobilityEvent['type'], number>> = {
   ApplicationSubmitted: 10,
-  MobilityApplied: 10,
   PlacedOnReserveList: 20,
   ParticipantSelected: 30,
   AgreementSigned: 40,
@@ -59,7 +58,6 @@ export const qualityProjection: Projection = {
   name: 'quality',
   tables: ['quality_deadlines', 'quality_mobilities'],
   async apply(tx, e) {
-    if (e.type === 'MobilityApplied') return;
     // One statement: create the row or move its stage forward (never back).
     await tx.query(
       `INSERT INTO quality_mobilities (mobility_id, project_id, institution_id, consortium_id, stage_rank) VALUES ($1,$2,$3,$4,$5)

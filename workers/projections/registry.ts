@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { PROJECT_EVENT_TYPES, ProjectEvent, ProjectEventEnvelope } from '../../domain/budget/events';
 import { EventEnvelope } from '../../domain/envelope';
-import { ParticipantRef } from '../../domain/ids';
-import { ActivityCode } from '../../domain/activity';
 import { EVENT_TYPES, type EventType } from '../../domain/mobility/events';
 
 /**
@@ -16,13 +14,6 @@ export interface EventSchema {
   /** One line for the README's table of event types. */
   meaning: string;
 }
-
-/** The walking skeleton's first event, still emitted by it and still projected (legacy). */
-export const MobilityAppliedV1 = z.strictObject({ participantRef: ParticipantRef, activity: ActivityCode });
-
-const legacyMobility: EventSchema[] = [
-  { type: 'MobilityApplied', version: 1, payload: MobilityAppliedV1, meaning: 'Legacy (walking skeleton): an application was received. Superseded by ApplicationSubmitted.' },
-];
 
 const mobilityMeanings: Record<EventType, string> = {
   ApplicationSubmitted: 'A participant (pseudonymous ref) applied for a mobility: activity, funder line, planned dates and facts (green travel, fewer opportunities as a flag).',
@@ -66,7 +57,7 @@ const projectSchemas: EventSchema[] = ProjectEvent.options.map((o) => {
   return { type: shape.type.value, version: shape.version.value, payload: shape.payload, meaning: projectMeanings[shape.type.value] };
 });
 
-export const MOBILITY_SCHEMAS: EventSchema[] = [...domainMobility, ...legacyMobility];
+export const MOBILITY_SCHEMAS: EventSchema[] = domainMobility;
 export const PROJECT_SCHEMAS: EventSchema[] = projectSchemas;
 
 export { EventEnvelope, ProjectEventEnvelope };

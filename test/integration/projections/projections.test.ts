@@ -149,7 +149,7 @@ describe('budget consumption and quality projections on Kafka and Postgres', () 
   });
 });
 
-describe('dead letters, unknown versions and the legacy event', () => {
+describe('dead letters, unknown versions and unknown types', () => {
   it('sends a poison message to the dead-letter topic with its reason and carries on with the next event', async () => {
     const tag = uniq();
     const { events } = mobilityStory(rng(3), { projectId: `2024-1-FR01-KA131-HED-${tag}`, institutionId: 'F-PARIS-001', consortiumId: null, n: 1, funderLineId: 'EPLUS' }, 'selected');
@@ -193,20 +193,22 @@ describe('dead letters, unknown versions and the legacy event', () => {
     expect(m.selected).toBe(false);
   });
 
-  it('projects the legacy MobilityApplied v1 and the domain ApplicationSubmitted into mobility_applications', async () => {
+  it('projects ApplicationSubmitted into mobility_applications; the retired MobilityApplied is parked as an unknown type', async () => {
     const tag = uniq();
     const projectId = `2024-1-FR01-KA131-HED-${tag}`;
-    const legacyId = `${projectId}-MOB-00009`;
-    const legacy = {
-      eventId: `${legacyId}:0`, type: 'MobilityApplied', version: 1, occurredAt: new Date().toISOString(), mobilityId: legacyId, projectId,
+    const retiredId = `${projectId}-MOB-00009`;
+    const retired = {
+      eventId: `${retiredId}:0`, type: 'MobilityApplied', version: 1, occurredAt: new Date().toISOString(), mobilityId: retiredId, projectId,
       institutionId: 'F-PARIS-001', consortiumId: null, sequence: 0, payload: { participantRef: 'P-7f3a9c21', activity: 'HE-SMS' },
     };
     const { events } = mobilityStory(rng(5), { projectId, institutionId: 'F-PARIS-001', consortiumId: null, n: 1, funderLineId: 'EPLUS' }, 'rejected');
-    await pub.publish(TOPICS.mobilityEvents.name, [asMessage(legacy), asMessage(events[0]!)]);
+    await pub.publish(TOPICS.mobilityEvents.name, [asMessage(retired), asMessage(events[0]!)]);
+    const parked = await eventually(async () => (await pool.query('SELECT reason, event_type FROM projection_parked_events WHERE event_id = $1', [retired.eventId])).rows[0], 30_000, 'parked event');
+    expect(parked).toEqual({ reason: 'unknown-type', event_type: 'MobilityApplied' });
     const rows = await eventually(async () => {
       const r = (await pool.query('SELECT mobility_id, activity FROM mobility_applications WHERE project_id = $1 ORDER BY mobility_id', [projectId])).rows;
-      return r.length === 2 ? r : undefined;
-    }, 30_000, 'both applications');
-    expect(rows).toEqual([{ mobility_id: events[0]!.mobilityId, activity: 'HE-SMS' }, { mobility_id: legacyId, activity: 'HE-SMS' }]);
+      return r.length > 0 ? r : undefined;
+    }, 30_000, 'the application');
+    expect(rows).toEqual([{ mobility_id: events[0]!.mobilityId, activity: 'HE-SMS' }]);
   });
 });
