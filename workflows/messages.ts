@@ -3,10 +3,8 @@ import { z } from 'zod';
 import type { Deadline } from '../domain/calendar/deadlines';
 import { Policy } from '../domain/calendar/policy';
 import type { GrantBreakdown } from '../domain/grant/breakdown';
-import { IsoDate } from '../domain/ids';
 import { ACTION_INPUTS, type ActionName } from '../domain/mobility/actions';
-import { Ects } from '../domain/mobility/codes';
-import { SubmitApplication } from '../domain/mobility/commands';
+import { type CommandType, SubmitApplication } from '../domain/mobility/commands';
 import { ProjectRates } from '../domain/mobility/grant';
 import type { PlannedAlarm } from '../domain/mobility/schedule';
 import type { MobilityState, Payments } from '../domain/mobility/state';
@@ -61,12 +59,20 @@ export const updates = {
   cancel: upd('cancel'),
 } as const satisfies { [U in UpdateName]: ReturnType<typeof upd<U>> };
 
-/** External facts (host, EU Survey, receiving institution): Signals, applied if the domain accepts them, audited if not. */
+/**
+ * External facts (host, EU Survey, receiving institution): Signals, applied if the domain accepts them,
+ * audited if not. Each is a staff action's input without the actor (who the fact comes from is fixed).
+ */
 export const ExternalFacts = {
-  hostCertificateOfAttendance: z.strictObject({ actualStartDate: IsoDate, actualEndDate: IsoDate }),
-  surveySubmitted: z.strictObject({ submittedOn: IsoDate }),
-  transcriptReceived: z.strictObject({ receivedOn: IsoDate, ects: Ects }),
+  hostCertificateOfAttendance: ACTION_INPUTS.recordCertificateOfAttendance.omit({ actor: true }),
+  surveySubmitted: ACTION_INPUTS.recordReportSubmitted.omit({ actor: true }),
+  transcriptReceived: ACTION_INPUTS.recordTranscriptOfRecords.omit({ actor: true }),
 } as const;
+export const EXTERNAL_FACTS = {
+  hostCertificateOfAttendance: { command: 'RecordCertificateOfAttendance', actor: 'external:host', action: 'host.certificateOfAttendance' },
+  surveySubmitted: { command: 'RecordParticipantReportSubmitted', actor: 'external:eu-survey', action: 'survey.submitted' },
+  transcriptReceived: { command: 'RecordTranscriptOfRecords', actor: 'external:host', action: 'host.transcriptReceived' },
+} as const satisfies Record<keyof typeof ExternalFacts, { command: CommandType; actor: string; action: string }>;
 export const hostCertificateOfAttendanceSignal = defineSignal<[z.input<typeof ExternalFacts.hostCertificateOfAttendance>]>('hostCertificateOfAttendance');
 export const surveySubmittedSignal = defineSignal<[z.input<typeof ExternalFacts.surveySubmitted>]>('surveySubmitted');
 export const transcriptReceivedSignal = defineSignal<[z.input<typeof ExternalFacts.transcriptReceived>]>('transcriptReceived');

@@ -1,48 +1,31 @@
 import {
-  ApplicationFailure, ActivityFailure, allHandlersFinished, condition, defineUpdate, patched, proxyActivities, setHandler, upsertSearchAttributes,
+  ApplicationFailure, allHandlersFinished, condition, defineSignal, defineUpdate, patched, setHandler, upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { createBudgetActivities } from '../activities/budget';
-import type { createEventActivities } from '../activities/events';
-import type { createNotificationActivities } from '../activities/notifications';
-import type { createPaymentActivities } from '../activities/payments';
 import { Policy } from '../domain/calendar/policy';
-import { nextReminderAllowed } from '../domain/calendar/reminders';
-import { type EventEnvelope, eventIdFor } from '../domain/envelope';
+import { type EventEnvelope, mobilityEnvelope } from '../domain/envelope';
 import { utcDateOf } from '../domain/dates';
 import { ACTION_COMMAND, type ActionName } from '../domain/mobility/actions';
-import type { MobilityCommand } from '../domain/mobility/commands';
+import type { CommandOf, MobilityCommand } from '../domain/mobility/commands';
 import { decide } from '../domain/mobility/decide';
 import type { MobilityEvent } from '../domain/mobility/events';
 import { evolve } from '../domain/mobility/evolve';
 import { extendedGrant, finalGrant, plannedGrant } from '../domain/mobility/grant';
-import { CERTIFIED_STAGES, SELECTED_STAGES } from '../domain/mobility/lifecycle';
 import { isRejection } from '../domain/mobility/rejection';
 import {
-  type PaymentInstruction, type PlannedAlarm, alarmEffect, isClosed, liveDeadlines, nextDeadline, pendingAlarms, plannedAlarms,
+  type PlannedAlarm, alarmEffect, grantsOf, isClosed, liveDeadlines, nextDeadline, pendingAlarms, plannedAlarms,
   prefinancingPayment, settlement,
 } from '../domain/mobility/schedule';
 import { type MobilityState, type OpenMobility, inStage, initialState, netPaid } from '../domain/mobility/state';
 import {
-  type AuditEntry, type DeadlinesView, ExternalFacts, type GrantView, type MobilityView, Payloads, type StartMobility, type UpdateResult,
-  auditQuery, deadlinesQuery, grantQuery, hostCertificateOfAttendanceSignal, stateQuery, surveySubmittedSignal, transcriptReceivedSignal,
-  updates, viewQuery,
+  type AuditEntry, EXTERNAL_FACTS, ExternalFacts, type GrantView, type MobilityView, Payloads, type StartMobility,
+  type UpdateResult, auditQuery, deadlinesQuery, grantQuery, stateQuery, updates, viewQuery,
 } from './messages';
+import { SYSTEM, mobilityEffects, publishEvents } from './mobility.effects';
 import { ConsortiumIdKey, InstitutionIdKey, MobilityStageKey, NextDeadlineKey, ProjectIdKey } from './search-attributes';
 
-const retry = { initialInterval: '1s', maximumInterval: '30s' } as const;
-const { publishEvents } = proxyActivities<ReturnType<typeof createEventActivities>>({ startToCloseTimeout: '15s', retry });
-const { sendReminder } = proxyActivities<ReturnType<typeof createNotificationActivities>>({ startToCloseTimeout: '15s', retry });
-const { writePaymentOrder } = proxyActivities<ReturnType<typeof createPaymentActivities>>({
-  startToCloseTimeout: '15s', retry: { ...retry, nonRetryableErrorTypes: ['PaymentOrderConflict'] },
-});
-const budget = proxyActivities<ReturnType<typeof createBudgetActivities>>({
-  startToCloseTimeout: '15s',
-  retry: { initialInterval: '1s', maximumInterval: '10s', nonRetryableErrorTypes: ['InsufficientFunds', 'NoMobilitiesLeft', 'UnknownLine', 'ProjectNotRegistered', 'AlreadyReserved', 'NoReservation'] },
-});
-
-/** Behaviour change introduced after the first histories were recorded: escalate an overdue participant report to the coordinator. */
+/** Behaviour changes after histories were recorded: escalate an overdue participant report; publish the deadline schedule. */
 export const REPORT_ESCALATION_PATCH = 'report-escalation-to-coordinator';
-const SYSTEM = 'system:workflow';
+export const DEADLINE_SCHEDULE_PATCH = 'deadline-schedule-events';
 
 /**
  * One mobility, one durable workflow (id = mobility id). It orchestrates only; every rule is the
@@ -58,6 +41,7 @@ const SYSTEM = 'system:workflow';
 export async function mobilityWorkflow(input: StartMobility): Promise<MobilityView> {
   const policy = Policy.parse(input.policy ?? {});
   const escalateOverdueReport = patched(REPORT_ESCALATION_PATCH);
+  const publishSchedule = patched(DEADLINE_SCHEDULE_PATCH);
   let state: MobilityState = initialState;
   let sequence = 0;
   let published = 0;
@@ -68,8 +52,6 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
   /** Alarms fired, and reminders that must wait for the 24 h gap (key → earliest ms). */
   const done = new Set<string>();
   const deferred = new Map<string, number>();
-  const sent: DeadlinesView['remindersSent'] = {};
-  const held = { cents: 0, note: null as string | null, ops: 0 };
 
   const nowIso = () => new Date(Date.now()).toISOString();
   const base = (actor: string) => ({ mobilityId: input.mobilityId, at: nowIso(), actor });
@@ -81,12 +63,7 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
   const apply = (events: MobilityEvent[]) => {
     for (const e of events) {
       state = evolve(state, e);
-      const { identity } = open();
-      outbox.push({
-        eventId: eventIdFor(input.mobilityId, sequence), type: e.type, version: e.version, occurredAt: e.payload.at, mobilityId: input.mobilityId,
-        projectId: identity.projectId, institutionId: identity.institutionId, consortiumId: identity.consortiumId, sequence, payload: e.payload,
-      });
-      sequence++;
+      outbox.push(mobilityEnvelope(e, open().identity, sequence++));
     }
     if (events.length > 0) version++;
   };
@@ -99,7 +76,7 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
   /** Decide a command of the engine's own; apply and audit it if the domain accepts it. */
   const tryApply = (action: string, cmd: MobilityCommand, detail = ''): boolean => {
     const d = decide(cmd, state, policy);
-    if (isRejection(d)) return false;
+    if (isRejection(d) || d.length === 0) return false;
     apply(d);
     record({ actor: cmd.actor, action, outcome: 'applied', detail, events: d.map((e) => e.type) });
     return true;
@@ -124,123 +101,77 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
     ...(input.consortiumId ? [{ key: ConsortiumIdKey, value: input.consortiumId }] : []),
   ]);
 
-  // ---------- effects: the budget guard, payments, settlement ----------
-  const budgetCall = async (what: 'reserve' | 'adjust' | 'release', amountCents: number, reason = 'released'): Promise<void> => {
-    const { identity } = open();
-    const op = `budget-${++held.ops}`;
-    try {
-      const r = what === 'reserve'
-        ? await budget.reserveBudget(identity.projectId, { mobilityId: input.mobilityId, lineId: identity.funderLineId, amountCents }, op)
-        : what === 'adjust'
-          ? await budget.adjustReservation(identity.projectId, { mobilityId: input.mobilityId, amountCents }, op)
-          : await budget.releaseReservation(identity.projectId, { mobilityId: input.mobilityId, reason }, op);
-      held.cents = r.heldCents;
-      record({ actor: SYSTEM, action: `budget.${what}`, outcome: 'applied', detail: `holds ${r.heldCents} cents on line ${r.lineId}; ${r.remainingCents} cents and ${r.remainingMobilities} mobilities left`, events: [] });
-    } catch (err) {
-      const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : null;
-      if (cause) throw ApplicationFailure.nonRetryable(cause.message, cause.type ?? 'BudgetRefused');
-      throw err;
-    }
-  };
-  /** The final grant fixes the reservation: lower releases the difference; higher is reserved if the line allows. */
-  const adjustToFinal = async () => {
-    if (!inStage(state, ['attended'])) return;
-    try {
-      await budgetCall('adjust', state.attendance.finalGrant.totalCents);
-      held.note = null;
-    } catch (err) {
-      held.note = `final grant not covered by the budget line: ${(err as Error).message}`;
-      record({ actor: SYSTEM, action: 'budget.adjust', outcome: 'refused', detail: held.note, events: [] });
-    }
-  };
-  const orderPayment = async (pay: PaymentInstruction | null) => {
-    if (!pay) return;
-    const action = `payment.${pay.kind}`;
-    const check = decide(pay.command, state, policy);
-    if (isRejection(check)) return void record({ actor: SYSTEM, action, outcome: 'refused', detail: check.reason, events: [] });
-    const { identity } = open();
-    await writePaymentOrder({ mobilityId: input.mobilityId, projectId: identity.projectId, participantRef: identity.participantRef, kind: pay.kind, sequence: pay.sequence, amountCents: pay.amountCents, dueDate: pay.dueDate, basis: pay.basis });
-    const events = decideOrThrow({ ...pay.command, at: nowIso() });
-    apply(events);
-    record({ actor: SYSTEM, action, outcome: 'applied', detail: `${pay.amountCents} cents due ${pay.dueDate} (${pay.command.paymentId})`, events: events.map((e) => e.type) });
-  };
+  // ---------- effects (activities) ----------
+  const { held, sent, budgetCall, adjustToFinal: adjust, orderPayment, notify } = mobilityEffects({ open, decide: (cmd) => decide(cmd, state, policy), apply, record, nowIso });
+  const adjustToFinal = async () => (inStage(state, ['attended']) ? adjust(state.attendance.finalGrant.totalCents) : undefined);
   const settle = async () => {
     await orderPayment(settlement(state, policy, base(SYSTEM)));
     version++;
   };
 
-  // ---------- staff Updates: the domain command, what the engine adds to it, and the I/O around it ----------
+  // ---------- commands: what the engine adds to a person's input, and the I/O around each ----------
   let lock: Promise<unknown> = Promise.resolve();
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
     const p = lock.then(fn);
     lock = p.catch(() => undefined);
     return p;
   };
-  /** What the engine adds to a person's input: the grants, the policy's pre-financing rate. */
-  const supplied = (name: ActionName, p: Record<string, unknown>): Record<string, unknown> => {
-    switch (name) {
-      case 'select':
-      case 'promote':
-        return { estimatedGrant: grant(() => plannedGrant(open(), rates)) };
-      case 'approveExtension':
-        return { revisedGrant: grant(() => extendedGrant(open(), rates)) };
-      case 'recordCertificateOfAttendance':
-        return { finalGrant: grant(() => finalGrant(open(), rates, p as { actualStartDate: string; actualEndDate: string })) };
-      case 'signAgreement':
-        return { prefinancingPercent: p.prefinancingPercent ?? policy.prefinancingPercent };
-      default:
-        return {};
-    }
+  /** The engine supplies every euro (the grants) and the policy's pre-financing rate. */
+  const supplied = (type: MobilityCommand['type'], p: Record<string, unknown>): Record<string, unknown> => {
+    if (type === 'SelectParticipant' || type === 'PromoteFromReserveList') return { estimatedGrant: grant(() => plannedGrant(open(), rates)) };
+    if (type === 'ApproveExtension') return { revisedGrant: grant(() => extendedGrant(open(), rates)) };
+    if (type === 'RecordCertificateOfAttendance') return { finalGrant: grant(() => finalGrant(open(), rates, p as { actualStartDate: string; actualEndDate: string })) };
+    if (type === 'SignAgreement') return { prefinancingPercent: p.prefinancingPercent ?? policy.prefinancingPercent };
+    return {};
   };
-  const commandOf = (name: ActionName, raw: unknown): MobilityCommand => {
-    const r = Payloads[name].safeParse(raw);
-    if (!r.success) throw ApplicationFailure.nonRetryable(`invalid ${name}: ${r.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ')}`, 'InvalidInput');
-    const p = r.data as Record<string, unknown> & { actor: string };
-    return { type: ACTION_COMMAND[name], ...p, ...supplied(name, p), ...base(p.actor) } as MobilityCommand;
+  const command = (type: MobilityCommand['type'], p: Record<string, unknown>, actor: string): MobilityCommand =>
+    ({ type, ...p, ...supplied(type, p), ...base(actor) }) as MobilityCommand;
+  const before: Partial<Record<MobilityCommand['type'], (cmd: MobilityCommand) => Promise<void>>> = {
+    SelectParticipant: (cmd) => budgetCall('reserve', (cmd as CommandOf<'SelectParticipant'>).estimatedGrant.totalCents),
+    PromoteFromReserveList: (cmd) => budgetCall('reserve', (cmd as CommandOf<'PromoteFromReserveList'>).estimatedGrant.totalCents),
+    ApproveExtension: (cmd) => budgetCall('adjust', (cmd as CommandOf<'ApproveExtension'>).revisedGrant.totalCents),
   };
-  const amountOf = (cmd: MobilityCommand): number =>
-    cmd.type === 'SelectParticipant' || cmd.type === 'PromoteFromReserveList' ? cmd.estimatedGrant.totalCents : cmd.type === 'ApproveExtension' ? cmd.revisedGrant.totalCents : 0;
-  const before: Partial<Record<ActionName, (cmd: MobilityCommand) => Promise<void>>> = {
-    select: (cmd) => budgetCall('reserve', amountOf(cmd)),
-    promote: (cmd) => budgetCall('reserve', amountOf(cmd)),
-    approveExtension: (cmd) => budgetCall('adjust', amountOf(cmd)),
-  };
-  const after: Partial<Record<ActionName, () => Promise<void>>> = {
-    withdraw: () => budgetCall('release', 0, 'withdrawn'),
-    signAgreement: () => orderPayment(prefinancingPayment(state, base(SYSTEM))),
-    recordCertificateOfAttendance: adjustToFinal,
-    recordReportSubmitted: settle,
-    cancel: async () => {
+  const after: Partial<Record<MobilityCommand['type'], () => Promise<void>>> = {
+    WithdrawApplication: () => budgetCall('release', 0, 'withdrawn'),
+    SignAgreement: () => orderPayment(prefinancingPayment(state, base(SYSTEM))),
+    RecordCertificateOfAttendance: adjustToFinal,
+    RecordParticipantReportSubmitted: settle,
+    CancelMobility: async () => {
       await budgetCall('release', 0, 'cancelled');
       if (netPaid(open().payments) > 0) await settle();
     },
   };
+
+  // Staff Updates, registered by name with the raw payload: the domain's action input validates it (clients use the typed definitions).
+  const staffCommand = (name: ActionName, raw: unknown): MobilityCommand => {
+    const r = Payloads[name].safeParse(raw);
+    if (!r.success) throw ApplicationFailure.nonRetryable(`invalid ${name}: ${r.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ')}`, 'InvalidInput');
+    return command(ACTION_COMMAND[name], r.data, r.data.actor);
+  };
   for (const name of Object.keys(updates) as ActionName[]) {
-    // Registered by name with the raw payload: the domain's schema validates it (the client uses the typed definitions).
     setHandler(
       defineUpdate<UpdateResult, [unknown]>(name),
       (raw) => exclusive(async (): Promise<UpdateResult> => {
-        decideOrThrow(commandOf(name, raw)); // the state may have moved since the validator ran
-        await before[name]?.(commandOf(name, raw));
-        const events = decideOrThrow(commandOf(name, raw));
+        decideOrThrow(staffCommand(name, raw)); // the state may have moved since the validator ran
+        const cmd = staffCommand(name, raw);
+        await before[cmd.type]?.(cmd);
+        const events = decideOrThrow(staffCommand(name, raw));
         apply(events);
-        record({ actor: events[0]?.payload.actor ?? SYSTEM, action: name, outcome: 'applied', detail: '', events: events.map((e) => e.type) });
-        await after[name]?.();
+        record({ actor: cmd.actor, action: name, outcome: 'applied', detail: '', events: events.map((e) => e.type) });
+        await after[cmd.type]?.();
         return { stage: state.stage, events: events.map((e) => e.type) };
       }),
-      { validator: (raw) => void decideOrThrow(commandOf(name, raw)) },
+      { validator: (raw) => void decideOrThrow(staffCommand(name, raw)) },
     );
   }
 
-  // ---------- external facts (Signals) ----------
-  const external = (action: string, actor: string, parsed: { success: boolean; data?: Record<string, unknown> }, type: MobilityCommand['type'], extra: () => Record<string, unknown> = () => ({})) =>
-    void signals.push({ action, build: () => (parsed.success ? ({ type, ...parsed.data, ...extra(), ...base(actor) } as MobilityCommand) : null) });
-  setHandler(hostCertificateOfAttendanceSignal, (raw) => {
-    const r = ExternalFacts.hostCertificateOfAttendance.safeParse(raw);
-    external('host.certificateOfAttendance', 'external:host', r, 'RecordCertificateOfAttendance', () => ({ finalGrant: grant(() => finalGrant(open(), rates, r.data!)) }));
-  });
-  setHandler(surveySubmittedSignal, (raw) => external('survey.submitted', 'external:eu-survey', ExternalFacts.surveySubmitted.safeParse(raw), 'RecordParticipantReportSubmitted'));
-  setHandler(transcriptReceivedSignal, (raw) => external('host.transcriptReceived', 'external:host', ExternalFacts.transcriptReceived.safeParse(raw), 'RecordTranscriptOfRecords'));
+  // External facts (Signals): applied in order by the main loop if the domain accepts them, audited either way.
+  for (const [name, fact] of Object.entries(EXTERNAL_FACTS) as [keyof typeof EXTERNAL_FACTS, (typeof EXTERNAL_FACTS)[keyof typeof EXTERNAL_FACTS]][]) {
+    setHandler(defineSignal<[unknown]>(name), (raw) => {
+      const r = ExternalFacts[name].safeParse(raw);
+      signals.push({ action: fact.action, build: () => (r.success ? command(fact.command, r.data, fact.actor) : null) });
+    });
+  }
   const processSignal = async (sig: (typeof signals)[number]) => {
     let cmd: MobilityCommand | null;
     try {
@@ -253,34 +184,19 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
     if (isRejection(d)) return void record({ actor: cmd.actor, action: sig.action, outcome: 'refused', detail: d.reason, events: [] });
     apply(d);
     record({ actor: cmd.actor, action: sig.action, outcome: 'applied', detail: '', events: d.map((e) => e.type) });
-    if (cmd.type === 'RecordCertificateOfAttendance') await adjustToFinal();
-    if (cmd.type === 'RecordParticipantReportSubmitted') await settle();
+    await after[cmd.type]?.();
   };
 
   // ---------- alarms: the domain's schedule, fired in order ----------
   const pending = () => pendingAlarms(plannedAlarms(state, policy, nowIso(), { escalateOverdueReport }), done, deferred);
-  const notify = async (a: PlannedAlarm, kind: 'reminder' | 'escalation', audience: 'participant' | 'coordinator'): Promise<boolean> => {
-    const allowed = nextReminderAllowed(sent[a.deadlineId]?.lastAt ?? null, nowIso());
-    if (!allowed.allowed) {
-      deferred.set(a.key, Date.parse(allowed.notBefore));
-      record({ actor: SYSTEM, action: `${kind}.${a.deadlineId}`, outcome: 'skipped', detail: allowed.reason, events: [] });
-      return false;
-    }
-    const { identity } = open();
-    const attempt = (sent[a.deadlineId]?.count ?? 0) + 1;
-    const r = await sendReminder({
-      mobilityId: input.mobilityId, projectId: identity.projectId, institutionId: identity.institutionId, participantRef: identity.participantRef,
-      deadlineId: a.deadlineId, deadlineLabel: a.label, dueDate: a.dueDate, attempt, kind, recipientRole: audience,
-    });
-    sent[a.deadlineId] = { count: attempt, lastAt: nowIso() };
-    record({ actor: SYSTEM, action: `${kind}.${a.deadlineId}`, outcome: 'sent', detail: `to ${audience} (${r.status}, ${r.messageId})`, events: [] });
-    return true;
-  };
   const fire = async (a: PlannedAlarm) => {
     const effect = alarmEffect(a, base(SYSTEM));
     // A reminder is sent before it is counted; an overdue deadline is recorded before the coordinator hears of it.
     if (effect.command && a.kind !== 'reminder') tryApply(`${a.kind}.${a.deadlineId}`, effect.command, `due ${a.dueDate}`);
-    if (effect.notify && !(await notify(a, effect.notify.kind, effect.notify.audience))) return;
+    if (effect.notify) {
+      const r = await notify(a, effect.notify.kind, effect.notify.audience);
+      if (!r.sent) return void deferred.set(a.key, r.notBefore);
+    }
     if (effect.command && a.kind === 'reminder') tryApply(`${a.kind}.${a.deadlineId}`, effect.command);
     done.add(a.key);
     deferred.delete(a.key);
@@ -305,15 +221,7 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
   setHandler(stateQuery, () => state);
   setHandler(auditQuery, () => audit);
   setHandler(deadlinesQuery, () => ({ deadlines: liveDeadlines(state, policy, utcDateOf(nowIso())), alarms: pending(), remindersSent: sent }));
-  setHandler(grantQuery, (): GrantView => {
-    const s = state;
-    return {
-      estimated: inStage(s, SELECTED_STAGES) ? s.selection.estimatedGrant : null,
-      final: inStage(s, CERTIFIED_STAGES) ? s.attendance.finalGrant : null,
-      payments: s.stage === 'none' ? null : s.payments,
-      budget: { lineId: s.stage === 'none' ? '' : s.identity.funderLineId, heldCents: held.cents, note: held.note },
-    };
-  });
+  setHandler(grantQuery, (): GrantView => ({ ...grantsOf(state), budget: { lineId: state.stage === 'none' ? '' : state.identity.funderLineId, heldCents: held.cents, note: held.note } }));
 
   // ---------- main loop ----------
   const publishAll = async () => {
@@ -330,6 +238,7 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
       const sig = signals.shift()!;
       await exclusive(() => processSignal(sig));
     }
+    if (publishSchedule) tryApply('deadlines.schedule', { type: 'RecordDeadlineSchedule', ...base(SYSTEM) });
     if (outbox.length > 0) continue;
     syncSearchAttributes();
     // Alarms are computed under the lock: an Update in flight (e.g. ordering the pre-financing) finishes first.

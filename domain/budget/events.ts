@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { MobilityId, OrgId, ProjectId } from '../ids';
+import { MobilityId, OrgId } from '../ids';
 import { Cents } from '../money';
+import { StreamEnvelope, eventIdFor } from '../envelope';
 
 /**
  * Project (budget) events. They travel on the `project-events` topic, keyed by project id, in
@@ -41,20 +42,11 @@ export const ProjectEvent = z.discriminatedUnion('type', [ProjectRegisteredV1, B
 export type ProjectEvent = z.infer<typeof ProjectEvent>;
 export const PROJECT_EVENT_TYPES = ['ProjectRegistered', 'BudgetReserved', 'BudgetReservationAdjusted', 'BudgetReleased'] as const;
 
-export const ProjectEventEnvelope = z.strictObject({
-  eventId: z.string().min(1),
-  type: z.enum(PROJECT_EVENT_TYPES),
-  version: z.int().positive(),
-  occurredAt: z.iso.datetime({ offset: true }),
-  projectId: ProjectId,
-  institutionId: OrgId,
-  consortiumId: OrgId.nullable(),
-  sequence: z.int().nonnegative(),
-  payload: z.record(z.string(), z.unknown()),
-});
+export const ProjectEventEnvelope = StreamEnvelope.extend({ type: z.enum(PROJECT_EVENT_TYPES) });
 export type ProjectEventEnvelope = z.infer<typeof ProjectEventEnvelope>;
 
-export const projectEventIdFor = (projectId: string, sequence: number): string => `${projectId}:${sequence}`;
+/** The project stream's event id: the shared builder with the project as the stream. */
+export const projectEventIdFor = eventIdFor;
 
 /** Parse an envelope and its payload against the schema of its type and version. */
 export function parseProjectEvent(raw: unknown): ProjectEventEnvelope & { event: ProjectEvent } {

@@ -92,6 +92,8 @@ export const RecordRecognition = command('RecordRecognition', {
 export const RecordPaymentOrdered = command('RecordPaymentOrdered', { kind: PaymentKind, amountCents: z.int().positive(), paymentId: PaymentId });
 /** Sent by the workflow when a deadline timer fires. */
 export const RecordDeadlineMissed = command('RecordDeadlineMissed', { deadline: MissedDeadline });
+/** Sent by the workflow after every change: publishes the mobility's open due dates when they changed (what lists and worklists show). */
+export const RecordDeadlineSchedule = command('RecordDeadlineSchedule', {});
 export const CancelMobility = command('CancelMobility', { reasonCode: CancellationReason });
 
 export const MobilityCommand = z.discriminatedUnion('type', [
@@ -99,7 +101,7 @@ export const MobilityCommand = z.discriminatedUnion('type', [
   ConfirmDeparture, RecordCertificateOfAttendance, RecordInterruption, DeclareForceMajeure, RequestExtension,
   ApproveExtension, RefuseExtension, ChangeLearningAgreement, InviteParticipantReport, RemindParticipantReport,
   RecordParticipantReportSubmitted, RecordOlsAssessment, RecordTranscriptOfRecords, RecordRecognition,
-  RecordPaymentOrdered, RecordDeadlineMissed, CancelMobility,
+  RecordPaymentOrdered, RecordDeadlineMissed, RecordDeadlineSchedule, CancelMobility,
 ]);
 export type MobilityCommand = z.infer<typeof MobilityCommand>;
 export type CommandType = MobilityCommand['type'];

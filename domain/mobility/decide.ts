@@ -371,6 +371,15 @@ const recordDeadlineMissed = (c: CommandOf<'RecordDeadlineMissed'>, state: Mobil
   return [mobilityEvent('DeadlineMissed', { ...audit(c), deadline: c.deadline, dueOn: due, daysLate: daysBetween(due, today) })];
 };
 
+/** The open due dates, published when they differ from the last ones (nothing to append otherwise). */
+const recordDeadlineSchedule = (c: CommandOf<'RecordDeadlineSchedule'>, state: MobilityState, policy: Policy): Decision => {
+  const s = require_(state, 'RecordDeadlineSchedule', 'publish the deadline schedule', 'no application has been submitted');
+  if (isRejection(s)) return s;
+  const deadlines = liveDeadlines(s, policy, utcDateOf(c.at)).filter((d) => d.fulfilledAt === null).map((d) => ({ deadline: d.id, kind: d.kind, dueOn: d.dueDate }));
+  if (JSON.stringify(deadlines) === JSON.stringify(s.schedule)) return [];
+  return [mobilityEvent('DeadlinesScheduled', { ...audit(c), deadlines })];
+};
+
 const cancelMobility = (c: CommandOf<'CancelMobility'>, state: MobilityState): Decision => {
   if (inStage(state, DEPARTED_STAGES)) {
     return reject('cancel-after-departure', `cannot cancel the mobility: ${RULES.cancelBeforeDeparture.text} (stage '${state.stage}', ${cite(RULES.cancelBeforeDeparture)})`, RULES.cancelBeforeDeparture.id);
@@ -413,6 +422,7 @@ export const decide = (command: MobilityCommand, state: MobilityState, policy: P
     case 'RecordRecognition': return recordRecognition(command, state, policy);
     case 'RecordPaymentOrdered': return recordPaymentOrdered(command, state, policy);
     case 'RecordDeadlineMissed': return recordDeadlineMissed(command, state, policy);
+    case 'RecordDeadlineSchedule': return recordDeadlineSchedule(command, state, policy);
     case 'CancelMobility': return cancelMobility(command, state);
     default: {
       const never: never = command;

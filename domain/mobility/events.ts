@@ -3,6 +3,7 @@ import { ActivityCode } from '../activity';
 import { Cents } from '../money';
 import { GrantBreakdown } from '../grant/breakdown';
 import { CountryCode, IsoDate, MobilityId, OrgId, ParticipantRef, ProjectId } from '../ids';
+import { DeadlineId, DeadlineNature } from '../calendar/deadlines';
 import { stagesAllowing } from './lifecycle';
 import {
   CancellationReason, CefrLevel, MissedDeadline, Ects, ExtensionRefusalReason, ForceMajeureReason, FunderLineId,
@@ -132,6 +133,10 @@ export const RecoveryOrderedV1 = payload({
   paidTotalCents: Cents,
 });
 export const DeadlineMissedV1 = payload({ deadline: MissedDeadline, dueOn: IsoDate, daysLate: z.int().positive() });
+/** The deadlines live in the mobility's stage and not yet fulfilled, with their due dates (the calendar's, under the project's policy). */
+export const ScheduledDeadline = z.strictObject({ deadline: DeadlineId, kind: DeadlineNature, dueOn: IsoDate });
+export type ScheduledDeadline = z.infer<typeof ScheduledDeadline>;
+export const DeadlinesScheduledV1 = payload({ deadlines: z.array(ScheduledDeadline) });
 export const MobilityCancelledV1 = payload({
   facts: MobilityFacts,
   reasonCode: CancellationReason,
@@ -168,6 +173,7 @@ export const RecognitionRecorded = event('RecognitionRecorded', 1, RecognitionRe
 export const PaymentOrdered = event('PaymentOrdered', 1, PaymentOrderedV1);
 export const RecoveryOrdered = event('RecoveryOrdered', 1, RecoveryOrderedV1);
 export const DeadlineMissed = event('DeadlineMissed', 1, DeadlineMissedV1);
+export const DeadlinesScheduled = event('DeadlinesScheduled', 1, DeadlinesScheduledV1);
 export const MobilityCancelled = event('MobilityCancelled', 1, MobilityCancelledV1);
 
 const CURRENT = [
@@ -175,7 +181,7 @@ const CURRENT = [
   AgreementSigned, DepartureConfirmed, AttendanceCertified, MobilityInterrupted, ForceMajeureDeclared,
   ExtensionRequested, ExtensionApproved, ExtensionRefused, GrantRecalculated, LearningAgreementChanged,
   ParticipantReportInvited, ParticipantReportReminded, ParticipantReportSubmitted, OlsAssessmentRecorded,
-  TranscriptReceived, RecognitionRecorded, PaymentOrdered, RecoveryOrdered, DeadlineMissed, MobilityCancelled,
+  TranscriptReceived, RecognitionRecorded, PaymentOrdered, RecoveryOrdered, DeadlineMissed, DeadlinesScheduled, MobilityCancelled,
 ] as const;
 
 export const MobilityEvent = z.discriminatedUnion('type', CURRENT);

@@ -17,7 +17,7 @@ const common = (s: OpenMobility): Common => ({
   identity: s.identity, plan: s.plan, originalEndDate: s.originalEndDate, plannedDays: s.plannedDays, ols: s.ols,
   forceMajeure: s.forceMajeure, interruptions: s.interruptions, extension: s.extension, extensionsApproved: s.extensionsApproved,
   learningAgreement: s.learningAgreement, reportInvitation: s.reportInvitation, transcript: s.transcript,
-  deadlinesMissed: s.deadlinesMissed, payments: s.payments, audit: s.audit,
+  deadlinesMissed: s.deadlinesMissed, schedule: s.schedule, payments: s.payments, audit: s.audit,
 });
 
 const requestedAt = (s: OpenMobility, e: MobilityEvent): string => {
@@ -47,6 +47,7 @@ const apply = (state: MobilityState, e: MobilityEvent): MobilityState => {
       reportInvitation: null,
       transcript: null,
       deadlinesMissed: [],
+      schedule: [],
       payments: { prefinancingCents: 0, balanceCents: 0, recoveredCents: 0, orders: [] },
       audit: { events: 0, firstAt: p.at, lastAt: p.at, lastActor: p.actor },
     };
@@ -142,6 +143,8 @@ const apply = (state: MobilityState, e: MobilityEvent): MobilityState => {
     }
     case 'DeadlineMissed':
       return { ...s, deadlinesMissed: [...s.deadlinesMissed, e.payload.deadline] };
+    case 'DeadlinesScheduled':
+      return { ...s, schedule: e.payload.deadlines };
     case 'MobilityCancelled': {
       const from = expect(s, e);
       return {

@@ -28,24 +28,24 @@ export const LIFECYCLE = {
   },
   applied: {
     order: 10,
-    allows: ['SelectParticipant', 'RejectApplication', 'WithdrawApplication', 'CancelMobility'],
+    allows: ['SelectParticipant', 'RejectApplication', 'WithdrawApplication', 'CancelMobility', 'RecordDeadlineSchedule'],
     deadlines: [],
   },
   'reserve-list': {
     order: 20,
-    allows: ['PromoteFromReserveList', 'RejectApplication', 'WithdrawApplication', 'CancelMobility'],
+    allows: ['PromoteFromReserveList', 'RejectApplication', 'WithdrawApplication', 'CancelMobility', 'RecordDeadlineSchedule'],
     deadlines: [],
   },
   selected: {
     order: 30,
-    allows: ['SignAgreement', 'WithdrawApplication', 'CancelMobility', 'RecordOlsAssessment.before'],
+    allows: ['SignAgreement', 'WithdrawApplication', 'CancelMobility', 'RecordOlsAssessment.before', 'RecordDeadlineSchedule'],
     deadlines: [],
   },
   agreed: {
     order: 40,
     allows: [
       'ConfirmDeparture', 'ChangeLearningAgreement', 'DeclareForceMajeure', 'RecordOlsAssessment.before', 'CancelMobility',
-      'RecordPaymentOrdered.prefinancing', 'RecordDeadlineMissed',
+      'RecordPaymentOrdered.prefinancing', 'RecordDeadlineMissed', 'RecordDeadlineSchedule',
     ],
     deadlines: ['prefinancing-payment'],
   },
@@ -53,7 +53,7 @@ export const LIFECYCLE = {
     order: 50,
     allows: [
       'RecordCertificateOfAttendance', 'RecordInterruption', 'DeclareForceMajeure', 'RequestExtension', 'ApproveExtension',
-      'RefuseExtension', 'ChangeLearningAgreement', 'RecordOlsAssessment.before', 'RecordPaymentOrdered.prefinancing', 'RecordDeadlineMissed',
+      'RefuseExtension', 'ChangeLearningAgreement', 'RecordOlsAssessment.before', 'RecordPaymentOrdered.prefinancing', 'RecordDeadlineMissed', 'RecordDeadlineSchedule',
     ],
     deadlines: ['prefinancing-payment', 'la-change-request', 'la-change-decision', 'extension-request'],
   },
@@ -61,7 +61,7 @@ export const LIFECYCLE = {
     order: 60,
     allows: [
       'InviteParticipantReport', 'RemindParticipantReport', 'RecordParticipantReportSubmitted', 'RecordTranscriptOfRecords',
-      'DeclareForceMajeure', 'RecordOlsAssessment.after', 'RecordPaymentOrdered.balance', 'RecordPaymentOrdered.recovery', 'RecordDeadlineMissed',
+      'DeclareForceMajeure', 'RecordOlsAssessment.after', 'RecordPaymentOrdered.balance', 'RecordPaymentOrdered.recovery', 'RecordDeadlineMissed', 'RecordDeadlineSchedule',
     ],
     deadlines: 'all',
   },
@@ -69,18 +69,18 @@ export const LIFECYCLE = {
     order: 70,
     allows: [
       'RecordTranscriptOfRecords', 'RecordRecognition', 'RecordOlsAssessment.after', 'RecordPaymentOrdered.balance',
-      'RecordPaymentOrdered.recovery', 'RecordDeadlineMissed',
+      'RecordPaymentOrdered.recovery', 'RecordDeadlineMissed', 'RecordDeadlineSchedule',
     ],
     deadlines: 'all',
   },
   recognised: {
     order: 80,
-    allows: ['RecordOlsAssessment.after', 'RecordPaymentOrdered.balance', 'RecordPaymentOrdered.recovery', 'RecordDeadlineMissed'],
+    allows: ['RecordOlsAssessment.after', 'RecordPaymentOrdered.balance', 'RecordPaymentOrdered.recovery', 'RecordDeadlineMissed', 'RecordDeadlineSchedule'],
     deadlines: 'all',
   },
-  rejected: { order: 100, allows: [], deadlines: [] },
-  withdrawn: { order: 101, allows: [], deadlines: [] },
-  cancelled: { order: 102, allows: ['RecordPaymentOrdered.recovery'], deadlines: [] },
+  rejected: { order: 100, allows: ['RecordDeadlineSchedule'], deadlines: [] },
+  withdrawn: { order: 101, allows: ['RecordDeadlineSchedule'], deadlines: [] },
+  cancelled: { order: 102, allows: ['RecordPaymentOrdered.recovery', 'RecordDeadlineSchedule'], deadlines: [] },
 } as const satisfies Record<string, { order: number; allows: readonly string[]; deadlines: readonly DeadlineId[] | 'all' }>;
 
 export type Stage = keyof typeof LIFECYCLE;
@@ -160,6 +160,7 @@ export const EMITTED_BY = {
   PaymentOrdered: ['RecordPaymentOrdered.prefinancing', 'RecordPaymentOrdered.balance'],
   RecoveryOrdered: ['RecordPaymentOrdered.recovery'],
   DeadlineMissed: ['RecordDeadlineMissed'],
+  DeadlinesScheduled: ['RecordDeadlineSchedule'],
   MobilityCancelled: ['CancelMobility'],
 } as const satisfies Record<string, readonly Allowed[]>;
 

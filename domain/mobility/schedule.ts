@@ -8,7 +8,8 @@ import { formatEur } from '../money';
 import type { CommandOf } from './commands';
 import { paymentIdFor, type PaymentKind } from './codes';
 import { AGREED_STAGES, CERTIFIED_STAGES, DEPARTED_STAGES, LIFECYCLE, SELECTED_STAGES, TERMINAL_STAGES } from './lifecycle';
-import { type MobilityState, type OpenMobility, grantDue, inStage, netPaid } from './state';
+import { type MobilityState, type OpenMobility, type Payments, grantDue, inStage, netPaid } from './state';
+import type { GrantBreakdown } from '../grant/breakdown';
 
 /**
  * What happens to a mobility over time, as pure functions of its state, the project's deadline
@@ -212,3 +213,10 @@ export const settlement = (s: MobilityState, policy: Policy, base: { at: string;
     ? instruction(s, 'balance', due - paid, dueDate, `final grant ${formatEur(due)} − paid ${formatEur(paid)}`, base)
     : instruction(s, 'recovery', paid - due, dueDate, `paid ${formatEur(paid)} − grant due ${formatEur(due)}`, base);
 };
+
+/** The grants of a mobility as staff see them: the estimate once selected, the final grant once attendance is certified, and the payments. */
+export const grantsOf = (s: MobilityState): { estimated: GrantBreakdown | null; final: GrantBreakdown | null; payments: Payments | null } => ({
+  estimated: inStage(s, SELECTED_STAGES) ? s.selection.estimatedGrant : null,
+  final: inStage(s, CERTIFIED_STAGES) ? s.attendance.finalGrant : null,
+  payments: s.stage === 'none' ? null : s.payments,
+});

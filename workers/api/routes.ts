@@ -7,7 +7,7 @@ import { type Action, type MobilityOwnership, type Principal, Role, RoleGrant, r
 import { RegisterProjectInput } from '../../workflows/budget-messages';
 import { mobility, projectBudget, registerProject, startMobility } from '../../workflows/client';
 import { type MobilityView, StartMobility, type UpdateName } from '../../workflows/messages';
-import { ACTION_BODIES, ACTION_NAMES, ACTION_PERMISSION, STAGE_ACTIONS } from './actions';
+import { ACTION_BODIES, ACTION_NAMES, ACTION_PERMISSION, stageActions } from './actions';
 import { dummyHash, verifyPassword } from './passwords';
 import { HttpError, ok, route, type RouteSpec } from './route';
 import { createSession, revokeSession } from './sessions';
@@ -210,7 +210,7 @@ export function buildRoutes(deps: ApiDeps): RouteSpec[] {
       handler: async ({ params, session }) => {
         const { m, state, ownership } = await readable(deps, session.directory, session.principal, params.id);
         const [view, deadlines, grant, audit] = await Promise.all([m.view(), m.deadlines(), m.grant(), m.audit()]);
-        const actions = (STAGE_ACTIONS[state.stage] ?? []).map((name) => {
+        const actions = stageActions(state.stage).map((name) => {
           const d = session.directory.canAct(session.principal, ACTION_PERMISSION[name], ownership);
           return { name, permission: ACTION_PERMISSION[name], allowed: d.allowed, reason: d.allowed ? null : d.reason };
         });

@@ -151,6 +151,7 @@ export class Session {
         const amountCents = Math.max(1, Math.round((base * st.permille) / 1000));
         return { fields: { kind, amountCents, paymentId: st.pick % 9 === 0 ? 'PAY-0' : `PAY-${this.n}` } };
       }
+      case 'RecordDeadlineSchedule': return { fields: {} };
       case 'RecordDeadlineMissed':
         return { fields: { deadline: pickOf(['prefinancing', 'participant-report', 'transcript', 'recognition', 'balance'], st.small) } };
       default: {

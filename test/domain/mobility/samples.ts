@@ -6,6 +6,7 @@ export const sampleEvents = (): MobilityEvent[] => {
   const ols = (phase: 'before' | 'after', on: string) => cmd('RecordOlsAssessment', on, { phase, language: 'de', level: 'B2' });
   const full = history([
     ...path.agreed(),
+    cmd('RecordDeadlineSchedule', '2025-06-10', {}),
     cmd('RecordPaymentOrdered', '2025-07-10', { kind: 'prefinancing', amountCents: 231_630, paymentId: 'PAY-1' }),
     ols('before', '2025-07-11'),
     cmd('ChangeLearningAgreement', '2025-07-12', { reasonCode: 'language-mismatch' }),
