@@ -75,8 +75,8 @@ const VISIBLE_MOBILITIES = `
   SELECT m.*, nd.deadline AS next_deadline, to_char(nd.due_on, 'YYYY-MM-DD') AS next_deadline_due
     FROM m
     LEFT JOIN LATERAL (
-      SELECT d.deadline, d.due_on FROM quality_deadlines d
-       WHERE d.mobility_id = m.mobility_id AND NOT d.completed AND NOT d.missed AND d.due_on IS NOT NULL
+      SELECT d.deadline, d.due_on FROM quality_schedule d
+       WHERE d.mobility_id = m.mobility_id AND d.due_on >= (now() AT TIME ZONE 'UTC')::date
        ORDER BY d.due_on, d.deadline LIMIT 1) nd ON true
    WHERE (m.institution_id = ANY($1) OR m.consortium_id = ANY($2) OR m.site_id = ANY($3))`;
 

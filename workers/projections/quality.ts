@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { ENTERS, LIFECYCLE, type StageChangingEvent } from '../../domain/mobility/lifecycle';
 import { payloadOf } from './budget';
 import type { MobilityEvent } from './decode';
 import type { Projection } from './runner';
@@ -7,20 +8,10 @@ import type { Projection } from './runner';
  * Quality dashboards (migration 202): per mobility, the follow-up facts (certificate, report,
  * OLS, transcript, recognition, interruptions, force majeure) and per watched deadline whether it
  * was met; views quality_by_project / _institution / _consortium and quality_stage_counts.
+ * The open due dates (migration 205, DeadlinesScheduled) feed lists and worklists.
  */
-const STAGE_RANK: Partial<Record<MobilityEvent['type'], number>> = {
-  ApplicationSubmitted: 10,
-  PlacedOnReserveList: 20,
-  ParticipantSelected: 30,
-  AgreementSigned: 40,
-  DepartureConfirmed: 50,
-  AttendanceCertified: 60,
-  ParticipantReportSubmitted: 70,
-  RecognitionRecorded: 80,
-  ApplicationRejected: 100,
-  ApplicationWithdrawn: 101,
-  MobilityCancelled: 102,
-};
+/** The furthest stage an event leads to, ranked by the lifecycle table's order (0: the event keeps the stage). */
+const stageRank = (type: string): number => (Object.hasOwn(ENTERS, type) ? LIFECYCLE[ENTERS[type as StageChangingEvent]].order : 0);
 
 const set = (tx: pg.PoolClient, e: MobilityEvent, assignments: string, params: unknown[] = []) =>
   tx.query(`UPDATE quality_mobilities SET ${assignments} WHERE mobility_id = $1`, [e.mobilityId, ...params]);
@@ -56,13 +47,13 @@ async function openDeadline(tx: pg.PoolClient, e: MobilityEvent, kind: string, d
 
 export const qualityProjection: Projection = {
   name: 'quality',
-  tables: ['quality_deadlines', 'quality_mobilities'],
+  tables: ['quality_deadlines', 'quality_mobilities', 'quality_schedule', 'quality_schedule_versions'],
   async apply(tx, e) {
     // One statement: create the row or move its stage forward (never back).
     await tx.query(
       `INSERT INTO quality_mobilities (mobility_id, project_id, institution_id, consortium_id, stage_rank) VALUES ($1,$2,$3,$4,$5)
        ON CONFLICT (mobility_id) DO UPDATE SET stage_rank = excluded.stage_rank WHERE quality_mobilities.stage_rank < excluded.stage_rank`,
-      [e.mobilityId, e.projectId, e.institutionId, e.consortiumId, STAGE_RANK[e.type] ?? 0],
+      [e.mobilityId, e.projectId, e.institutionId, e.consortiumId, stageRank(e.type)],
     );
     switch (e.type) {
       case 'ApplicationSubmitted': {
@@ -119,6 +110,21 @@ export const qualityProjection: Projection = {
         const p = payloadOf(e, 'PaymentOrdered');
         if (p.dueOn !== null) await deadline(tx, e, p.kind, p.dueOn, p.daysLate, 'completed');
         return facts(tx, e, p.facts);
+      }
+      case 'DeadlinesScheduled': {
+        const p = payloadOf(e, 'DeadlinesScheduled');
+        const newer = await tx.query(
+          `INSERT INTO quality_schedule_versions (mobility_id, seq) VALUES ($1, $2)
+           ON CONFLICT (mobility_id) DO UPDATE SET seq = excluded.seq WHERE quality_schedule_versions.seq < excluded.seq`,
+          [e.mobilityId, e.sequence],
+        );
+        if (newer.rowCount !== 1) return;
+        await tx.query('DELETE FROM quality_schedule WHERE mobility_id = $1', [e.mobilityId]);
+        await tx.query(
+          `INSERT INTO quality_schedule (mobility_id, deadline, kind, due_on) SELECT $1, d, k, o FROM unnest($2::text[], $3::text[], $4::date[]) AS t(d, k, o)`,
+          [e.mobilityId, p.deadlines.map((d) => d.deadline), p.deadlines.map((d) => d.kind), p.deadlines.map((d) => d.dueOn)],
+        );
+        return;
       }
       case 'DeadlineMissed': {
         const p = payloadOf(e, 'DeadlineMissed');

@@ -228,5 +228,17 @@ describe('actions drive the real workflow', () => {
     const qStages = await call('GET', `/api/quality?scope=project&projectId=${projectA}`, { token: tokens.coordA });
     expect(qStages.body.rows).toEqual([expect.objectContaining({ scopeId: projectA, mobilities: 1 })]);
     expect(mobB).toMatch(/-MOB-00001$/);
+
+    // The list's next deadline is the mobility's own (the schedule its workflow publishes), once departed too.
+    const dep = await call('POST', `/api/mobilities/${mobA}/actions/confirmDeparture`, { token: tokens.ioA3, body: { actualStartDate: today() } });
+    expect(dep.status, JSON.stringify(dep.body)).toBe(200);
+    const detail = await call('GET', `/api/mobilities/${mobA}`, { token: tokens.coordA });
+    const open = (detail.body.deadlines.deadlines as { id: string; dueDate: string; status: string }[]).find((x) => x.status === 'open');
+    expect(open?.id).toBe('la-change-request');
+    const listed = await eventually(async () => {
+      const l = await call('GET', `/api/mobilities?projectId=${projectA}`, { token: tokens.coordA });
+      return l.body.mobilities.find((m: { mobilityId: string; stage: string }) => m.mobilityId === mobA && m.stage === 'departed');
+    }, 60_000, 'the list to show the departed stage');
+    expect({ id: listed.nextDeadline, due: listed.nextDeadlineDue }).toEqual({ id: open!.id, due: open!.dueDate });
   });
 });
