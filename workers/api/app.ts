@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { consoleApi } from './console-routes';
 import { loadDirectory, loadPrincipal } from './directory';
 import { openApiDocument } from './openapi';
 import { badRequest, HttpError, type RouteSpec, type Session } from './route';
 import { type ApiDeps, buildRoutes } from './routes';
 import { resolveSession } from './sessions';
-
-const asset = (name: string) => readFileSync(new URL(`./console/${name}`, import.meta.url), 'utf8');
 
 export interface AppOptions extends Omit<ApiDeps, 'sessionTtlMs'> {
   sessionTtlMs?: number;
@@ -21,7 +19,8 @@ export interface AppOptions extends Omit<ApiDeps, 'sessionTtlMs'> {
 export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance; routes: RouteSpec[] }> {
   const deps: ApiDeps = { pool: opts.pool, temporal: opts.temporal, taskQueue: opts.taskQueue, sessionTtlMs: opts.sessionTtlMs ?? 8 * 3600_000 };
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 256 * 1024 });
-  const routes = buildRoutes(deps);
+  const ops = consoleApi(deps);
+  const routes = [...buildRoutes(deps), ...ops.routes];
 
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof HttpError) return reply.status(err.status).send({ error: err.code, message: err.message, ...err.extra });
@@ -34,10 +33,8 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
 
   const document = openApiDocument(routes);
   app.get('/api/openapi.json', async () => document);
-  const page = asset('index.html');
-  const script = asset('console.js');
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'self'; style-src 'self' 'unsafe-inline'").send(page));
-  app.get('/console.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(script));
+  // The operations console (console/, bundled when the API starts): its pages, files and live feed.
+  await ops.register(app);
 
   for (const r of routes) {
     app.route({

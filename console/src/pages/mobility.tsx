@@ -1,0 +1,225 @@
+import { useLocation, useRoute } from 'preact-iso';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, type Breakdown, get, type MobilityDetail, post } from '../api';
+import { SchemaForm } from '../forms';
+import { date, dateTime, euros, has, t, tv } from '../i18n';
+import { type JsonSchema, requestSchema } from '../openapi';
+import { useSession } from '../session';
+import { ErrorNote, Loading, Stage, useData, usePageTitle } from '../util';
+
+/**
+ * One mobility as its workflow answers it: stage, dates, grant lines, payments, documents,
+ * deadlines and timeline; and the actions the server offers this user now, each as a form
+ * generated from the action's request schema in the OpenAPI document.
+ */
+export function MobilityPage() {
+  const { params } = useRoute();
+  const id = params.id!;
+  usePageTitle(t('mobility.title', { id }));
+  const { query } = useLocation();
+  const { data, error, reload } = useData(() => get<MobilityDetail>(`/api/mobilities/${encodeURIComponent(id)}`), [id]);
+  const [open, setOpen] = useState<string | null>(query.action ?? null);
+  const [done, setDone] = useState<string | null>(null);
+  const { options } = useSession();
+
+  if (error) {
+    return error instanceof ApiError && error.status === 404 ? <p class="msg error" role="alert">{t('refusal.not-found')}</p> : <ErrorNote error={error} />;
+  }
+  if (!data) return <Loading />;
+  const s = data.state;
+  const offered = data.actions.filter((a) => a.allowed);
+  const instName = (i: string) => options.institutions.find((x) => x.id === i)?.name ?? i;
+
+  const afterAction = async (stage: string) => {
+    // Show the page as the workflow now answers it before saying it is done (never a stale detail).
+    for (let i = 0; i < 5; i++) {
+      const now = await get<MobilityDetail>(`/api/mobilities/${encodeURIComponent(id)}`);
+      if (now.stage === stage) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await reload();
+    setOpen(null);
+    setDone(t('action.done', { stage: tv('stage', stage) }));
+  };
+
+  return (
+    <article aria-labelledby="mobility-title" class="mobility">
+      <header class="page-head">
+        <h1 id="mobility-title">{t('mobility.title', { id })}</h1>
+        <Stage stage={data.stage} />
+      </header>
+      {done && <p class="msg info" role="status" data-testid="action-done">{done}</p>}
+
+      <section class="card" aria-labelledby="actions-title">
+        <h2 id="actions-title">{t('action.available')}</h2>
+        {offered.length === 0 ? <p class="muted">{t('action.none')}</p> : (
+          <ul class="actions">
+            {offered.map((a) => (
+              <li key={a.name}>
+                <button type="button" aria-expanded={open === a.name} aria-controls={`form-${a.name}`} class={open === a.name ? 'primary' : ''}
+                  onClick={() => { setDone(null); setOpen(open === a.name ? null : a.name); }} data-action={a.name}>
+                  {tv('action', a.name)}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+        {open && offered.some((a) => a.name === open) && (
+          <ActionForm key={open} mobilityId={id} action={open} initial={initialFor(open, s)} onDone={afterAction} />
+        )}
+      </section>
+
+      <div class="cols">
+        <section class="card" aria-labelledby="identity-title">
+          <h2 id="identity-title">{t('mobility.identity')}</h2>
+          <dl class="facts">
+            <dt>{t('field.participantRef')}</dt><dd>{s.identity?.participantRef ?? t('common.dash')}</dd>
+            <dt>{t('field.projectId')}</dt><dd>{s.identity?.projectId}</dd>
+            <dt>{t('field.institutionId')}</dt><dd>{instName(s.identity?.institutionId)}{s.identity?.siteId ? ` · ${s.identity.siteId}` : ''}</dd>
+            {s.identity?.consortiumId && <><dt>{t('field.consortiumId')}</dt><dd>{s.identity.consortiumId}</dd></>}
+            <dt>{t('field.activity')}</dt><dd>{tv('activity', s.identity?.activity)}</dd>
+            <dt>{t('field.funderLineId')}</dt><dd>{s.identity?.funderLineId}</dd>
+            <dt>{t('mobility.host')}</dt><dd>{s.plan?.hostOrgId} ({s.plan?.sendingCountry} → {s.plan?.receivingCountry})</dd>
+            <dt>{t('pipeline.flags')}</dt>
+            <dd>
+              {s.plan?.fewerOpportunities ? <span class="flag">{t('pipeline.fewer')}</span> : null}
+              {s.plan?.greenTravel ? <span class="flag green">{t('pipeline.green')}</span> : null}
+              {!s.plan?.fewerOpportunities && !s.plan?.greenTravel ? t('common.dash') : null}
+            </dd>
+          </dl>
+        </section>
+        <section class="card" aria-labelledby="dates-title">
+          <h2 id="dates-title">{t('mobility.dates')}</h2>
+          <table class="compact">
+            <thead><tr><th scope="col"><span class="sr-only">{t('mobility.dates')}</span></th><th scope="col">{t('field.startDate')}</th><th scope="col">{t('field.endDate')}</th></tr></thead>
+            <tbody>
+              <tr><th scope="row">{t('mobility.planned')}</th><td>{date(s.plan?.startDate)}</td><td>{date(s.plan?.endDate)}</td></tr>
+              <tr><th scope="row">{t('mobility.actual')}</th><td>{date(s.attendance?.actualStartDate ?? s.departure?.actualStartDate)}</td><td>{date(s.attendance?.actualEndDate)}</td></tr>
+            </tbody>
+          </table>
+          {s.interruptions?.length > 0 && (
+            <p>{t('mobility.interruptions')}: {s.interruptions.map((i: { from: string; to: string }) => `${date(i.from)} – ${date(i.to)}`).join(', ')}</p>
+          )}
+        </section>
+      </div>
+
+      <section class="card" aria-labelledby="grant-title">
+        <h2 id="grant-title">{t('mobility.grant')}</h2>
+        {data.grant.final && <GrantTable title={t('mobility.final')} b={data.grant.final} />}
+        {data.grant.estimated && !data.grant.final && <GrantTable title={t('mobility.estimated')} b={data.grant.estimated} />}
+        {!data.grant.final && !data.grant.estimated && <p class="muted">{t('common.dash')}</p>}
+        {data.grant.payments && (
+          <>
+            <h3>{t('mobility.payments')}</h3>
+            <dl class="facts">
+              <dt>{t('mobility.prefinancing')}</dt><dd>{euros(data.grant.payments.prefinancingCents)}</dd>
+              <dt>{t('mobility.balance')}</dt><dd>{euros(data.grant.payments.balanceCents)}</dd>
+              <dt>{t('mobility.recovered')}</dt><dd>{euros(data.grant.payments.recoveredCents)}</dd>
+              <dt>{t('mobility.budgetHold')}</dt><dd>{euros(data.grant.budget.heldCents)} ({data.grant.budget.lineId})</dd>
+            </dl>
+          </>
+        )}
+      </section>
+
+      <div class="cols">
+        <section class="card" aria-labelledby="docs-title">
+          <h2 id="docs-title">{t('mobility.documents')}</h2>
+          <dl class="facts">
+            <dt>{t('mobility.agreement')}</dt>
+            <dd>{s.agreement ? t('mobility.signedOn', { date: date(s.agreement.institutionSignedOn > s.agreement.participantSignedOn ? s.agreement.institutionSignedOn : s.agreement.participantSignedOn) }) : t('mobility.pending')}</dd>
+            <dt>{t('mobility.certificate')}</dt><dd>{s.attendance ? t('mobility.receivedOn', { date: date(s.attendance.actualEndDate) }) : t('mobility.pending')}</dd>
+            <dt>{t('mobility.report')}</dt><dd>{s.report ? t('mobility.receivedOn', { date: date(s.report.submittedOn) }) : t('mobility.pending')}</dd>
+            <dt>{t('mobility.transcript')}</dt><dd>{s.transcript ? `${t('mobility.receivedOn', { date: date(s.transcript.receivedOn) })} · ${s.transcript.ects} ECTS` : t('mobility.pending')}</dd>
+            <dt>{t('mobility.recognition')}</dt><dd>{s.recognition ? tv('code', s.recognition.outcome) : t('mobility.pending')}</dd>
+            <dt>{t('mobility.olsBefore')}</dt><dd>{s.ols?.before ? `${s.ols.before.language} ${s.ols.before.level}` : t('mobility.pending')}</dd>
+            <dt>{t('mobility.olsAfter')}</dt><dd>{s.ols?.after ? `${s.ols.after.language} ${s.ols.after.level}` : t('mobility.pending')}</dd>
+          </dl>
+        </section>
+        <section class="card" aria-labelledby="deadlines-title">
+          <h2 id="deadlines-title">{t('mobility.deadlines')}</h2>
+          {data.deadlines.deadlines.length === 0 ? <p class="muted">{t('common.none')}</p> : (
+            <table class="compact" data-testid="deadlines">
+              <thead><tr><th scope="col">{t('worklist.kind')}</th><th scope="col">{t('worklist.due')}</th><th scope="col">{t('mobility.status')}</th></tr></thead>
+              <tbody>
+                {data.deadlines.deadlines.map((d) => (
+                  <tr key={d.id}>
+                    <td>{tv('deadline', d.id)}</td>
+                    <td>{date(d.dueDate)}</td>
+                    <td>{tv('deadlineStatus', d.status)}{d.daysLate > 0 ? ` · ${t('common.daysLate', { count: d.daysLate })}` : ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      </div>
+
+      <section class="card" aria-labelledby="timeline-title">
+        <h2 id="timeline-title">{t('mobility.timeline')}</h2>
+        <ol class="timeline">
+          {[...data.audit].reverse().map((e, i) => (
+            <li key={i} class={`outcome-${e.outcome}`}>
+              <time dateTime={e.at}>{dateTime(e.at)}</time>
+              <span class="what">{auditLabel(e.action)}</span>
+              <span class="muted"> · {tv('outcome', e.outcome)} · {t('mobility.actor')} {e.actor}</span>
+            </li>
+          ))}
+        </ol>
+      </section>
+    </article>
+  );
+}
+
+/** The audit names a staff action by its name, or a timer by "<kind>.<deadline>". */
+function auditLabel(action: string): string {
+  if (has(`action.${action}`)) return tv('action', action);
+  const [kind, deadline] = action.split('.');
+  if (deadline && has(`deadline.${deadline}`)) return `${has(`reminderKind.${kind}`) ? tv('reminderKind', kind) : kind} · ${tv('deadline', deadline)}`;
+  return action;
+}
+
+/** Values the page already knows for a form (e.g. the departure date for the certificate); never invented ones. */
+function initialFor(action: string, s: Record<string, any>): Record<string, unknown> {
+  if (action === 'recordCertificateOfAttendance') return { actualStartDate: s.departure?.actualStartDate };
+  return {};
+}
+
+function GrantTable({ title, b }: { title: string; b: Breakdown }) {
+  return (
+    <table data-testid="grant-lines">
+      <caption>{title}</caption>
+      <thead><tr><th scope="col">{t('mobility.rule')}</th><th scope="col">{t('mobility.item')}</th><th scope="col" class="num">{t('mobility.amount')}</th><th scope="col">{t('mobility.basis')}</th></tr></thead>
+      <tbody>
+        {b.lines.map((l) => (
+          <tr key={l.ruleId + l.item}><td><code>{l.ruleId}</code></td><td lang="en">{l.item}</td><td class="num">{euros(l.amountCents)}</td><td class="muted" lang="en">{l.basis}</td></tr>
+        ))}
+      </tbody>
+      <tfoot><tr><th scope="row" colSpan={2}>{t('mobility.totalGrant')}</th><td class="num"><strong>{euros(b.totalCents)}</strong></td><td /></tr></tfoot>
+    </table>
+  );
+}
+
+function ActionForm({ mobilityId, action, initial, onDone }: { mobilityId: string; action: string; initial: Record<string, unknown>; onDone: (stage: string) => Promise<void> }) {
+  const [schema, setSchema] = useState<JsonSchema | null>(null);
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    void requestSchema(`action_${action}`).then(setSchema);
+  }, [action]);
+  useEffect(() => {
+    if (schema) {
+      ref.current?.scrollIntoView({ block: 'nearest' });
+      ref.current?.querySelector<HTMLElement>('input, select, button[type=submit]')?.focus();
+    }
+  }, [schema]);
+  if (!schema) return <Loading />;
+  return (
+    <div class="action-form" id={`form-${action}`} ref={ref}>
+      <h3>{tv('action', action)}</h3>
+      <SchemaForm id={`action-${action}`} schema={schema} initial={initial} submitLabel={tv('action', action)}
+        onSubmit={async (body) => {
+          const r = await post<{ stage: string }>(`/api/mobilities/${encodeURIComponent(mobilityId)}/actions/${action}`, body);
+          await onDone(r.stage);
+        }} />
+    </div>
+  );
+}
