@@ -3,16 +3,14 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { IsoDate, MobilityId, ParticipantRef, ProjectId } from '../domain/ids';
 import { Cents } from '../domain/money';
+import { PaymentKind, paymentIdFor } from '../domain/mobility/codes';
 
 /**
  * Payment orders to participants (pre-financing, balance, recovery), written idempotently:
- * idempotency key = `${mobilityId}:${kind}:${sequence}`, a unique constraint in Postgres.
+ * idempotency key = the domain's payment id (`${mobilityId}:${kind}:${sequence}`), a unique constraint in Postgres.
  * A retried activity inserts nothing new and returns the existing order; a retry that carries a
  * different amount for the same key is a bug and fails without retrying.
  */
-export const PaymentKind = z.enum(['prefinancing', 'balance', 'recovery']);
-export type PaymentKind = z.infer<typeof PaymentKind>;
-
 export const PaymentOrderRequest = z.strictObject({
   mobilityId: MobilityId,
   projectId: ProjectId,
@@ -25,8 +23,6 @@ export const PaymentOrderRequest = z.strictObject({
 });
 export type PaymentOrderRequest = z.infer<typeof PaymentOrderRequest>;
 
-export const paymentKeyFor = (mobilityId: string, kind: PaymentKind, sequence: number) => `${mobilityId}:${kind}:${sequence}`;
-
 export interface PaymentOrderResult {
   idempotencyKey: string;
   created: boolean;
@@ -36,7 +32,7 @@ export function createPaymentActivities(deps: { pool: pg.Pool; faults?: { afterI
   return {
     async writePaymentOrder(raw: PaymentOrderRequest): Promise<PaymentOrderResult> {
       const r = PaymentOrderRequest.parse(raw);
-      const key = paymentKeyFor(r.mobilityId, r.kind, r.sequence);
+      const key = paymentIdFor(r.mobilityId, r.kind, r.sequence);
       const ins = await deps.pool.query(
         `INSERT INTO payment_orders (idempotency_key, mobility_id, project_id, participant_ref, kind, sequence, amount_cents, due_date, basis)
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT DO NOTHING RETURNING idempotency_key`,
