@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { REPORT_ESCALATION_PATCH } from '../../../workflows/mobility.workflow';
+import { DEADLINE_SCHEDULE_PATCH, REPORT_ESCALATION_PATCH } from '../../../workflows/mobility.workflow';
 import { quietTemporalRuntime } from '../../../workers/temporal-worker';
 import { testConfig } from '../../support/env';
 import { workflowBundle } from './harness';
@@ -39,6 +39,19 @@ describe('replay of recorded histories', () => {
         .filter((r) => r.deadlineId === 'participant-report' && r.kind === 'escalation').length;
     expect(reportEscalations('mobility-lifecycle-pre-patch.json')).toBe(0);
     expect(reportEscalations('mobility-lifecycle.json')).toBe(1);
+  });
+
+  it('has a history from before and one from after the deadline-schedule patch, which publishes DeadlinesScheduled', () => {
+    const markers = (f: string) => (load(f).events ?? []).filter((e) => e.markerRecordedEventAttributes && decodeDetails(e.markerRecordedEventAttributes.details).includes(DEADLINE_SCHEDULE_PATCH)).length;
+    const published = (f: string) =>
+      (load(f).events ?? [])
+        .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'publishEvents')
+        .flatMap((e) => JSON.parse(Buffer.from(e.activityTaskScheduledEventAttributes!.input!.payloads![0]!.data!).toString('utf8')) as { type: string }[])
+        .filter((e) => e.type === 'DeadlinesScheduled').length;
+    expect(markers('mobility-lifecycle.json')).toBe(0);
+    expect(published('mobility-lifecycle.json')).toBe(0);
+    expect(markers('mobility-lifecycle-schedule.json')).toBe(1);
+    expect(published('mobility-lifecycle-schedule.json')).toBeGreaterThan(2);
   });
 
   it('replays every history with the current workflow code', async () => {
