@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
 import { z } from 'zod';
 import { MobilityId, OrgId, ProjectId } from '../../domain/ids';
+import { ENTERS, StageName } from '../../domain/mobility/lifecycle';
 import { type Action, type MobilityOwnership, type Principal, Role, RoleGrant, roleMayDo, type TenantDirectory } from '../../domain/tenancy';
 import { RegisterProjectInput } from '../../workflows/budget-messages';
 import { mobility, projectBudget, registerProject, startMobility } from '../../workflows/client';
@@ -31,7 +32,7 @@ const MobilityRow = z.object({
   activity: z.string().nullable(), stage: z.string(), nextDeadline: z.string().nullable(), nextDeadlineDue: z.string().nullable(),
 });
 const ListQuery = z.strictObject({
-  stage: z.string().max(40).optional(),
+  stage: StageName.optional(),
   projectId: ProjectId.optional(),
   institutionId: OrgId.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -66,7 +67,7 @@ const VISIBLE_MOBILITIES = `
            CASE WHEN q.mobility_id IS NOT NULL THEN q.consortium_id ELSE c.consortium_id END AS consortium_id,
            c.site_id,
            coalesce(c.activity, b.activity) AS activity,
-           coalesce(sn.stage, 'applied') AS stage
+           coalesce(sn.stage, '${ENTERS.ApplicationSubmitted}') AS stage
       FROM quality_mobilities q
       FULL JOIN console_mobilities c USING (mobility_id)
       LEFT JOIN budget_mobilities b USING (mobility_id)
@@ -200,7 +201,7 @@ export function buildRoutes(deps: ApiDeps): RouteSpec[] {
            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (mobility_id) DO NOTHING`,
           [body.mobilityId, body.projectId, body.institutionId, ownership.consortiumId, ownership.siteId, body.activity, session.username],
         );
-        return ok({ mobilityId: body.mobilityId, stage: 'applied' }, 201);
+        return ok({ mobilityId: body.mobilityId, stage: ENTERS.ApplicationSubmitted }, 201);
       },
     }),
     route({

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { ENTERS } from '../../domain/mobility/lifecycle';
 import type { GrantBreakdown } from '../../domain/grant/breakdown';
 import { type CertifiedParticipant, participantSupportLines } from '../../domain/project';
 import type { EventType, PayloadOf } from '../../domain/mobility/events';
@@ -172,8 +173,7 @@ export const budgetProjection: Projection = {
       case 'MobilityCancelled': {
         await ensureRow(tx, e);
         if (e.type === 'MobilityCancelled') await facts(tx, e, payloadOf(e, 'MobilityCancelled').facts);
-        const ended = e.type === 'ApplicationRejected' ? 'rejected' : e.type === 'ApplicationWithdrawn' ? 'withdrawn' : 'cancelled';
-        await set(tx, e, 'ended = $2, ended_seq = $3', [ended, e.sequence]);
+        await set(tx, e, 'ended = $2, ended_seq = $3', [ENTERS[e.type], e.sequence]);
         return;
       }
       default:
