@@ -38,6 +38,17 @@ const Env = z.object({
   ME_SMTP_HOST: z.string().optional(),
   ME_TEMPORAL_NAMESPACE: z.string().default('default'),
   ME_TASK_QUEUE: z.string().default('mobility'),
+  /** This process's Kafka identity (SASL/SCRAM) where the broker is not the local stack's (which keeps its own, infra/kafka/principals.ts). */
+  ME_KAFKA_USERNAME: z.string().optional(),
+  ME_KAFKA_PASSWORD: z.string().optional(),
+  /** A projector gives up on a message after this many failed folds and sends it to the dead-letter topic. */
+  ME_PROJECTOR_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
+  /** An event parked because its sequence is not the next one of its stream is dead-lettered after this long (ms). */
+  ME_PROJECTOR_PARK_TIMEOUT_MS: z.coerce.number().int().min(0).default(120_000),
+  /** The longest an API request waits on Temporal before answering 503 (ms). */
+  ME_API_TEMPORAL_DEADLINE_MS: z.coerce.number().int().min(100).default(10_000),
+  /** pino level of the engine processes' logs (trace, debug, info, warn, error). */
+  ME_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -82,6 +93,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     kafka: {
       brokers: e.ME_KAFKA_BROKERS ? e.ME_KAFKA_BROKERS.split(',') : [`${host}:${ports.kafka}`],
       clientId: `mobility-engine-${e.ME_PROFILE}`,
+      username: e.ME_KAFKA_USERNAME,
+      password: e.ME_KAFKA_PASSWORD,
     },
     postgres: {
       url: e.ME_DATABASE_URL ?? `postgres://app@${host}:${ports.postgres}/mobility`,
@@ -91,5 +104,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     smtp: { host: e.ME_SMTP_HOST ?? host, port: ports.smtp },
     console: { url: `http://${host}:${ports.console}`, port: ports.console },
+    logsDir: join(dataDir, 'logs'),
+    logLevel: e.ME_LOG_LEVEL,
+    projector: { maxAttempts: e.ME_PROJECTOR_MAX_ATTEMPTS, parkTimeoutMs: e.ME_PROJECTOR_PARK_TIMEOUT_MS },
+    api: { temporalDeadlineMs: e.ME_API_TEMPORAL_DEADLINE_MS },
   };
 }

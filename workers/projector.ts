@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { type Config, loadConfig } from '../infra/config';
 import { createPool } from '../infra/db/pool';
 import { createPublisher } from '../infra/kafka/client';
+import { createLogger, errorFields, type Logger } from '../infra/log';
 import { applicationsProjection } from './projections/applications';
 import { budgetProjection } from './projections/budget';
 import { qualityProjection } from './projections/quality';
@@ -26,11 +27,18 @@ export async function startProjector(
   cfg: Config,
   pool: pg.Pool,
   projections: Projection | readonly Projection[] = ALL_PROJECTIONS,
-  opts: { groupId?: string; onApplied?: (n: number) => void } = {},
+  opts: { groupId?: string; onApplied?: (n: number) => void; log?: Logger } = {},
 ): Promise<RunningProjector> {
   const list = Array.isArray(projections) ? (projections as readonly Projection[]) : [projections as Projection];
-  const dlq = await createPublisher(cfg, 'projector-dlq');
-  const running = await runProjections(cfg, pool, list, { dlq, groupId: opts.groupId, onApplied: opts.onApplied });
+  // The projector principal reads the event topics and writes only the dead-letter topic.
+  const dlq = await createPublisher(cfg, 'projector-dlq', 'projector', opts.log);
+  let running: RunningProjector;
+  try {
+    running = await runProjections(cfg, pool, list, { dlq, groupId: opts.groupId, onApplied: opts.onApplied, log: opts.log });
+  } catch (err) {
+    await dlq.close().catch(() => undefined);
+    throw err;
+  }
   return {
     groupId: running.groupId,
     crashed: running.crashed,
@@ -41,26 +49,59 @@ export async function startProjector(
   };
 }
 
+/**
+ * The projector process (`npm run projector`, supervised by `npm start`). Structured logs (pino) on
+ * standard output. When its consumer stops on an error (Kafka or Postgres gone for longer than the
+ * client's retries) it starts a new one after a back-off, from the positions stored in Postgres;
+ * a Kafka or Postgres restart is a pause, not an exit.
+ */
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const cfg = loadConfig();
-  const pool = createPool(cfg);
+  const log = createLogger('projector', cfg.logLevel);
+  process.on('unhandledRejection', (err) => log.error(errorFields(err), 'unhandled rejection'));
+  const pool = createPool(cfg, 10, { log });
   // Fault injection for the crash tests: SIGKILL this process in the middle of a batch transaction.
   const killAfter = Number(process.env.PROJECTOR_KILL_AFTER_EVENTS ?? 0);
   let total = 0;
-  const p = await startProjector(cfg, pool, ALL_PROJECTIONS, {
-    groupId: process.env.PROJECTOR_GROUP_ID || undefined,
-    onApplied: killAfter > 0 ? () => { if (++total >= killAfter) process.kill(process.pid, 'SIGKILL'); } : undefined,
-  });
-  console.log(`projector: ${ALL_PROJECTIONS.map((x) => x.name).join(', ')} (group ${p.groupId})`);
+  let stopping = false;
+  let current: RunningProjector | null = null;
+  let wake: () => void = () => undefined;
   const stop = async () => {
-    await p.stop();
-    await pool.end();
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping');
+    wake();
+    await current?.stop().catch(() => undefined);
+    await pool.end().catch(() => undefined);
     process.exit(0);
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  void p.crashed.then((e) => {
-    console.error(`projector crashed: ${e.message}`);
-    process.exit(1);
-  });
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  let backoffMs = 500;
+  while (!stopping) {
+    const since = Date.now();
+    try {
+      current = await startProjector(cfg, pool, ALL_PROJECTIONS, {
+        groupId: process.env.PROJECTOR_GROUP_ID || undefined,
+        log,
+        onApplied: killAfter > 0 ? () => { if (++total >= killAfter) process.kill(process.pid, 'SIGKILL'); } : undefined,
+      });
+      log.info({ projections: ALL_PROJECTIONS.map((x) => x.name), groupId: current.groupId }, 'projector running');
+      console.log(`projector: ${ALL_PROJECTIONS.map((x) => x.name).join(', ')} (group ${current.groupId})`);
+      const err = await current.crashed;
+      if (stopping) break;
+      log.error(errorFields(err), 'consumer stopped on an error; starting a new one');
+      await current.stop().catch(() => undefined);
+      current = null;
+    } catch (err) {
+      if (stopping) break;
+      log.error(errorFields(err), 'projector could not start (Kafka or Postgres unavailable?)');
+    }
+    if (Date.now() - since > 60_000) backoffMs = 500;
+    await new Promise<void>((r) => {
+      wake = r;
+      setTimeout(r, backoffMs);
+    });
+    backoffMs = Math.min(backoffMs * 2, 15_000);
+  }
 }

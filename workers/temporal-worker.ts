@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, type LogLevel, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
 import { type BudgetGuard, createBudgetActivities } from '../activities/budget';
@@ -9,17 +9,22 @@ import { createPaymentActivities, type PaymentOrderRequest } from '../activities
 import { type Config, loadConfig } from '../infra/config';
 import { createPool } from '../infra/db/pool';
 import { createPublisher } from '../infra/kafka/client';
+import { createLogger, errorFields, type Logger } from '../infra/log';
 import { adjustReservationUpdate, budgetWorkflowId, releaseReservationUpdate, reserveBudgetUpdate } from '../workflows/budget-messages';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 let runtimeInstalled = false;
-/** Quiet the SDK's own logs (workflow task noise) unless ME_WORKER_LOG says otherwise. */
-export function quietTemporalRuntime(level: 'WARN' | 'ERROR' | 'INFO' = (process.env.ME_WORKER_LOG as 'INFO') ?? 'WARN'): void {
+/**
+ * Quiet the SDK's own logs (workflow task noise) unless ME_WORKER_LOG says otherwise; with a pino
+ * logger, the SDK's lines become structured log lines too.
+ */
+export function quietTemporalRuntime(level: 'WARN' | 'ERROR' | 'INFO' = (process.env.ME_WORKER_LOG as 'INFO') ?? 'WARN', log?: Logger): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
+  const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
   try {
-    Runtime.install({ logger: new DefaultLogger(level) });
+    Runtime.install({ logger: log ? new DefaultLogger(level, (e) => log[levels[e.level]]({ ...e.meta, sdk: true }, e.message)) : new DefaultLogger(level) });
   } catch {
     /* already installed by the host (e.g. a test environment) */
   }
@@ -36,6 +41,8 @@ export interface WorkerOptions {
   faults?: { notifications?: NotificationFaults; payments?: { afterInsert?(req: PaymentOrderRequest): void } };
   /** Lease of a claimed outbox row (ms) before another attempt may take it over. */
   outboxLeaseMs?: number;
+  /** Where lost connections (Postgres, Kafka) are reported. */
+  log?: Logger;
 }
 
 /** The budget guards of the projects, reached through the Temporal client: one Update per call on `budget-<projectId>`. */
@@ -50,8 +57,9 @@ export function temporalBudgetGuard(client: Client): BudgetGuard {
 
 /** Builds every activity with its real client: Kafka, Postgres, SMTP, the Temporal client. */
 export async function createActivities(cfg: Config, client: Client, opts: WorkerOptions = {}) {
-  const publisher = await createPublisher(cfg, 'worker');
-  const pool = createPool(cfg, 5);
+  // The worker principal is the only one allowed to write the event topics (infra/kafka/principals.ts).
+  const publisher = await createPublisher(cfg, 'worker', 'worker', opts.log);
+  const pool = createPool(cfg, 5, { log: opts.log });
   const transport = nodemailer.createTransport({ host: cfg.smtp.host, port: cfg.smtp.port, secure: false, ignoreTLS: true, pool: true, maxConnections: 2 });
   const activities = {
     ...createEventActivities({ publisher }),
@@ -95,11 +103,38 @@ export async function createMobilityWorker(cfg: Config, opts: WorkerOptions = {}
   };
 }
 
+/**
+ * The worker process (`npm run worker`, supervised by `npm start`). It logs structured lines (pino)
+ * to standard output. If it cannot reach Temporal, or the worker stops on a fatal error, it exits
+ * with status 1 and its supervisor starts it again; workflows resume where they were.
+ */
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { worker, close } = await createMobilityWorker(loadConfig());
-  const stop = () => worker.shutdown();
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  await worker.run();
-  await close();
+  const cfg = loadConfig();
+  const log = createLogger('worker', cfg.logLevel);
+  process.on('unhandledRejection', (err) => log.error(errorFields(err), 'unhandled rejection'));
+  quietTemporalRuntime(undefined, log);
+  try {
+    const { worker, close } = await createMobilityWorker(cfg, { log });
+    let stopping = false;
+    const stop = () => {
+      stopping = true;
+      log.info('stopping');
+      worker.shutdown();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    log.info({ taskQueue: cfg.temporal.taskQueue, temporal: cfg.temporal.address }, 'worker running');
+    try {
+      await worker.run();
+    } catch (err) {
+      log.fatal(errorFields(err), 'worker stopped on an error');
+      process.exit(1);
+    }
+    await close().catch((err) => log.warn(errorFields(err), 'closing clients failed'));
+    log.info('worker stopped');
+    process.exit(stopping ? 0 : 1);
+  } catch (err) {
+    log.fatal(errorFields(err), 'worker could not start');
+    process.exit(1);
+  }
 }

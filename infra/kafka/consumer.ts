@@ -1,6 +1,7 @@
 import type { Consumer, IHeaders, KafkaMessage } from 'kafkajs';
 import type { Config } from '../config';
 import { kafkaFor } from './client';
+import type { Principal } from './principals';
 
 /**
  * Consumer side of the kafkajs wrapper. Projectors see plain batches of IncomingMessage and keep
@@ -36,6 +37,8 @@ export interface BatchControl {
 
 export interface BatchConsumerOptions {
   role: string;
+  /** The Kafka identity (default: projector, read-only on the event topics). */
+  principal?: Principal;
   groupId: string;
   topics: readonly string[];
   /**
@@ -75,8 +78,8 @@ const toIncoming = (topic: string, partition: number, m: KafkaMessage): Incoming
 });
 
 /** Low/high watermarks of every partition of the topics. */
-export async function topicOffsets(cfg: Config, topics: readonly string[]): Promise<Map<PartitionKey, { low: string; high: string }>> {
-  const admin = kafkaFor(cfg, 'offsets').admin();
+export async function topicOffsets(cfg: Config, topics: readonly string[], principal: Principal = 'projector'): Promise<Map<PartitionKey, { low: string; high: string }>> {
+  const admin = kafkaFor(cfg, 'offsets', principal).admin();
   await admin.connect();
   try {
     const out = new Map<PartitionKey, { low: string; high: string }>();
@@ -93,8 +96,8 @@ export async function topicOffsets(cfg: Config, topics: readonly string[]): Prom
  * Moves an idle consumer group to the given positions (or the start of each partition).
  * Kafka only allows this while the group has no live members; returns false if it has some.
  */
-export async function positionGroup(cfg: Config, groupId: string, topics: readonly string[], positions: Map<PartitionKey, string>): Promise<boolean> {
-  const admin = kafkaFor(cfg, 'offsets').admin();
+export async function positionGroup(cfg: Config, groupId: string, topics: readonly string[], positions: Map<PartitionKey, string>, principal: Principal = 'projector'): Promise<boolean> {
+  const admin = kafkaFor(cfg, 'offsets', principal).admin();
   await admin.connect();
   try {
     const described = await admin.describeGroups([groupId]);
@@ -113,8 +116,8 @@ export async function positionGroup(cfg: Config, groupId: string, topics: readon
   }
 }
 
-export async function deleteGroup(cfg: Config, groupId: string): Promise<void> {
-  const admin = kafkaFor(cfg, 'offsets').admin();
+export async function deleteGroup(cfg: Config, groupId: string, principal: Principal = 'projector'): Promise<void> {
+  const admin = kafkaFor(cfg, 'offsets', principal).admin();
   await admin.connect();
   try {
     await admin.deleteGroups([groupId]).catch(() => undefined);
@@ -129,8 +132,9 @@ export async function deleteGroup(cfg: Config, groupId: string): Promise<void> {
  * stored positions stay the truth and are applied on start.
  */
 export async function startBatchConsumer(cfg: Config, opts: BatchConsumerOptions): Promise<BatchConsumer> {
-  await positionGroup(cfg, opts.groupId, opts.topics, await opts.positions());
-  const consumer: Consumer = kafkaFor(cfg, opts.role).consumer({
+  const principal = opts.principal ?? 'projector';
+  await positionGroup(cfg, opts.groupId, opts.topics, await opts.positions(), principal);
+  const consumer: Consumer = kafkaFor(cfg, opts.role, principal).consumer({
     groupId: opts.groupId,
     maxBytes: opts.maxBytes ?? 1024 * 1024,
     // Answer within 200 ms when a partition has nothing new: keeps the projection lag low.

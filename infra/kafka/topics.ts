@@ -1,5 +1,7 @@
+import kafkajs from 'kafkajs';
 import type { Config } from '../config';
 import { kafkaFor } from './client';
+import { aclRules, readPrincipals } from './principals';
 
 /**
  * The stream contract's topics. Mobility events are keyed by mobility id (one mobility's events
@@ -48,6 +50,35 @@ export async function ensureTopics(cfg: Config): Promise<void> {
         topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: 1, configEntries: KEEP_FOREVER })),
       });
     }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Applies the ACLs of principals.ts (creating an existing binding again changes nothing). Only on
+ * a broker with authentication, i.e. when the stack holds the principals' credentials.
+ */
+export async function ensureAcls(cfg: Config): Promise<number> {
+  const users = readPrincipals(cfg);
+  if (!users) return 0;
+  const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
+  const admin = kafkaFor(cfg, 'acls').admin();
+  await admin.connect();
+  try {
+    const acl = aclRules().flatMap((r) =>
+      r.operations.map((op) => ({
+        resourceType: r.resource === 'topic' ? AclResourceTypes.TOPIC : AclResourceTypes.GROUP,
+        resourceName: r.name,
+        resourcePatternType: r.pattern === 'literal' ? ResourcePatternTypes.LITERAL : ResourcePatternTypes.PREFIXED,
+        principal: `User:${users[r.principal].username}`,
+        host: '*',
+        operation: AclOperationTypes[op],
+        permissionType: AclPermissionTypes.ALLOW,
+      })),
+    );
+    await admin.createAcls({ acl });
+    return acl.length;
   } finally {
     await admin.disconnect();
   }

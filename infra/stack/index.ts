@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import type { Config } from '../config';
 import { migrate } from '../db/migrate';
-import { ensureTopics } from '../kafka/topics';
+import { ensureAcls, ensureTopics } from '../kafka/topics';
 import { kafkaService } from './kafka';
 import { mailService } from './mail';
 import { postgresService } from './postgres';
@@ -63,6 +63,7 @@ export async function stackUp(cfg: Config, log: Log = console.log): Promise<{ st
     }
     await migrate(cfg.postgres.url, log);
     await ensureTopics(cfg);
+    await ensureAcls(cfg);
   } catch (err) {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
     throw err;

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config';
+import { ensurePrincipals, readPrincipals, SCRAM_MECHANISM } from '../kafka/principals';
 import { portOpen, run, runningPid, spawnServer, StackError, stopPid, which } from './proc';
 import type { Service } from './service';
 
@@ -69,17 +70,31 @@ export function kafkaService(cfg: Config): Service {
     async start() {
       mkdirSync(dir, { recursive: true });
       const logDirs = join(dir, 'data');
+      const formatted = existsSync(join(logDirs, 'meta.properties'));
+      if (formatted && !readPrincipals(cfg)) {
+        throw new StackError('kafka', `the broker's storage (${logDirs}) was formatted before Kafka had authentication, so it holds no SCRAM credentials`, `remove ${dir} (its events are replayed by nobody: the test and dev stacks rebuild them) and start again`);
+      }
+      const users = ensurePrincipals(cfg);
       writeFileSync(
         props,
         [
           'process.roles=broker,controller',
           'node.id=1',
           `controller.quorum.voters=1@${cfg.host}:${cfg.ports.kafkaController}`,
-          `listeners=PLAINTEXT://${cfg.host}:${cfg.ports.kafka},CONTROLLER://${cfg.host}:${cfg.ports.kafkaController}`,
-          `advertised.listeners=PLAINTEXT://${cfg.host}:${cfg.ports.kafka}`,
-          'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+          // Clients authenticate with SASL/SCRAM; the controller listener (loopback, controller RPCs only) is the broker's own.
+          `listeners=SASL_PLAINTEXT://${cfg.host}:${cfg.ports.kafka},CONTROLLER://${cfg.host}:${cfg.ports.kafkaController}`,
+          `advertised.listeners=SASL_PLAINTEXT://${cfg.host}:${cfg.ports.kafka}`,
+          'listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
           'controller.listener.names=CONTROLLER',
-          'inter.broker.listener.name=PLAINTEXT',
+          'inter.broker.listener.name=SASL_PLAINTEXT',
+          `sasl.enabled.mechanisms=${SCRAM_MECHANISM}`,
+          `sasl.mechanism.inter.broker.protocol=${SCRAM_MECHANISM}`,
+          `listener.name.sasl_plaintext.${SCRAM_MECHANISM.toLowerCase()}.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${users.admin.username}" password="${users.admin.password}";`,
+          // ACLs (infra/kafka/principals.ts): what no ACL allows is denied. The controller listener's
+          // principal (the broker itself, ANONYMOUS on loopback) must be a super user for KRaft.
+          'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+          `super.users=User:${users.admin.username};User:ANONYMOUS`,
+          'allow.everyone.if.no.acl.found=false',
           `log.dirs=${logDirs}`,
           'num.partitions=3',
           'offsets.topic.replication.factor=1',
@@ -94,18 +109,21 @@ export function kafkaService(cfg: Config): Service {
           'log.retention.hours=-1',
           '',
         ].join('\n'),
+        { mode: 0o600 },
       );
-      if (!existsSync(join(logDirs, 'meta.properties'))) {
+      if (!formatted) {
         const id = run('java', ['-cp', cp, 'kafka.tools.StorageTool', 'random-uuid']).out.trim().split('\n').pop()!.trim();
-        const f = run('java', ['-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', props, '--ignore-formatted']);
+        // SCRAM credentials of every principal go into the metadata log at format time (KRaft).
+        const scram = Object.values(users).flatMap((u) => ['--add-scram', `${SCRAM_MECHANISM}=[name=${u.username},password=${u.password}]`]);
+        const f = run('java', ['-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', props, '--ignore-formatted', ...scram]);
         if (!f.ok) throw new StackError('kafka', `storage format failed:\n${f.out}`, `remove ${logDirs} and rerun`);
       }
       spawnServer('java', ['-Xms256m', '-Xmx512m', '-XX:+UseSerialGC', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', `-Dkafka.logs.dir=${dir}`, '-cp', cp, 'kafka.Kafka', props], { logFile, pidFile });
     },
     async healthy() {
       if (!(await portOpen(cfg.host, cfg.ports.kafka))) return false;
-      const { Kafka, logLevel } = await import('kafkajs');
-      const admin = new Kafka({ clientId: 'stack-health', brokers: cfg.kafka.brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+      const { kafkaFor } = await import('../kafka/client');
+      const admin = kafkaFor(cfg, 'stack-health', 'admin', { retries: 0 }).admin();
       try {
         await admin.connect();
         const c = await admin.describeCluster();
@@ -117,6 +135,6 @@ export function kafkaService(cfg: Config): Service {
     async stop() {
       await stopPid(pidFile, 20_000);
     },
-    endpoints: () => [`bootstrap ${cfg.kafka.brokers.join(',')} (Kafka ${KAFKA_VERSION}, KRaft)`, `jars ${libs}`],
+    endpoints: () => [`bootstrap ${cfg.kafka.brokers.join(',')} (Kafka ${KAFKA_VERSION}, KRaft, SASL/SCRAM)`, `credentials ${join(dir, 'principals.json')}`, `jars ${libs}`],
   };
 }

@@ -1,9 +1,12 @@
 import type pg from 'pg';
 import type { Config } from '../../infra/config';
-import type { Publisher } from '../../infra/kafka/client';
+import { isDataDbError, isTransientDbError } from '../../infra/db/pool';
+import { isTransientKafkaError, type Publisher } from '../../infra/kafka/client';
 import { type IncomingBatch, type IncomingMessage, partitionKey, type PartitionKey, startBatchConsumer } from '../../infra/kafka/consumer';
 import { DLQ_HEADERS, EVENT_TOPICS, TOPICS } from '../../infra/kafka/topics';
+import { errorFields, type Logger } from '../../infra/log';
 import { type Decoded, decodeMessage, type MobilityEvent, type ProjectEventIn } from './decode';
+import { type StreamRef, StreamGate, streamRefOf } from './integrity';
 
 /**
  * A projection folds events into its own tables inside the transaction the projector opened.
@@ -33,6 +36,8 @@ export interface FoldOptions {
   dlq: Publisher | null;
   /** Test hook: called after each applied event with the running count in this batch. */
   onApplied?: (n: number) => void;
+  /** Where alerts (a known event id with another payload) are reported, besides projection_alerts. */
+  log?: Pick<Logger, 'error' | 'warn'>;
 }
 
 export interface FoldResult {
@@ -41,6 +46,10 @@ export interface FoldResult {
   skipped: number;
   deadLettered: number;
   parked: number;
+  /** Envelopes that came before their stream's next sequence, kept until it arrives. */
+  sequenceParked: number;
+  /** Envelopes whose id was already admitted with another payload (forged or corrupted). */
+  conflicts: number;
   /** When the batch does not start where the projection stands: the offset to read from instead. */
   seekTo?: string;
 }
@@ -65,7 +74,7 @@ export async function storedPositions(db: pg.Pool | pg.PoolClient, names: readon
  * the new positions. Either all of it commits or none of it does.
  */
 export async function foldBatchInTx(tx: pg.PoolClient, projections: readonly Projection[], batch: IncomingBatch, opts: FoldOptions): Promise<FoldResult> {
-  const result: FoldResult = { applied: 0, duplicates: 0, skipped: 0, deadLettered: 0, parked: 0 };
+  const result: FoldResult = { applied: 0, duplicates: 0, skipped: 0, deadLettered: 0, parked: 0, sequenceParked: 0, conflicts: 0 };
   if (batch.messages.length === 0) return result;
   const names = projections.map((p) => p.name);
   await tx.query(
@@ -88,8 +97,9 @@ export async function foldBatchInTx(tx: pg.PoolClient, projections: readonly Pro
   const todo = batch.messages.filter((m) => BigInt(m.offset) >= lowest);
   result.skipped = batch.messages.length - todo.length;
   const decoded = todo.map((m) => ({ m, d: decodeMessage(m) }));
+  const items = await admit(tx, decoded, opts, result);
 
-  for (const { m, d } of decoded) {
+  for (const { m, d } of items) {
     if (d.kind === 'reject') {
       if (await recordDeadLetter(tx, m, d, opts)) result.deadLettered++;
     } else if (d.kind === 'park') {
@@ -100,7 +110,7 @@ export async function foldBatchInTx(tx: pg.PoolClient, projections: readonly Pro
   const afterBatch: (() => Promise<void>)[] = [];
   for (const projection of projections) {
     const from = positions.get(projection.name)!;
-    const mine = decoded.filter(({ m, d }) => BigInt(m.offset) >= from && (d.kind === 'mobility' || (d.kind === 'project' && projection.applyProject)));
+    const mine = items.filter(({ at, d }) => at >= from && (d.kind === 'mobility' || (d.kind === 'project' && projection.applyProject)));
     if (mine.length === 0) continue;
     const ids = mine.map(({ d }) => (d as { event: { eventId: string } }).event.eventId);
     const fresh = new Set(
@@ -136,6 +146,65 @@ export async function foldBatchInTx(tx: pg.PoolClient, projections: readonly Pro
   return result;
 }
 
+interface Admitted {
+  m: IncomingMessage;
+  d: Decoded;
+  /** Offset of the message whose arrival admitted it (a released parked event comes in at a later one). */
+  at: bigint;
+}
+
+/**
+ * Stream integrity (integrity.ts), in offset order: an envelope is admitted when its sequence is the
+ * next one of its stream or its id was admitted before with the same hash; one ahead of its stream
+ * is parked until its predecessors come (then admitted with them); a known id with another hash is
+ * dead-lettered with an alert; an unknown id behind its stream is dead-lettered as out of sequence.
+ * Messages without a well-formed envelope pass through (decode already rejected them).
+ */
+async function admit(tx: pg.PoolClient, decoded: readonly { m: IncomingMessage; d: Decoded }[], opts: FoldOptions, result: FoldResult): Promise<Admitted[]> {
+  const refs = decoded.map(({ m, d }) => streamRefOf(m, d));
+  if (refs.every((r) => r === null)) return decoded.map(({ m, d }) => ({ m, d, at: BigInt(m.offset) }));
+  const gate = await StreamGate.load(tx, refs.filter((r): r is StreamRef => r !== null));
+  const out: Admitted[] = [];
+  const judge = async (m: IncomingMessage, d: Decoded, ref: StreamRef | null, at: bigint): Promise<void> => {
+    if (!ref) {
+      out.push({ m, d, at });
+      return;
+    }
+    const { verdict, expected, knownHash } = gate.judge(ref, m);
+    if (verdict === 'admit') {
+      out.push({ m, d, at });
+      for (const next of await gate.released(ref.streamId)) {
+        const nd = decodeMessage(next);
+        await judge(next, nd, streamRefOf(next, nd), at);
+      }
+    } else if (verdict === 'park') {
+      if (await gate.park(ref, m, expected, opts.projector)) result.sequenceParked++;
+    } else if (verdict === 'conflict') {
+      result.conflicts++;
+      const detail = `event id ${ref.eventId} was already folded with another payload (sha256 ${knownHash!.slice(0, 16)}…, this one ${ref.hash.slice(0, 16)}…): a forged or corrupted event; the folded one stands`;
+      opts.log?.error({ alert: 'conflicting-duplicate', eventId: ref.eventId, topic: m.topic, partition: m.partition, offset: m.offset }, detail);
+      await recordAlert(tx, m, 'conflicting-duplicate', ref.eventId, ref.type, detail, opts);
+      if (await recordDeadLetter(tx, m, { kind: 'reject', reason: 'conflicting-duplicate', detail, eventId: ref.eventId, type: ref.type, version: null }, opts)) result.deadLettered++;
+    } else {
+      const detail = `sequence ${ref.sequence} of ${ref.streamId} is behind the stream (next ${expected}) and its id was never admitted`;
+      if (await recordDeadLetter(tx, m, { kind: 'reject', reason: 'out-of-sequence', detail, eventId: ref.eventId, type: ref.type, version: null }, opts)) result.deadLettered++;
+    }
+  };
+  for (let i = 0; i < decoded.length; i++) await judge(decoded[i]!.m, decoded[i]!.d, refs[i]!, BigInt(decoded[i]!.m.offset));
+  await gate.flush();
+  return out;
+}
+
+async function recordAlert(tx: pg.PoolClient, m: IncomingMessage, kind: string, eventId: string | null, type: string | null, detail: string, opts: FoldOptions): Promise<void> {
+  await tx.query(
+    `INSERT INTO projection_alerts (kind, event_id, event_type, topic, partition, "offset", detail, projector) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING`,
+    [kind, clean(eventId), clean(type), m.topic, m.partition, m.offset, clean(detail), opts.projector],
+  );
+}
+
+/** Postgres text cannot hold NUL characters: they are dropped from what is recorded about a bad message. */
+const clean = <T extends string | null>(v: T): T => (v === null ? v : (v.replace(/\u0000/g, '') as T));
+
 // A partition may legitimately have holes in its offsets; after one seek to the stored position,
 // whatever the broker returns next is accepted.
 const sought = new Map<PartitionKey, bigint>();
@@ -146,12 +215,16 @@ function gapAccepted(batch: IncomingBatch, lowest: bigint): boolean {
   return false;
 }
 
-async function recordDeadLetter(tx: pg.PoolClient, m: IncomingMessage, d: Extract<Decoded, { kind: 'reject' }>, opts: FoldOptions): Promise<boolean> {
+type DeadLetter = Omit<Extract<Decoded, { kind: 'reject' }>, 'reason'> & { reason: DeadLetterReason };
+/** Why a message went to the dead-letter topic: decode's reasons, and the projector's own. */
+export type DeadLetterReason = Extract<Decoded, { kind: 'reject' }>['reason'] | 'conflicting-duplicate' | 'out-of-sequence' | 'fold-failed';
+
+async function recordDeadLetter(tx: pg.PoolClient, m: IncomingMessage, d: DeadLetter, opts: FoldOptions): Promise<boolean> {
   const raw = m.value?.toString('utf8') ?? '';
   const fresh = await tx.query(
     `INSERT INTO projection_dead_letters (topic, partition, "offset", reason, detail, event_id, event_type, event_version, message_key, raw, projector)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT DO NOTHING`,
-    [m.topic, m.partition, m.offset, d.reason, d.detail, d.eventId, d.type, Number.isInteger(d.version) ? d.version : null, m.key, raw.replace(/\u0000/g, ''), opts.projector],
+    [m.topic, m.partition, m.offset, d.reason, clean(d.detail), clean(d.eventId), clean(d.type), Number.isInteger(d.version) ? d.version : null, clean(m.key), clean(raw), opts.projector],
   );
   if (fresh.rowCount === 1) await sendToDlq(m, d.reason, d.detail, opts);
   return fresh.rowCount === 1;
@@ -218,22 +291,193 @@ export interface ProjectorOptions {
   dlq: Publisher | null;
   onApplied?: (n: number) => void;
   onBatch?: (r: FoldResult, batch: IncomingBatch) => void;
+  log?: Logger;
+  /** Failed folds of one message before it goes to the dead-letter topic (default cfg.projector.maxAttempts). */
+  maxAttempts?: number;
+  /** How long an out-of-sequence envelope may wait for its predecessors (default cfg.projector.parkTimeoutMs). */
+  parkTimeoutMs?: number;
 }
 
-/** Runs projections as one kafkajs consumer group over both event topics. */
+/** An error that says "try again later" (Postgres or Kafka not reachable), never a reason to give up on a message. */
+export const isTransientError = (err: unknown): boolean => isTransientKafkaError(err) || isTransientDbError(err);
+
+const describe = (err: unknown): string => {
+  const e = err as { code?: unknown; message?: unknown };
+  return `${typeof e?.code === 'string' ? `${e.code} ` : ''}${String(e?.message ?? err)}`;
+};
+
+/**
+ * Dead-letters one message that no fold can take (reason `fold-failed`, the error in the detail),
+ * and moves every projection's position past it, in one transaction: the partition goes on.
+ */
+export async function quarantine(pool: pg.Pool, projections: readonly Projection[], m: IncomingMessage, detail: string, opts: FoldOptions): Promise<void> {
+  const names = projections.map((p) => p.name);
+  const tx = await pool.connect();
+  try {
+    await tx.query('BEGIN');
+    await tx.query(
+      `INSERT INTO projection_offsets (projection, topic, partition, next_offset) SELECT unnest($1::text[]), $2, $3, 0 ON CONFLICT DO NOTHING`,
+      [names, m.topic, m.partition],
+    );
+    await tx.query('SELECT 1 FROM projection_offsets WHERE projection = ANY($1) AND topic = $2 AND partition = $3 ORDER BY projection FOR UPDATE', [names, m.topic, m.partition]);
+    const d = decodeMessage(m);
+    const peek = d.kind === 'reject' || d.kind === 'park' ? d : d.kind === 'mobility' || d.kind === 'project' ? { eventId: d.event.eventId, type: d.event.type, version: d.event.version } : { eventId: null, type: null, version: null };
+    await recordDeadLetter(tx, m, { kind: 'reject', reason: 'fold-failed', detail, eventId: peek.eventId, type: peek.type, version: peek.version }, opts);
+    // A well-formed envelope at the head of its stream keeps its sequence, so the stream's next events still fit.
+    const ref = streamRefOf(m, d);
+    if (ref && !/\u0000/.test(ref.eventId + ref.streamId)) {
+      await tx.query('INSERT INTO projection_stream_heads (stream_id, topic, next_sequence) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING', [ref.streamId, ref.topic]);
+      const moved = await tx.query(
+        `UPDATE projection_stream_heads SET next_sequence = $2 + 1, updated_at = now() WHERE stream_id = $1 AND next_sequence = $2`,
+        [ref.streamId, ref.sequence],
+      );
+      if (moved.rowCount === 1) {
+        await tx.query(
+          `INSERT INTO projection_event_ledger (event_id, stream_id, sequence, payload_hash, topic, partition, "offset") VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT DO NOTHING`,
+          [ref.eventId, ref.streamId, ref.sequence, ref.hash, m.topic, m.partition, m.offset],
+        );
+      }
+    }
+    await tx.query(
+      `UPDATE projection_offsets SET next_offset = greatest(next_offset, $4::bigint), updated_at = now() WHERE projection = ANY($1) AND topic = $2 AND partition = $3`,
+      [names, m.topic, m.partition, (BigInt(m.offset) + 1n).toString()],
+    );
+    await tx.query('COMMIT');
+  } catch (err) {
+    await tx.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    tx.release();
+  }
+}
+
+const addUp = (a: FoldResult, b: FoldResult): FoldResult => ({
+  applied: a.applied + b.applied, duplicates: a.duplicates + b.duplicates, skipped: a.skipped, deadLettered: a.deadLettered + b.deadLettered,
+  parked: a.parked + b.parked, sequenceParked: a.sequenceParked + b.sequenceParked, conflicts: a.conflicts + b.conflicts, ...(b.seekTo !== undefined ? { seekTo: b.seekTo } : {}),
+});
+
+/**
+ * Folds a batch whose one-transaction fold failed, message by message (each in its own
+ * transaction), to find the message at fault. A message that fails with an error about its own
+ * data (invalid text such as a NUL character, a violated constraint) is dead-lettered at once; one
+ * that fails otherwise is dead-lettered at its `maxAttempts`-th failure (counted across
+ * redeliveries). While Postgres or Kafka is unreachable nothing is dead-lettered: the error goes
+ * up and the batch is delivered again later.
+ */
+export async function foldIsolating(
+  pool: pg.Pool, projections: readonly Projection[], batch: IncomingBatch, opts: FoldOptions,
+  attempts: Map<string, number>, maxAttempts: number, log?: Pick<Logger, 'warn' | 'error'>,
+): Promise<FoldResult> {
+  let total: FoldResult = { applied: 0, duplicates: 0, skipped: 0, deadLettered: 0, parked: 0, sequenceParked: 0, conflicts: 0 };
+  for (let i = 0; i < batch.messages.length; i++) {
+    const m = batch.messages[i]!;
+    // The batch's first i+1 messages: those before i are below the stored positions now, so only m is folded.
+    const slice = { ...batch, messages: batch.messages.slice(0, i + 1) };
+    try {
+      const r = await foldBatch(pool, projections, slice, opts);
+      total = addUp(total, r);
+      if (r.seekTo !== undefined) return total;
+    } catch (err) {
+      if (isTransientError(err)) throw err;
+      const key = `${m.topic}#${m.partition}@${m.offset}`;
+      const n = (attempts.get(key) ?? 0) + 1;
+      if (!isDataDbError(err) && n < maxAttempts) {
+        attempts.set(key, n);
+        log?.warn({ ...errorFields(err), topic: m.topic, partition: m.partition, offset: m.offset, attempt: n, maxAttempts }, 'message failed to fold; it will be retried');
+        throw err;
+      }
+      attempts.delete(key);
+      const detail = isDataDbError(err) ? `non-retryable database error ${describe(err)}` : `failed ${n} times: ${describe(err)}`;
+      log?.error({ ...errorFields(err), topic: m.topic, partition: m.partition, offset: m.offset, attempts: n, alert: 'fold-failed' }, 'message dead-lettered: the partition moves on');
+      await quarantine(pool, projections, m, detail, opts);
+      total.deadLettered++;
+    }
+  }
+  return total;
+}
+
+/**
+ * Dead-letters (reason `out-of-sequence`) the envelopes that waited in projection_sequence_parked
+ * longer than `timeoutMs` for their stream's missing events. Returns how many.
+ */
+export async function expireSequenceParked(pool: pg.Pool, timeoutMs: number, opts: FoldOptions): Promise<number> {
+  const tx = await pool.connect();
+  try {
+    await tx.query('BEGIN');
+    const rows = (await tx.query<{ topic: string; partition: number; offset: number; stream_id: string; sequence: number; expected_sequence: number; event_id: string; message_key: string | null; raw: string; headers: Record<string, string> }>(
+      `DELETE FROM projection_sequence_parked WHERE ctid IN (
+         SELECT ctid FROM projection_sequence_parked WHERE at < now() - make_interval(secs => $1::double precision / 1000) FOR UPDATE SKIP LOCKED LIMIT 500)
+       RETURNING topic, partition, "offset", stream_id, sequence, expected_sequence, event_id, message_key, raw, headers`,
+      [timeoutMs],
+    )).rows;
+    for (const r of rows) {
+      const m: IncomingMessage = { topic: r.topic, partition: r.partition, offset: String(r.offset), key: r.message_key, value: Buffer.from(r.raw, 'utf8'), headers: r.headers };
+      const head = (await tx.query<{ next_sequence: number }>('SELECT next_sequence FROM projection_stream_heads WHERE stream_id = $1', [r.stream_id])).rows[0]?.next_sequence ?? r.expected_sequence;
+      const detail = `sequence ${r.sequence} of ${r.stream_id} waited ${Math.round(timeoutMs / 1000)} s for sequence ${head}, which never came`;
+      const d = decodeMessage(m);
+      const type = d.kind === 'mobility' || d.kind === 'project' ? d.event.type : d.kind === 'park' || d.kind === 'reject' ? d.type : null;
+      await recordDeadLetter(tx, m, { kind: 'reject', reason: 'out-of-sequence', detail, eventId: r.event_id, type, version: null }, opts);
+    }
+    await tx.query('COMMIT');
+    return rows.length;
+  } catch (err) {
+    await tx.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    tx.release();
+  }
+}
+
+/**
+ * Runs projections as one kafkajs consumer group over both event topics. A batch that fails is
+ * folded again message by message (foldIsolating): a poison message goes to the dead-letter topic
+ * and never blocks its partition. Out-of-sequence envelopes that waited too long are dead-lettered
+ * by a sweep every few seconds.
+ */
 export async function runProjections(cfg: Config, pool: pg.Pool, projections: readonly Projection[], opts: ProjectorOptions): Promise<RunningProjector> {
   const names = projections.map((p) => p.name);
   const groupId = opts.groupId ?? `projector-${names.join('+')}`;
+  const foldOpts: FoldOptions = { projector: groupId, dlq: opts.dlq, onApplied: opts.onApplied, log: opts.log };
+  const attempts = new Map<string, number>();
+  const maxAttempts = opts.maxAttempts ?? cfg.projector.maxAttempts;
   const consumer = await startBatchConsumer(cfg, {
     role: groupId,
     groupId,
     topics: EVENT_TOPICS,
     positions: () => storedPositions(pool, names),
     onBatch: async (batch, control) => {
-      const r = await foldBatch(pool, projections, batch, { projector: groupId, dlq: opts.dlq, onApplied: opts.onApplied });
+      let r: FoldResult;
+      try {
+        r = await foldBatch(pool, projections, batch, foldOpts);
+      } catch (err) {
+        if (isTransientError(err)) {
+          opts.log?.warn({ ...errorFields(err), topic: batch.topic, partition: batch.partition }, 'batch not folded (Postgres or Kafka unavailable); it will be delivered again');
+          throw err;
+        }
+        opts.log?.warn({ ...errorFields(err), topic: batch.topic, partition: batch.partition, from: batch.messages[0]?.offset, messages: batch.messages.length }, 'batch failed; folding its messages one by one');
+        r = await foldIsolating(pool, projections, batch, foldOpts, attempts, maxAttempts, opts.log);
+      }
       if (r.seekTo !== undefined) control.seek(r.seekTo);
       opts.onBatch?.(r, batch);
     },
   });
-  return { groupId, stop: () => consumer.stop(), crashed: consumer.crashed };
+  const timeoutMs = opts.parkTimeoutMs ?? cfg.projector.parkTimeoutMs;
+  let sweeping = false;
+  const sweep = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    expireSequenceParked(pool, timeoutMs, foldOpts)
+      .then((n) => n > 0 && opts.log?.warn({ expired: n, timeoutMs }, 'out-of-sequence events dead-lettered'))
+      .catch((err) => opts.log?.warn(errorFields(err), 'sweep of out-of-sequence events failed'))
+      .finally(() => (sweeping = false));
+  }, Math.max(250, Math.min(5_000, timeoutMs / 4)));
+  sweep.unref();
+  return {
+    groupId,
+    stop: async () => {
+      clearInterval(sweep);
+      await consumer.stop();
+    },
+    crashed: consumer.crashed,
+  };
 }

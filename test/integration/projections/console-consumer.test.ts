@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createPublisher } from '../../../infra/kafka/client';
+import { analyticsClientConfig } from '../../../infra/kafka/principals';
 import { TOPICS } from '../../../infra/kafka/topics';
 import { kafkaLibs } from '../../../infra/stack/kafka';
 import { scanForPii } from '../../../workers/projections/pii-scan';
@@ -28,6 +29,8 @@ describe('reading the stream with a client other than this project', () => {
       '-cp', `${join(kafkaLibs(cfg))}/*`,
       'org.apache.kafka.tools.consumer.ConsoleConsumer',
       '--bootstrap-server', cfg.kafka.brokers[0]!,
+      // As the read-only analytics principal (SASL/SCRAM), with the client configuration the stack writes.
+      '--consumer.config', analyticsClientConfig(cfg),
       '--topic', TOPICS.mobilityEvents.name,
       '--from-beginning',
       '--property', 'print.key=true',

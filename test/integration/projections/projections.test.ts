@@ -178,7 +178,8 @@ describe('dead letters, unknown versions and unknown types', () => {
     const selected = events.find((e) => e.type === 'ParticipantSelected')!;
     const v2 = { ...selected, version: 2, payload: { ...selected.payload, newField: 'x' } };
     const before = (await pool.query(`SELECT coalesce(sum(messages), 0)::bigint AS n FROM projection_health WHERE kind = 'parked' AND reason = 'unknown-version'`)).rows[0].n;
-    await pub.publish(TOPICS.mobilityEvents.name, [asMessage(v2), asMessage(events[0]!)]);
+    // v2 comes first, ahead of its predecessors: it waits for them (stream integrity), then is parked as unknown-version.
+    await pub.publish(TOPICS.mobilityEvents.name, [asMessage(v2), ...events.slice(0, selected.sequence).map(asMessage)]);
     const parked = await eventually(async () => (await pool.query('SELECT * FROM projection_parked_events WHERE event_id = $1', [v2.eventId])).rows[0], 30_000, 'parked event');
     expect(parked).toMatchObject({ reason: 'unknown-version', event_type: 'ParticipantSelected', event_version: 2, known_version: 1 });
     const dl = await findInDlq(cfg, (m) => m.headers['event-id'] === v2.eventId);
