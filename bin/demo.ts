@@ -1,10 +1,21 @@
 /**
  * The demo fed by `npm start` (also runnable alone against a running stack: npm run demo).
- * It registers a consortium project with two funder lines, then drives a handful of mobilities
- * through the same validated commands operations staff use: one completed and recognised, one
- * traineeship of a fewer-opportunities participant travelling green, a staff mobility, one on the
- * reserve list, one cancelled and one agreed and waiting to leave (its timers are live).
- * Idempotent: a second run leaves existing mobilities as they are.
+ *
+ * It seeds the demo directory and staff accounts (workers/api/demo.ts), registers two projects
+ * with their funder lines, and drives a few hundred mobilities through the same validated staff
+ * actions the console uses, spread over every stage and several activity types:
+ * - `2024-1-FR01-KA131-HED-000042`, higher education, held by the consortium CONS-AURA-DEMO
+ *   (Lyon coordinates and pays, Grenoble administers, Clermont controls quality; some of Lyon's
+ *   mobilities belong to its Bron campus), funder lines Erasmus+ and the regional council;
+ * - `2024-1-FR01-KA121-VET-000077`, vocational education, held by F-PARIS-001 outside the
+ *   consortium (some at its Campus Nord), funder lines Erasmus+ and a ministry grant.
+ * Dates are relative to today, so the story is the same whenever it runs: some mobilities are
+ * overdue (a certificate of attendance, a participant report), some have fewer opportunities,
+ * some travel green.
+ *
+ * Idempotent: each mobility driven to the end of its story is recorded in `demo_mobilities`;
+ * a restart skips those, and never starts a finished (closed) workflow again. A mobility left half
+ * way continues with the same deterministic Update ids, which Temporal answers from history.
  */
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
@@ -14,8 +25,10 @@ import { createPool } from '../infra/db/pool';
 import { connectTemporal } from '../infra/temporal';
 import { mobility, registerProject, startMobility } from '../workflows/client';
 import type { PayloadOf, StartMobilityInput, UpdateName } from '../workflows/messages';
+import { DEMO_DIRECTORY, seedDemoTenancy } from '../workers/api/demo';
 
 export const DEMO_PROJECT = '2024-1-FR01-KA131-HED-000042';
+export const DEMO_VET_PROJECT = '2024-1-FR01-KA121-VET-000077';
 export const DEMO_INSTITUTION = 'F-LYON-003';
 export const DEMO_CONSORTIUM = 'CONS-AURA-DEMO';
 const ACTOR = 'staff.demo-office';
@@ -23,154 +36,310 @@ const ACTOR = 'staff.demo-office';
 type Step = { [U in UpdateName]: [U, PayloadOf<U>] }[UpdateName];
 const step = <U extends UpdateName>(name: U, payload: Omit<PayloadOf<U>, 'actor'>): Step => [name, { actor: ACTOR, ...payload } as PayloadOf<U>] as Step;
 
-interface DemoMobility {
-  n: number;
+type Target = 'applied' | 'reserve-list' | 'rejected' | 'withdrawn' | 'selected' | 'agreed' | 'departed' | 'departed-overdue'
+  | 'attended' | 'reported' | 'recognised' | 'cancelled';
+
+export interface DemoMobility {
+  mobilityId: string;
+  projectId: string;
+  institutionId: string;
+  consortiumId: string | null;
+  siteId: string | null;
   participantRef: string;
-  app: Omit<StartMobilityInput, 'mobilityId' | 'projectId' | 'institutionId' | 'consortiumId' | 'participantRef' | 'actor' | 'funderLineId'> & { funderLineId?: string };
+  target: Target;
+  app: Omit<StartMobilityInput, 'actor'>;
   steps: Step[];
 }
 
 const addDays = (iso: string, n: number) => new Date(Date.parse(`${iso}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
-/** The demo's mobilities, dated relative to today so the story is the same whenever it runs. */
-export function demoMobilities(today: string): DemoMobility[] {
-  const past = (days: number) => addDays(today, -days);
-  const soon = (days: number) => addDays(today, days);
-  const rates2024 = { callYear: 2024, rates: { monthlyEur: 600 } };
-  return [
-    {
-      // Completed five-month study mobility, recognised in full.
-      n: 1, participantRef: 'P-a1b2c3d4',
-      app: { activity: 'HE-SMS', plan: { startDate: past(300), endDate: past(151), receivingCountry: 'DE', sendingCountry: 'FR', hostOrgId: 'D-BERLIN-01', distanceKm: 880, greenTravel: false, fewerOpportunities: false }, rates: rates2024 },
-      steps: [
-        step('select', {}),
-        step('signAgreement', { participantSignedOn: past(330), institutionSignedOn: past(328) }),
-        step('recordOlsAssessment', { phase: 'before', language: 'de', level: 'B1' }),
-        step('confirmDeparture', { actualStartDate: past(300) }),
-        step('recordCertificateOfAttendance', { actualStartDate: past(300), actualEndDate: past(153) }),
-        step('recordReportSubmitted', { submittedOn: today }),
-        step('recordOlsAssessment', { phase: 'after', language: 'de', level: 'B2' }),
-        step('recordTranscriptOfRecords', { receivedOn: today, ects: 30 }),
-        step('recordRecognition', { outcome: 'full', recognisedEcts: 30 }),
-      ],
+/** A small deterministic generator (mulberry32): the same demo on every run. */
+function random(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
+    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
+    weighted: <T>(xs: readonly (readonly [T, number])[]): T => {
+      const total = xs.reduce((s, [, w]) => s + w, 0);
+      let r = next() * total;
+      for (const [x, w] of xs) if ((r -= w) < 0) return x;
+      return xs[xs.length - 1]![0];
     },
-    {
-      // Traineeship of a participant with fewer opportunities, green travel; report still due.
-      n: 2, participantRef: 'P-e5f6a7b8',
-      app: { activity: 'HE-SMP', funderLineId: 'erasmus', plan: { startDate: past(120), endDate: past(30), receivingCountry: 'ES', sendingCountry: 'FR', hostOrgId: 'E-VALENC-07', distanceKm: 1300, greenTravel: true, fewerOpportunities: true }, rates: rates2024 },
-      steps: [
-        step('select', {}),
-        step('signAgreement', { participantSignedOn: past(150), institutionSignedOn: past(149) }),
-        step('confirmDeparture', { actualStartDate: past(120) }),
-        step('recordCertificateOfAttendance', { actualStartDate: past(120), actualEndDate: past(30) }),
-      ],
-    },
-    {
-      // Staff teaching mobility, reported.
-      n: 3, participantRef: 'P-c9d0e1f2',
-      app: { activity: 'HE-STA', plan: { startDate: past(60), endDate: past(56), receivingCountry: 'IT', sendingCountry: 'FR', hostOrgId: 'I-BOLOGNA-01', distanceKm: 800, greenTravel: true, fewerOpportunities: false }, rates: { callYear: 2024, rates: { dailyEur: 120 } } },
-      steps: [
-        step('select', {}),
-        step('signAgreement', { participantSignedOn: past(80), institutionSignedOn: past(80) }),
-        step('confirmDeparture', { actualStartDate: past(60) }),
-        step('recordCertificateOfAttendance', { actualStartDate: past(60), actualEndDate: past(56) }),
-        step('recordReportSubmitted', { submittedOn: today }),
-      ],
-    },
-    {
-      // On the reserve list.
-      n: 4, participantRef: 'P-0a1b2c3d',
-      app: { activity: 'HE-SMS', plan: { startDate: soon(70), endDate: soon(189), receivingCountry: 'PL', sendingCountry: 'FR', hostOrgId: 'PL-KRAKOW-02', distanceKm: 1250, greenTravel: false, fewerOpportunities: false }, rates: rates2024 },
-      steps: [step('reject', { reasonCode: 'selection-ranking', reserveListRank: 1 })],
-    },
-    {
-      // Selected, then cancelled before departure: its reservation is released.
-      n: 5, participantRef: 'P-4e5f6a7b',
-      app: { activity: 'HE-SMS', plan: { startDate: soon(50), endDate: soon(169), receivingCountry: 'SE', sendingCountry: 'FR', hostOrgId: 'S-LUND-01', distanceKm: 1600, greenTravel: false, fewerOpportunities: false }, rates: rates2024 },
-      steps: [step('select', {}), step('cancel', { reasonCode: 'participant-withdrew' })],
-    },
-    {
-      // Agreed and waiting to leave in three weeks: pre-financing ordered, timers and reminders live.
-      n: 6, participantRef: 'P-8c9d0e1f',
-      app: { activity: 'HE-SMS', plan: { startDate: soon(21), endDate: soon(170), receivingCountry: 'NL', sendingCountry: 'FR', hostOrgId: 'NL-UTRECHT-03', distanceKm: 700, greenTravel: true, fewerOpportunities: false }, rates: rates2024 },
-      steps: [step('select', {}), step('signAgreement', { participantSignedOn: past(3), institutionSignedOn: past(2) })],
-    },
-  ];
+  };
+}
+
+/** Every stage, with the share of mobilities the demo leaves in it. */
+const TARGETS: readonly (readonly [Target, number])[] = [
+  ['applied', 11], ['reserve-list', 4], ['rejected', 4], ['withdrawn', 3], ['selected', 9], ['agreed', 11],
+  ['departed', 9], ['departed-overdue', 7], ['attended', 14], ['reported', 12], ['recognised', 12], ['cancelled', 4],
+];
+
+interface Activity { code: StartMobilityInput['activity']; days: [number, number]; learnerHE: boolean; ects?: number }
+const HE: readonly (readonly [Activity, number])[] = [
+  [{ code: 'HE-SMS', days: [95, 150], learnerHE: true, ects: 30 }, 45],
+  [{ code: 'HE-SMP', days: [65, 120], learnerHE: true, ects: 15 }, 30],
+  [{ code: 'HE-STA', days: [3, 6], learnerHE: false }, 13],
+  [{ code: 'HE-STT', days: [3, 6], learnerHE: false }, 12],
+];
+const VET: readonly (readonly [Activity, number])[] = [
+  [{ code: 'VET-LEARN-ST', days: [20, 45], learnerHE: false }, 50],
+  [{ code: 'VET-PRO', days: [95, 130], learnerHE: false }, 20],
+  [{ code: 'VET-STAFF-JS', days: [3, 6], learnerHE: false }, 18],
+  [{ code: 'VET-STAFF-CO', days: [3, 6], learnerHE: false }, 12],
+];
+const COUNTRIES = [['DE', 880, 'D-BERLIN-01'], ['ES', 1300, 'E-VALENC-07'], ['IT', 800, 'I-BOLOGNA-01'], ['PL', 1250, 'PL-KRAKOW-02'], ['NL', 700, 'NL-UTRECHT-03'],
+  ['SE', 1600, 'S-LUND-01'], ['PT', 1450, 'P-PORTO-02'], ['IE', 1050, 'IRL-DUBLIN-04'], ['BE', 450, 'B-GENT-01'], ['FI', 2100, 'SF-TAMPERE-02']] as const;
+
+interface Owner { projectId: string; institutionId: string; consortiumId: string | null; siteId: string | null; activities: typeof HE; lines: readonly string[] }
+
+/** The owners of the demo's mobilities, each with its share. */
+const OWNERS: readonly (readonly [Owner, number])[] = [
+  [{ projectId: DEMO_PROJECT, institutionId: 'F-LYON-003', consortiumId: DEMO_CONSORTIUM, siteId: null, activities: HE, lines: ['erasmus', 'erasmus', 'region'] }, 42],
+  [{ projectId: DEMO_PROJECT, institutionId: 'F-LYON-003', consortiumId: DEMO_CONSORTIUM, siteId: 'F-LYON-003-BRON', activities: HE, lines: ['erasmus', 'region'] }, 18],
+  [{ projectId: DEMO_PROJECT, institutionId: 'F-GRENOB-002', consortiumId: DEMO_CONSORTIUM, siteId: null, activities: HE, lines: ['erasmus', 'erasmus', 'region'] }, 60],
+  [{ projectId: DEMO_PROJECT, institutionId: 'F-CLERMO-004', consortiumId: DEMO_CONSORTIUM, siteId: null, activities: HE, lines: ['erasmus', 'erasmus', 'region'] }, 60],
+  [{ projectId: DEMO_VET_PROJECT, institutionId: 'F-PARIS-001', consortiumId: null, siteId: null, activities: VET, lines: ['erasmus', 'erasmus', 'ministry'] }, 40],
+  [{ projectId: DEMO_VET_PROJECT, institutionId: 'F-PARIS-001', consortiumId: null, siteId: 'F-PARIS-001-NORD', activities: VET, lines: ['erasmus', 'ministry'] }, 20],
+];
+
+export const DEMO_PROJECTS = [
+  {
+    projectId: DEMO_PROJECT, institutionId: 'F-LYON-003', consortiumId: DEMO_CONSORTIUM,
+    lines: [
+      { lineId: 'erasmus', funder: 'Erasmus+ KA131', allocatedCents: 52_000_000, allocatedMobilities: 160 },
+      { lineId: 'region', funder: 'Région Auvergne-Rhône-Alpes', allocatedCents: 16_000_000, allocatedMobilities: 60 },
+    ],
+  },
+  {
+    projectId: DEMO_VET_PROJECT, institutionId: 'F-PARIS-001', consortiumId: null,
+    lines: [
+      { lineId: 'erasmus', funder: 'Erasmus+ KA121', allocatedCents: 16_000_000, allocatedMobilities: 60 },
+      { lineId: 'ministry', funder: 'Ministère — bourses de mobilité', allocatedCents: 6_000_000, allocatedMobilities: 25 },
+    ],
+  },
+];
+
+/**
+ * The demo's mobilities, dated relative to `today`. `count` mobilities in all (default 240),
+ * spread over the owners; `projects` renames the two projects (tests use fresh ones).
+ */
+export function demoMobilities(today: string, count = 240, projects: Record<string, string> = {}): DemoMobility[] {
+  const r = random(20240042);
+  const total = OWNERS.reduce((s, [, w]) => s + w, 0);
+  const out: DemoMobility[] = [];
+  const perProject = new Map<string, number>();
+  for (const [owner, weight] of OWNERS) {
+    const n = Math.max(1, Math.round((count * weight) / total));
+    for (let k = 0; k < n; k++) {
+      const projectId = projects[owner.projectId] ?? owner.projectId;
+      const seq = (perProject.get(projectId) ?? 0) + 1;
+      perProject.set(projectId, seq);
+      // The first two dozen mobilities cover every stage twice; the rest follow the shares.
+      const target = out.length < 2 * TARGETS.length ? TARGETS[out.length % TARGETS.length]![0] : r.weighted(TARGETS);
+      const act = r.weighted(owner.activities);
+      const [country, km, host] = r.pick(COUNTRIES);
+      const days = r.int(act.days[0], act.days[1]);
+      // Where the mobility stands in time, by the stage it will reach.
+      const start = {
+        applied: r.int(40, 150), 'reserve-list': r.int(40, 150), rejected: r.int(40, 150), withdrawn: r.int(40, 150), selected: r.int(30, 120),
+        cancelled: r.int(30, 120), agreed: r.int(8, 60), departed: -r.int(1, Math.max(1, days - 2)),
+        'departed-overdue': -(days + r.int(3, 25)), attended: -(days + r.int(2, 70)), reported: -(days + r.int(5, 200)), recognised: -(days + r.int(20, 260)),
+      }[target];
+      const startDate = addDays(today, start);
+      const endDate = addDays(startDate, days - 1);
+      const participantRef = `P-demo${String(out.length + 1).padStart(4, '0')}${owner.institutionId.slice(2, 5).toLowerCase()}`;
+      const greenTravel = r.next() < 0.32;
+      const fewerOpportunities = r.next() < 0.16;
+      const signBase = addDays(startDate, -20) < today ? addDays(startDate, -20) : today;
+      const signedOn = addDays(signBase, -r.int(2, 10));
+      const s: Step[] = [];
+      const agreed = ['agreed', 'departed', 'departed-overdue', 'attended', 'reported', 'recognised'].includes(target);
+      const departed = ['departed', 'departed-overdue', 'attended', 'reported', 'recognised'].includes(target);
+      const attended = ['attended', 'reported', 'recognised'].includes(target);
+      if (target === 'reserve-list') s.push(step('reject', { reasonCode: 'selection-ranking', reserveListRank: r.int(1, 9) }));
+      if (target === 'rejected') s.push(step('reject', { reasonCode: r.pick(['not-eligible', 'incomplete-application', 'selection-ranking'] as const) }));
+      if (target === 'withdrawn') s.push(step('withdraw', { reasonCode: r.pick(['participant-request', 'personal', 'academic'] as const) }));
+      if (target === 'selected' || target === 'cancelled' || agreed) s.push(step('select', {}));
+      if (target === 'cancelled') s.push(step('cancel', { reasonCode: r.pick(['participant-withdrew', 'host-cancelled'] as const) }));
+      if (agreed) s.push(step('signAgreement', { participantSignedOn: signedOn, institutionSignedOn: addDays(signedOn, 1) }));
+      if (agreed && act.learnerHE && r.next() < 0.8) s.push(step('recordOlsAssessment', { phase: 'before', language: country === 'ES' ? 'es' : country === 'IT' ? 'it' : country === 'DE' ? 'de' : 'en', level: r.pick(['A2', 'B1', 'B2'] as const) }));
+      if (departed) s.push(step('confirmDeparture', { actualStartDate: startDate }));
+      if (attended) s.push(step('recordCertificateOfAttendance', { actualStartDate: startDate, actualEndDate: endDate }));
+      if (target === 'reported' || target === 'recognised') {
+        s.push(step('recordReportSubmitted', { submittedOn: today }));
+        if (act.learnerHE && r.next() < 0.7) s.push(step('recordOlsAssessment', { phase: 'after', language: 'en', level: r.pick(['B1', 'B2', 'C1'] as const) }));
+      }
+      if (target === 'recognised') {
+        if (act.learnerHE) {
+          const ects = act.ects!;
+          s.push(step('recordTranscriptOfRecords', { receivedOn: today, ects }));
+          const full = r.next() < 0.85;
+          s.push(step('recordRecognition', { outcome: full ? 'full' : 'partial', recognisedEcts: full ? ects : ects - 5, europass: true }));
+        } else {
+          s.push(step('recordRecognition', { outcome: 'full', europass: r.next() < 0.6, openBadge: r.next() < 0.5 }));
+        }
+      }
+      const mobilityId = `${projectId}-MOB-${String(seq).padStart(5, '0')}`;
+      out.push({
+        mobilityId, projectId, institutionId: owner.institutionId, consortiumId: owner.consortiumId, siteId: owner.siteId, participantRef, target,
+        app: {
+          mobilityId, projectId, institutionId: owner.institutionId, consortiumId: owner.consortiumId, ...(owner.siteId ? { siteId: owner.siteId } : {}),
+          participantRef, activity: act.code, funderLineId: r.pick(owner.lines),
+          plan: { startDate, endDate, receivingCountry: country, sendingCountry: 'FR', hostOrgId: host, distanceKm: km, greenTravel, fewerOpportunities },
+          rates: { callYear: 2024, rates: { monthlyEur: 600, dailyEur: 120 } },
+        },
+        steps: s,
+      });
+    }
+  }
+  return out;
 }
 
 /** Contacts live only in Postgres (never in workflow history or events): demo addresses. */
 async function seedContacts(pool: pg.Pool, refs: string[]) {
-  for (const ref of refs) {
-    await pool.query('INSERT INTO participant_contacts (participant_ref, email, display_name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [ref, `${ref.toLowerCase()}@student.example.org`, `Demo participant ${ref.slice(2, 6)}`]);
+  await pool.query(
+    `INSERT INTO participant_contacts (participant_ref, email, display_name)
+     SELECT r, lower(r) || '@student.example.org', 'Demo participant ' || substr(r, 3, 8) FROM unnest($1::text[]) AS r ON CONFLICT DO NOTHING`, [refs]);
+  for (const i of DEMO_DIRECTORY.institutions) {
+    await pool.query('INSERT INTO coordinator_contacts (institution_id, email) VALUES ($1, $2) ON CONFLICT DO NOTHING', [i.id, `europe-office@${i.id.toLowerCase()}.example.org`]);
   }
-  await pool.query('INSERT INTO coordinator_contacts (institution_id, email) VALUES ($1, $2) ON CONFLICT DO NOTHING', [DEMO_INSTITUTION, 'europe-office@lyon.example.org']);
 }
 
-async function untilInvited(h: ReturnType<typeof mobility>, timeoutMs = 60_000): Promise<void> {
+async function untilInvited(h: ReturnType<typeof mobility>, timeoutMs = 90_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const st = await h.state();
     if ('reportInvitation' in st && st.reportInvitation) return;
     if (Date.now() > until) throw new Error(`the participant report of ${h.handle.workflowId} was not invited within ${timeoutMs / 1000}s`);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** A progress bar on a terminal; a line every tenth otherwise (logs). */
+function progress(total: number, log: (line: string) => void, tty: boolean) {
+  let done = 0;
+  let lastTenth = -1;
+  const draw = (note = '') => {
+    const width = 30;
+    const filled = Math.round((done / Math.max(1, total)) * width);
+    if (tty) {
+      process.stdout.write(`\rdemo: [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} mobilities ${note}`.padEnd(90));
+      if (done === total) process.stdout.write('\n');
+    } else {
+      const tenth = Math.floor((done / Math.max(1, total)) * 10);
+      if (tenth !== lastTenth) {
+        lastTenth = tenth;
+        log(`demo: ${done}/${total} mobilities seeded (${tenth * 10}%)`);
+      }
+    }
+  };
+  draw();
+  return { tick: (note?: string) => { done++; draw(note); } };
 }
 
 export interface DemoOptions {
-  /** The demo project's id (tests use a fresh one). */
-  projectId?: string;
+  /** Rename the demo projects (tests use fresh ones): demo project id → id to use. */
+  projects?: Record<string, string>;
+  /** How many mobilities (default 240). */
+  count?: number;
   /** The day the story is told from (ISO date); today by default. */
   today?: string;
+  /** Mobilities driven at once. */
+  concurrency?: number;
   log?: (line: string) => void;
+  /** Draw a progress bar (default: when standard output is a terminal). */
+  tty?: boolean;
 }
 
-export async function runDemo(cfg: Config, client: Client, opts: DemoOptions = {}): Promise<string[]> {
-  const projectId = opts.projectId ?? DEMO_PROJECT;
+export interface DemoResult {
+  ids: string[];
+  /** Mobilities driven by this run (the others were already seeded). */
+  driven: string[];
+  mobilities: DemoMobility[];
+}
+
+export async function runDemo(cfg: Config, client: Client, opts: DemoOptions = {}): Promise<DemoResult> {
   const today = opts.today ?? new Date().toISOString().slice(0, 10);
   const log = opts.log ?? console.log;
-  const mobilityIdOf = (n: number) => `${projectId}-MOB-${String(n).padStart(5, '0')}`;
-  const pool = createPool(cfg, 2);
+  const pool = createPool(cfg, 4);
   try {
-    const list = demoMobilities(today);
+    await seedDemoTenancy(pool);
+    const list = demoMobilities(today, opts.count, opts.projects);
     await seedContacts(pool, list.map((m) => m.participantRef));
-    await registerProject(client, cfg.temporal.taskQueue, {
-      projectId,
-      institutionId: DEMO_INSTITUTION,
-      lines: [
-        { lineId: 'erasmus', funder: 'Erasmus+ KA131', allocatedCents: 4_000_000, allocatedMobilities: 8 },
-        { lineId: 'region', funder: 'Région Auvergne-Rhône-Alpes', allocatedCents: 1_000_000, allocatedMobilities: 4 },
-      ],
-    });
-    log(`demo: project ${projectId} registered (funder lines erasmus, region)`);
-    const ids: string[] = [];
-    for (const m of list) {
-      const mobilityId = mobilityIdOf(m.n);
-      ids.push(mobilityId);
-      try {
-        await startMobility(client, cfg.temporal.taskQueue, {
-          ...m.app, mobilityId, projectId, institutionId: DEMO_INSTITUTION, consortiumId: DEMO_CONSORTIUM,
-          participantRef: m.participantRef, actor: ACTOR, funderLineId: m.app.funderLineId ?? (m.n % 2 === 0 ? 'region' : 'erasmus'),
-        });
-      } catch (err) {
-        if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
-        log(`demo: ${mobilityId} already exists (kept from an earlier run)`);
-        continue;
-      }
-      const h = mobility(client, mobilityId);
-      let stage = 'applied';
-      for (const [name, payload] of m.steps) {
-        // The report is invited by the workflow's own timer the day after the actual end date:
-        // like a participant, the demo answers once the invitation has gone out.
-        if (name === 'recordReportSubmitted') await untilInvited(h);
-        // A deterministic update id: rerunning the demo never applies a step twice.
-        stage = (await h.act(name as never, payload as never, `${mobilityId}:demo:${name}:${m.steps.findIndex((s) => s[1] === payload)}`)).stage;
-      }
-      log(`demo: ${mobilityId} ${m.app.activity} → ${stage}`);
+    for (const p of DEMO_PROJECTS) {
+      const projectId = opts.projects?.[p.projectId] ?? p.projectId;
+      await registerProject(client, cfg.temporal.taskQueue, { ...p, projectId });
+      log(`demo: project ${projectId} registered (funder lines ${p.lines.map((l) => l.lineId).join(', ')})`);
     }
-    return ids;
+    const seeded = new Set((await pool.query<{ mobility_id: string }>('SELECT mobility_id FROM demo_mobilities WHERE mobility_id = ANY($1)', [list.map((m) => m.mobilityId)])).rows.map((r) => r.mobility_id));
+    const todo = list.filter((m) => !seeded.has(m.mobilityId));
+    if (seeded.size > 0) log(`demo: ${seeded.size} mobilities already seeded by an earlier run (kept as they are)`);
+    const bar = progress(todo.length, log, opts.tty ?? Boolean(process.stdout.isTTY));
+    const driven: string[] = [];
+    const failed: string[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < todo.length) {
+        const m = todo[next++]!;
+        try {
+          if (await drive(cfg, client, pool, m)) driven.push(m.mobilityId);
+        } catch (err) {
+          // One mobility the domain refuses (e.g. a line without funds left) does not stop the demo.
+          failed.push(`${m.mobilityId}: ${(err as { cause?: Error }).cause?.message ?? (err as Error).message}`);
+        }
+        bar.tick(m.mobilityId);
+      }
+    };
+    await Promise.all(Array.from({ length: opts.concurrency ?? 6 }, worker));
+    const byTarget = new Map<string, number>();
+    for (const m of list) byTarget.set(m.target, (byTarget.get(m.target) ?? 0) + 1);
+    log(`demo: ${list.length} mobilities (${[...byTarget].map(([k, v]) => `${k} ${v}`).join(', ')})`);
+    for (const f of failed) log(`demo: not completed (left as it is): ${f}`);
+    return { ids: list.map((m) => m.mobilityId), driven, mobilities: list };
   } finally {
     await pool.end();
   }
+}
+
+/** Starts one mobility and runs its steps; false when a finished workflow of that id already exists (it is left alone). */
+async function drive(cfg: Config, client: Client, pool: pg.Pool, m: DemoMobility): Promise<boolean> {
+  const h = mobility(client, m.mobilityId);
+  const existing = await h.handle.describe().catch(() => null);
+  if (existing && existing.status.name !== 'RUNNING') {
+    await pool.query('INSERT INTO demo_mobilities (mobility_id, stage) VALUES ($1, $2) ON CONFLICT DO NOTHING', [m.mobilityId, 'closed']);
+    return false;
+  }
+  // The ownership with its site, as the API records an application submitted through the console.
+  await pool.query(
+    `INSERT INTO console_mobilities (mobility_id, project_id, institution_id, consortium_id, site_id, activity, submitted_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (mobility_id) DO NOTHING`,
+    [m.mobilityId, m.projectId, m.institutionId, m.consortiumId, m.siteId, m.app.activity, ACTOR],
+  );
+  if (!existing) {
+    try {
+      await startMobility(client, cfg.temporal.taskQueue, { ...m.app, actor: ACTOR });
+    } catch (err) {
+      if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+    }
+  }
+  let stage = 'applied';
+  for (const [i, [name, payload]] of m.steps.entries()) {
+    // The report is invited by the workflow's own timer the day after the actual end date:
+    // like a participant, the demo answers once the invitation has gone out.
+    if (name === 'recordReportSubmitted') await untilInvited(h);
+    // A deterministic update id: a rerun never applies a step twice.
+    stage = (await h.act(name as never, payload as never, `${m.mobilityId}:demo:${name}:${i}`)).stage;
+  }
+  await pool.query('INSERT INTO demo_mobilities (mobility_id, stage) VALUES ($1, $2) ON CONFLICT DO NOTHING', [m.mobilityId, stage]);
+  return true;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

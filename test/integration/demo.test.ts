@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDemo } from '../../bin/demo';
+import { DEMO_PROJECT, DEMO_VET_PROJECT, type DemoResult, runDemo } from '../../bin/demo';
 import { computeMobilityGrant } from '../../domain/grant';
 import { createPool } from '../../infra/db/pool';
 import { kafkaFor } from '../../infra/kafka/client';
@@ -15,20 +15,26 @@ import { caughtUp } from './projections/support';
 import { testConfig, uniq } from '../support/env';
 
 /**
- * The demo, driven end to end on the real stack: every event it emits is free of personal data,
- * and the budget figures folded into Postgres agree to the cent with the sum of the domain's grant
- * breakdowns, unchanged by a projector restart and by a full rebuild from the topics.
+ * The demo, driven end to end on the real stack (a smaller run of it, on fresh projects): it covers
+ * every stage, both projects and the flags the console shows; a second run starts nothing again and
+ * publishes nothing again; every event it emits is free of personal data; and the budget figures
+ * folded into Postgres agree to the cent with the sum of the domain's grant breakdowns, unchanged
+ * by a projector restart and by a full rebuild from the topics.
  */
 const cfg = testConfig();
 const pool = createPool(cfg);
 const names = ALL_PROJECTIONS.map((p) => p.name);
 const projectId = `2024-1-FR01-KA131-HED-${uniq()}`;
+const vetProjectId = `2024-1-FR01-KA121-VET-${uniq()}`;
+const projects = { [DEMO_PROJECT]: projectId, [DEMO_VET_PROJECT]: vetProjectId };
+let demo: DemoResult;
 let client: Client;
 let worker: Awaited<ReturnType<typeof createMobilityWorker>>;
 let running: Promise<void>;
 let ids: string[] = [];
 
-async function readTopic(topic: string, keyPrefix: string, want: (n: number) => boolean): Promise<unknown[]> {
+async function readTopic(topic: string, keyPrefixes: string[], want: (n: number) => boolean): Promise<unknown[]> {
+  const keyPrefix = keyPrefixes.join(' | ');
   const consumer = kafkaFor(cfg, 'demo-test').consumer({ groupId: `demo-test-${uniq()}` });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -38,7 +44,7 @@ async function readTopic(topic: string, keyPrefix: string, want: (n: number) => 
     consumer
       .run({
         eachMessage: async ({ message }) => {
-          if (!message.key?.toString().startsWith(keyPrefix)) return;
+          if (!keyPrefixes.some((p) => message.key?.toString().startsWith(p))) return;
           seen.push(JSON.parse(message.value!.toString()));
           if (want(seen.length)) {
             clearTimeout(timer);
@@ -59,7 +65,8 @@ beforeAll(async () => {
   client = await connectTemporal(cfg);
   worker = await createMobilityWorker(cfg);
   running = worker.worker.run();
-  ids = await runDemo(cfg, client, { projectId, log: () => undefined });
+  demo = await runDemo(cfg, client, { projects, count: 36, log: () => undefined, tty: false });
+  ids = demo.ids;
 });
 
 afterAll(async () => {
@@ -71,13 +78,40 @@ afterAll(async () => {
 });
 
 describe('the demo on the real stack', () => {
+  it('spreads its mobilities over every stage, both projects, several activities; some overdue, fewer-opportunity and green', async () => {
+    const stages = new Set<string>();
+    for (const id of ids) stages.add((await mobility(client, id).view()).stage);
+    expect([...stages].sort()).toEqual(['agreed', 'applied', 'attended', 'cancelled', 'departed', 'recognised', 'rejected', 'reported', 'reserve-list', 'selected', 'withdrawn']);
+    expect(new Set(demo.mobilities.map((m) => m.projectId))).toEqual(new Set([projectId, vetProjectId]));
+    expect(new Set(demo.mobilities.map((m) => m.app.activity)).size).toBeGreaterThanOrEqual(4);
+    expect(demo.mobilities.some((m) => m.target === 'departed-overdue')).toBe(true);
+    expect(demo.mobilities.some((m) => m.app.plan.fewerOpportunities)).toBe(true);
+    expect(demo.mobilities.some((m) => m.app.plan.greenTravel)).toBe(true);
+    expect(new Set(demo.mobilities.map((m) => m.siteId).filter(Boolean))).toEqual(new Set(['F-LYON-003-BRON', 'F-PARIS-001-NORD']));
+  });
+
+  it('is idempotent: a second run drives nothing, starts no workflow again and publishes no event again', async () => {
+    const before = await Promise.all(ids.map(async (id) => {
+      const d = await mobility(client, id).handle.describe();
+      return { runId: d.runId, published: (await mobility(client, id).view()).eventsPublished };
+    }));
+    const again = await runDemo(cfg, client, { projects, count: 36, log: () => undefined, tty: false });
+    expect(again.ids).toEqual(ids);
+    expect(again.driven).toEqual([]);
+    const after = await Promise.all(ids.map(async (id) => {
+      const d = await mobility(client, id).handle.describe();
+      return { runId: d.runId, published: (await mobility(client, id).view()).eventsPublished };
+    }));
+    expect(after).toEqual(before);
+  });
+
   it('emits only pseudonymous events: no names, e-mail addresses or special-category data', async () => {
     const published = await Promise.all(ids.map(async (id) => (await mobility(client, id).view()).eventsPublished));
     const total = published.reduce((a, b) => a + b, 0);
     expect(total).toBeGreaterThan(20);
-    const events = await readTopic(TOPICS.mobilityEvents.name, projectId, (n) => n >= total);
+    const events = await readTopic(TOPICS.mobilityEvents.name, [projectId, vetProjectId], (n) => n >= total);
     expect(events).toHaveLength(total);
-    const projectEvents = await readTopic(TOPICS.projectEvents.name, projectId, (n) => n >= 1);
+    const projectEvents = await readTopic(TOPICS.projectEvents.name, [projectId, vetProjectId], (n) => n >= 2);
     const findings = [...events, ...projectEvents].flatMap((e) => scanForPii(e));
     expect(findings).toEqual([]);
     // The contacts the reminders go to exist, but only in Postgres.
@@ -89,7 +123,7 @@ describe('the demo on the real stack', () => {
     // What the domain says each mobility holds on its funder line: the final grant once attendance
     // is certified, else the estimate of a selected mobility; nothing for the reserve list or a cancellation.
     const expected = new Map<string, number>();
-    for (const id of ids) {
+    for (const id of ids.filter((i) => i.startsWith(projectId))) {
       const m = mobility(client, id);
       const [state, grant] = await Promise.all([m.state(), m.grant()]);
       if (state.stage === 'none' || ['reserve-list', 'cancelled', 'rejected', 'withdrawn'].includes(state.stage)) continue;
@@ -100,14 +134,15 @@ describe('the demo on the real stack', () => {
     expect(expected.size).toBe(2);
 
     // One of them recomputed from its inputs by the calculator itself: the workflow used the domain.
-    const first = await mobility(client, ids[0]!).state();
+    const selected = demo.mobilities.find((m) => m.projectId === projectId && (m.target === 'selected' || m.target === 'agreed'))!;
+    const first = await mobility(client, selected.mobilityId).state();
     if (first.stage === 'none') throw new Error('no application');
     const again = computeMobilityGrant({
       callYear: 2024, activity: first.identity.activity, sendingCountry: first.plan.sendingCountry, receivingCountry: first.plan.receivingCountry,
       startDate: first.plan.startDate, endDate: first.plan.endDate, distanceKm: first.plan.distanceKm ?? undefined, greenTravel: first.plan.greenTravel,
-      fewerOpportunities: first.plan.fewerOpportunities, rates: { monthlyEur: 600 },
+      fewerOpportunities: first.plan.fewerOpportunities, rates: { monthlyEur: 600, dailyEur: 120 },
     });
-    expect((await mobility(client, ids[0]!).grant()).estimated!.totalCents).toBe(again.totalCents);
+    expect((await mobility(client, selected.mobilityId).grant()).estimated!.totalCents).toBe(again.totalCents);
 
     const groupId = `projector-demo-${uniq()}`;
     const projector = await startProjector(cfg, pool, ALL_PROJECTIONS, { groupId });

@@ -1,4 +1,4 @@
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { z } from 'zod';
@@ -100,33 +100,26 @@ export const WORK_ACTION: Record<string, string | null> = {
   'balance-payment': null,
 };
 
-// ---------- the workflows' own due dates ----------
-interface WorkflowDates {
-  /** mobility id → its next open due date (the NextDeadline search attribute), for running mobilities. */
-  next: Map<string, string>;
-  /** mobilities the workflows say have left and not come back (MobilityStage = departed). */
-  departed: Set<string>;
-}
-
-async function listWorkflows(temporal: Client, query: string, each: (w: WorkflowExecutionInfo) => void): Promise<void> {
-  for await (const w of temporal.workflow.list({ query, pageSize: 1000 })) each(w);
-}
-
-/** One visibility read shared by the requests of the next two seconds (and dropped on any change). */
-function workflowDatesCache(temporal: Client) {
-  let cached: { at: number; value: Promise<WorkflowDates> } | null = null;
-  const read = async (): Promise<WorkflowDates> => {
-    const next = new Map<string, string>();
-    const departed = new Set<string>();
-    await listWorkflows(temporal, `WorkflowType = 'mobilityWorkflow' AND ExecutionStatus = 'Running' AND NextDeadline IS NOT NULL`, (w) => {
-      const v = (w.searchAttributes as Record<string, unknown[] | undefined>)?.NextDeadline?.[0];
-      if (v) next.set(w.workflowId, new Date(v as string | Date).toISOString().slice(0, 10));
+// ---------- what the projections do not hold ----------
+/**
+ * The departed mobilities and their planned end (a departed mobility whose planned end has passed
+ * waits for its certificate of attendance): MobilityStage from Temporal visibility, the plan from
+ * each workflow's state. Read at most every two seconds, and again after any change.
+ */
+function departedCache(temporal: Client) {
+  let cached: { at: number; value: Promise<Map<string, string>> } | null = null;
+  const read = async (): Promise<Map<string, string>> => {
+    const ids: string[] = [];
+    for await (const w of temporal.workflow.list({ query: `WorkflowType = 'mobilityWorkflow' AND ExecutionStatus = 'Running' AND MobilityStage = 'departed'`, pageSize: 1000 })) ids.push(w.workflowId);
+    const out = new Map<string, string>();
+    await mapLimit(ids, 8, async (id) => {
+      const st = await mobility(temporal, id).state().catch(() => null);
+      if (st?.stage === 'departed') out.set(id, st.plan.endDate);
     });
-    await listWorkflows(temporal, `WorkflowType = 'mobilityWorkflow' AND ExecutionStatus = 'Running' AND MobilityStage = 'departed'`, (w) => departed.add(w.workflowId));
-    return { next, departed };
+    return out;
   };
   return {
-    get(): Promise<WorkflowDates> {
+    get(): Promise<Map<string, string>> {
       if (!cached || Date.now() - cached.at > 2_000) {
         const value = read();
         cached = { at: Date.now(), value };
@@ -259,7 +252,7 @@ export function kafkaLagProbe(pool: pg.Pool): LagProbe {
   return async () => {
     try {
       if (!admin) {
-        const a = kafkaFor(loadConfig(), 'console-lag').admin();
+        const a = kafkaFor(loadConfig(), 'console-lag', 'analytics').admin();
         await a.connect();
         admin = a;
       }
@@ -343,8 +336,8 @@ const DrillQuery = z.strictObject({
 const StatusReply = z.object({ behind: z.number(), laggingForSeconds: z.number(), streamUnreachable: z.boolean(), checkedAt: z.string() });
 
 type Row = Record<string, unknown>;
-const pipelineRow = (r: Row, next: Map<string, string>, now: string) => {
-  const due = next.get(r.mobility_id as string) ?? null;
+const pipelineRow = (r: Row, now: string) => {
+  const due = (r.next_due_on as string | null) ?? null;
   const state = due === null ? 'none' : due < now ? 'overdue' : due <= addDays(now, 7) ? 'this-week' : 'later';
   return {
     mobilityId: r.mobility_id, projectId: r.project_id, institutionId: r.institution_id, consortiumId: r.consortium_id, siteId: r.site_id,
@@ -356,8 +349,8 @@ const pipelineRow = (r: Row, next: Map<string, string>, now: string) => {
 /** The console's routes and its static files. */
 export function consoleApi(deps: ConsoleDeps) {
   const { pool, temporal } = deps;
-  const dates = workflowDatesCache(temporal);
-  const hub = new LiveHub(pool, deps.lagProbe ?? kafkaLagProbe(pool), () => dates.invalidate());
+  const departed = departedCache(temporal);
+  const hub = new LiveHub(pool, deps.lagProbe ?? kafkaLagProbe(pool), () => departed.invalidate());
 
   /** Filters shared by the pipeline and the worklist, as SQL on MOBILITIES aliased v. */
   const filters = (q: { projectId?: string; institutionId?: string; siteId?: string; activity?: string }, args: unknown[]) => {
@@ -422,17 +415,14 @@ export function consoleApi(deps: ConsoleDeps) {
       handler: async ({ query, session }) => {
         const f = session.directory.readFilter(session.principal);
         const now = today();
-        const { next } = await dates.get();
         const args: unknown[] = [f.institutionIds, f.consortiumIds, f.siteIds];
         let where = `${inScope('v')}${filters(query, args)}`;
         if (query.q) {
           const like = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
           where += ` AND (v.mobility_id ILIKE $${args.push(like)} OR v.participant_ref ILIKE $${args.length})`;
         }
-        // The deadline state of each mobility comes from its workflow (NextDeadline), passed in as a table.
-        const ids = [...next.keys()];
-        const dues = ids.map((id) => next.get(id)!);
-        const nd = `LEFT JOIN unnest($${args.push(ids)}::text[], $${args.push(dues)}::date[]) AS nd(mobility_id, due_on) ON nd.mobility_id = v.mobility_id`;
+        // The next due date of each mobility: the earliest of the open due dates its workflow published (DeadlinesScheduled).
+        const nd = `LEFT JOIN (SELECT mobility_id, min(due_on) AS due_on FROM quality_schedule GROUP BY mobility_id) nd ON nd.mobility_id = v.mobility_id`;
         if (query.deadline) {
           const t = `$${args.push(now)}::date`;
           where += {
@@ -455,50 +445,46 @@ export function consoleApi(deps: ConsoleDeps) {
           ? stages.rows.find((r) => r.stage === query.stage)?.mobilities ?? 0
           : stages.rows.reduce((s, r) => s + (r.mobilities as number), 0);
         const page = await pool.query(
-          `SELECT v.* ${base}${pageWhere} ORDER BY nd.due_on NULLS LAST, v.mobility_id LIMIT $${pageArgs.push(query.limit)} OFFSET $${pageArgs.push(query.offset)}`, pageArgs);
+          `SELECT v.*, to_char(nd.due_on, 'YYYY-MM-DD') AS next_due_on ${base}${pageWhere} ORDER BY nd.due_on NULLS LAST, v.mobility_id LIMIT $${pageArgs.push(query.limit)} OFFSET $${pageArgs.push(query.offset)}`, pageArgs);
         return ok({
           stages: stages.rows.map((r) => ({ stage: r.stage, mobilities: r.mobilities })),
           total, limit: query.limit, offset: query.offset, today: now,
-          rows: page.rows.map((r) => pipelineRow(r, next, now)),
+          rows: page.rows.map((r) => pipelineRow(r, now)),
         });
       },
     }),
     route({
       method: 'GET', path: '/api/console/worklist', operationId: 'consoleWorklist', tag: 'console',
-      summary: "What is overdue or due within the week (from each mobility's own deadlines), and the reminders sent in the last 30 days",
+      summary: "What is overdue or due within the week (the due dates each mobility's workflow published; a departed mobility past its planned end waits for its certificate), and the reminders sent in the last 30 days",
       query: WorklistQuery,
       responses: { 200: { description: 'work items, most overdue first', schema: WorklistReply }, ...STD },
       handler: async ({ query, session }) => {
         const f = session.directory.readFilter(session.principal);
         const now = today();
         const horizon = addDays(now, query.withinDays);
-        const { next, departed } = await dates.get();
-        const candidates = [...new Set([...[...next].filter(([, due]) => due <= horizon).map(([id]) => id), ...departed])];
         const args: unknown[] = [f.institutionIds, f.consortiumIds, f.siteIds];
-        const where = `${inScope('v')}${filters(query, args)} AND v.mobility_id = ANY($${args.push(candidates)})`;
-        const { rows } = await pool.query(`SELECT v.* FROM (${MOBILITIES}) v WHERE ${where}`, args);
-        const items = (await mapLimit(rows, 8, async (r) => {
-          const h = mobility(temporal, r.mobility_id);
-          const base = {
-            mobilityId: r.mobility_id, projectId: r.project_id, institutionId: r.institution_id, siteId: r.site_id, activity: r.activity,
-            participantRef: r.participant_ref,
-          };
-          try {
-            const [dl, state] = await Promise.all([h.deadlines(), departed.has(r.mobility_id) ? h.state() : Promise.resolve(null)]);
-            const stage = state?.stage ?? r.stage;
-            const out = dl.deadlines
-              .filter((d) => d.status === 'open' && d.dueDate <= horizon)
-              .map((d) => ({ ...base, stage, kind: d.id as string, dueOn: d.dueDate, daysLate: d.daysLate, state: d.dueDate < now ? 'overdue' : 'due', action: WORK_ACTION[d.id] ?? null }));
-            // A departed mobility whose planned end has passed waits for its certificate of attendance.
-            if (state && state.stage === 'departed' && state.plan.endDate <= horizon) {
-              const late = Math.max(0, daysBetween(state.plan.endDate, now));
-              out.push({ ...base, stage, kind: 'certificate-of-attendance', dueOn: state.plan.endDate, daysLate: late, state: state.plan.endDate < now ? 'overdue' : 'due', action: WORK_ACTION['certificate-of-attendance']! });
-            }
-            return out;
-          } catch {
-            return [];
-          }
-        })).flat()
+        const scoped = `${inScope('v')}${filters(query, args)}`;
+        // Obligations due by the horizon (overdue ones included until fulfilled), and windows still open, as the workflows published them.
+        const due = await pool.query(
+          `SELECT v.*, s.deadline, to_char(s.due_on, 'YYYY-MM-DD') AS due_on
+             FROM quality_schedule s JOIN (${MOBILITIES}) v USING (mobility_id)
+            WHERE ${scoped} AND s.due_on <= $${args.push(horizon)}::date AND (s.kind = 'obligation' OR s.due_on >= $${args.push(now)}::date)`, args);
+        const item = (r: Row, kind: string, dueOn: string) => ({
+          mobilityId: r.mobility_id as string, projectId: r.project_id as string, institutionId: r.institution_id as string, siteId: r.site_id as string | null,
+          activity: r.activity as string | null, stage: r.stage as string, participantRef: r.participant_ref as string | null, kind, dueOn,
+          daysLate: Math.max(0, daysBetween(dueOn, now)), state: dueOn < now ? 'overdue' as const : 'due' as const, action: WORK_ACTION[kind] ?? null,
+        });
+        const items = due.rows.map((r) => item(r, r.deadline, r.due_on));
+        // Departed mobilities whose planned end has passed wait for their certificate of attendance.
+        const ends = await departed.get();
+        const dargs: unknown[] = [f.institutionIds, f.consortiumIds, f.siteIds];
+        const dscoped = `${inScope('v')}${filters(query, dargs)}`;
+        const gone = await pool.query(`SELECT v.* FROM (${MOBILITIES}) v WHERE ${dscoped} AND v.mobility_id = ANY($${dargs.push([...ends.keys()])})`, dargs);
+        for (const r of gone.rows) {
+          const end = ends.get(r.mobility_id)!;
+          if (end <= horizon) items.push(item({ ...r, stage: 'departed' }, 'certificate-of-attendance', end));
+        }
+        const shown = items
           .filter((i) => !query.kind || i.kind === query.kind)
           .sort((a, b) => (a.dueOn === b.dueOn ? a.mobilityId.localeCompare(b.mobilityId) : a.dueOn < b.dueOn ? -1 : 1));
         const rargs: unknown[] = [f.institutionIds, f.consortiumIds, f.siteIds];
@@ -508,7 +494,7 @@ export function consoleApi(deps: ConsoleDeps) {
             WHERE o.status = 'sent' AND o.sent_at > now() - interval '30 days' AND ${inScope('v')}${filters(query, rargs)}
             ORDER BY o.sent_at DESC LIMIT 100`, rargs);
         return ok({
-          today: now, withinDays: query.withinDays, items,
+          today: now, withinDays: query.withinDays, items: shown,
           reminders: reminders.rows.map((r) => ({ mobilityId: r.mobility_id, deadline: r.deadline_id, kind: r.kind, audience: r.recipient_role, dueOn: r.due_on, sentAt: new Date(r.sent_at).toISOString() })),
         });
       },

@@ -5,8 +5,9 @@ import { saveDirectory, saveStaffUser } from './directory';
 /**
  * A small demo directory: one network; one consortium of three members splitting the three
  * functions (Lyon coordinates and pays, Grenoble administers, Clermont controls quality); Paris,
- * an institution of the same network outside the consortium; two sites. F-LYON-003 is the
- * institution of `npm start`'s demo mobilities (bin/demo.ts).
+ * an institution of the same network outside the consortium; two sites. `npm start`'s demo
+ * (bin/demo.ts) gives the consortium a KA131 project and Paris a KA121 project, with mobilities
+ * of every member and both sites, so every account below has something to see and to do.
  */
 export const DEMO_DIRECTORY = {
   networks: [{ id: 'NET-FR-DEMO', name: 'Réseau Erasmus+ France (demo)' }],

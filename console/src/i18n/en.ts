@@ -44,7 +44,7 @@ export const en = {
   'common.close': 'Close',
   'common.open': 'Open',
   'common.days': '{{count}} d',
-  'common.daysLate': '{{count}} days late',
+  'common.daysLate': '{{count}} d late',
   'common.inDays': 'in {{count}} days',
   'common.today': 'today',
   'common.updatedLive': 'Updated live',

@@ -41,7 +41,7 @@ export const fr: Record<MessageKey, string> = {
   'common.close': 'Fermer',
   'common.open': 'Ouvrir',
   'common.days': '{{count}} j',
-  'common.daysLate': '{{count}} jours de retard',
+  'common.daysLate': '{{count}} j de retard',
   'common.inDays': 'dans {{count}} jours',
   'common.today': 'aujourd’hui',
   'common.updatedLive': 'Mis à jour en direct',

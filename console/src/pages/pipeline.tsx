@@ -100,7 +100,7 @@ export function PipelinePage() {
             ))}
           </ol>
 
-          <h2>{t('pipeline.list')} <span class="muted">{t('common.total', { count: data.total })}</span></h2>
+          <h2>{t('pipeline.list')} <span class="badge">{num(data.total)}</span></h2>
           {data.rows.length === 0 ? <p>{t('pipeline.empty')}</p> : (
             <div class="table-wrap">
               <table>
