@@ -90,10 +90,11 @@ describe('OpenAPI document', () => {
       expect(op.operationId).toBe(r.operationId);
       if (r.body) expect(op.requestBody.content['application/json'].schema).toBeTypeOf('object');
     }
-    // The application body comes from the workflow's StartMobility schema: its fields and their rules.
+    // The application body comes from the domain's SubmitApplication: its fields and their rules; no rate, no actor, no consortium (the project's).
     const submit = doc.paths['/api/mobilities'].post.requestBody.content['application/json'].schema;
-    expect(submit.required).toEqual(expect.arrayContaining(['mobilityId', 'projectId', 'institutionId', 'participantRef', 'plan', 'rates']));
-    expect(submit.properties).not.toHaveProperty('actor');
+    expect(submit.required).toEqual(expect.arrayContaining(['projectId', 'institutionId', 'participantRef', 'plan']));
+    expect(submit.required).not.toContain('mobilityId');
+    for (const k of ['actor', 'rates', 'policy', 'consortiumId']) expect(submit.properties).not.toHaveProperty(k);
     expect(submit.properties.mobilityId.pattern).toBeTypeOf('string');
     const sign = doc.paths['/api/mobilities/{id}/actions/signAgreement'].post;
     expect(sign.requestBody.content['application/json'].schema.required).toEqual(['participantSignedOn', 'institutionSignedOn']);
@@ -124,8 +125,9 @@ describe('the operations console (entry point workers/api.ts)', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     const html = await page.text();
-    expect(html).toContain('<script src="/console.js"></script>');
-    expect(html).toMatch(/<label>Username <input name="username"/);
+    // The console (console/) is bundled when the API starts: the page loads it and its stylesheet.
+    expect(html).toContain('<script type="module" src="/console.js"></script>');
+    expect(html).toContain('<link rel="stylesheet" href="/console.css">');
     const js = await (await fetch(`${base}/console.js`)).text();
     for (const path of ['/api/login', '/api/logout', '/api/me', '/api/mobilities', '/actions/', '/api/budget', '/api/quality']) expect(js).toContain(path);
 
