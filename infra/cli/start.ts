@@ -1,35 +1,93 @@
 /**
  * `npm start`: starts the whole system on its embedded defaults (dev profile): the stack
- * (Temporal, Kafka, Postgres, SMTP), the worker, the projector and, when present, the ops
- * console; feeds the demo (bin/demo.ts, run as its own process); prints where to look. Ctrl-C
- * stops what it started.
+ * (Temporal, Kafka, Postgres, SMTP), the worker, the projector and the API with the operations
+ * console; feeds the demo (bin/demo.ts, run as its own process, once); prints where to look.
+ *
+ * It then supervises what runs: a process that exits is started again after a back-off (0.5 s,
+ * doubling up to 15 s; back to 0.5 s once it has stayed up a minute) and one exiting never stops
+ * the others; a local service whose process is gone is started again and waited for. Every such
+ * event is a line on the terminal and in `<dataDir>/logs/supervisor.log`; each process logs to
+ * `<dataDir>/logs/<process>.log` and its pid is in `<dataDir>/run/<process>.pid`.
+ * Ctrl-C stops what it started. `--no-demo` skips the demo.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pino from 'pino';
 import { loadConfig } from '../config';
-import { KAFKA_VERSION, kafkaLibs } from '../stack/kafka';
+import { analyticsClientConfig, principalsFile } from '../kafka/principals';
 import { TOPICS } from '../kafka/topics';
-import { describeEndpoints, stackDown, StackError, stackUp } from '../stack';
+import { describeEndpoints, services, stackDown, StackError, stackUp } from '../stack';
+import { KAFKA_VERSION, kafkaLibs } from '../stack/kafka';
 import { temporalBinary } from '../stack/temporal';
+import { watchServices } from '../stack/watch';
 
 const cfg = loadConfig();
-const logsDir = join(cfg.dataDir, 'logs');
-const children: { name: string; proc: ChildProcess }[] = [];
+const withDemo = !process.argv.includes('--no-demo');
+const logsDir = cfg.logsDir;
+const runDir = join(cfg.dataDir, 'run');
+mkdirSync(logsDir, { recursive: true });
+mkdirSync(runDir, { recursive: true });
+const supervisorLog = pino({ name: 'supervisor', base: { process: 'supervisor', pid: process.pid } }, pino.destination({ dest: join(logsDir, 'supervisor.log'), append: true, sync: true }));
+const say = (line: string, fields: Record<string, unknown> = {}, level: 'info' | 'warn' | 'error' = 'info') => {
+  supervisorLog[level](fields, line);
+  (level === 'info' ? console.log : console.error)(`[supervisor] ${line}`);
+};
+
+/** The engine's long-running processes, each supervised. */
+const PROCESSES = [
+  { name: 'worker', entry: 'workers/temporal-worker.ts' },
+  { name: 'projector', entry: 'workers/projector.ts' },
+  { name: 'api', entry: 'workers/api.ts' },
+] as const;
+
+interface Supervised {
+  name: string;
+  entry: string;
+  proc: ChildProcess | null;
+  startedAt: number;
+  backoffMs: number;
+  restarts: number;
+  timer: NodeJS.Timeout | null;
+}
+
+const supervised: Supervised[] = [];
+const oneShots: ChildProcess[] = [];
 let started: string[] = [];
 let stopping = false;
+let stopWatching: () => Promise<void> = async () => undefined;
 
-function launch(name: string, entry: string) {
-  mkdirSync(logsDir, { recursive: true });
-  const out = openSync(join(logsDir, `${name}.log`), 'a');
-  const proc = spawn(join(cfg.root, 'node_modules', '.bin', 'tsx'), [join(cfg.root, entry)], { cwd: cfg.root, env: process.env, stdio: ['ignore', out, out] });
-  proc.on('exit', (code) => {
-    if (!stopping) {
-      console.error(`${name} exited with status ${code}; see ${join(logsDir, `${name}.log`)}`);
-      void shutdown(1);
-    }
+const pidFileOf = (name: string) => join(runDir, `${name}.pid`);
+
+function launch(s: Supervised) {
+  s.timer = null;
+  if (stopping) return;
+  const out = openSync(join(logsDir, `${s.name}.log`), 'a');
+  // node --import tsx (not the tsx CLI, which would put a second process between us and the program).
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(cfg.root, s.entry)], { cwd: cfg.root, env: process.env, stdio: ['ignore', out, out] });
+  s.proc = proc;
+  s.startedAt = Date.now();
+  if (proc.pid !== undefined) writeFileSync(pidFileOf(s.name), String(proc.pid));
+  proc.on('exit', (code, signal) => {
+    if (s.proc === proc) s.proc = null;
+    if (stopping) return;
+    const upMs = Date.now() - s.startedAt;
+    if (upMs > 60_000) s.backoffMs = 500;
+    s.restarts++;
+    say(`${s.name} exited (${signal ?? `status ${code}`}) after ${(upMs / 1000).toFixed(1)}s; restarting in ${(s.backoffMs / 1000).toFixed(1)}s (restart #${s.restarts}); log ${join(logsDir, `${s.name}.log`)}`,
+      { child: s.name, code, signal, upMs, restart: s.restarts, backoffMs: s.backoffMs, event: 'exited' }, 'warn');
+    s.timer = setTimeout(() => {
+      launch(s);
+      say(`${s.name} started again (pid ${s.proc?.pid})`, { child: s.name, pid: s.proc?.pid, restart: s.restarts, event: 'restarted' });
+    }, s.backoffMs);
+    s.backoffMs = Math.min(s.backoffMs * 2, 15_000);
   });
-  children.push({ name, proc });
+}
+
+function supervise(name: string, entry: string) {
+  const s: Supervised = { name, entry, proc: null, startedAt: 0, backoffMs: 500, restarts: 0, timer: null };
+  supervised.push(s);
+  launch(s);
 }
 
 /**
@@ -38,8 +96,8 @@ function launch(name: string, entry: string) {
  */
 function feedDemo(): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(join(cfg.root, 'node_modules', '.bin', 'tsx'), [join(cfg.root, 'bin', 'demo.ts')], { cwd: cfg.root, env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push({ name: 'demo', proc });
+    const proc = spawn(process.execPath, ['--import', 'tsx', join(cfg.root, 'bin', 'demo.ts')], { cwd: cfg.root, env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
+    oneShots.push(proc);
     let projectId: string | undefined;
     let rest = '';
     proc.stdout.on('data', (chunk: Buffer) => {
@@ -50,8 +108,8 @@ function feedDemo(): Promise<string | undefined> {
     });
     proc.on('error', reject);
     proc.on('exit', (code, signal) => {
-      const i = children.findIndex((c) => c.proc === proc);
-      if (i >= 0) children.splice(i, 1);
+      const i = oneShots.indexOf(proc);
+      if (i >= 0) oneShots.splice(i, 1);
       // Stopped by Ctrl-C: shutdown() ends the run.
       if (stopping) return;
       if (code === 0) resolve(projectId);
@@ -60,13 +118,22 @@ function feedDemo(): Promise<string | undefined> {
   });
 }
 
+const exited = (p: ChildProcess) => p.exitCode !== null || p.signalCode !== null;
+
 async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
   console.log('\nstopping…');
-  for (const { proc } of children) proc.kill('SIGTERM');
-  await Promise.all(children.map(({ proc }) => (proc.exitCode !== null ? undefined : new Promise((r) => proc.once('exit', r)))));
+  await stopWatching();
+  for (const s of supervised) if (s.timer) clearTimeout(s.timer);
+  const procs = [...supervised.map((s) => s.proc), ...oneShots].filter((p): p is ChildProcess => p !== null && !exited(p));
+  for (const p of procs) p.kill('SIGTERM');
+  const killer = setTimeout(() => procs.filter((p) => !exited(p)).forEach((p) => p.kill('SIGKILL')), 15_000);
+  await Promise.all(procs.map((p) => (exited(p) ? undefined : new Promise((r) => p.once('exit', r)))));
+  clearTimeout(killer);
+  for (const s of supervised) rmSync(pidFileOf(s.name), { force: true });
   await stackDown(cfg, started);
+  supervisorLog.info({ code, event: 'stopped' }, 'stopped');
   process.exit(code);
 }
 
@@ -76,10 +143,21 @@ process.on('SIGTERM', () => void shutdown(0));
 try {
   const t0 = Date.now();
   ({ started } = await stackUp(cfg));
-  launch('worker', 'workers/temporal-worker.ts');
-  launch('projector', 'workers/projector.ts');
-  if (existsSync(join(cfg.root, 'workers', 'api.ts'))) launch('console', 'workers/api.ts');
-  const projectId = await feedDemo();
+  // Services that die are started again, whoever started them first; at the end only the ones
+  // this run started are stopped.
+  stopWatching = watchServices(services(cfg), (e) => {
+    const what = {
+      down: `${e.service} is down; starting it again`,
+      restarting: `${e.service}: starting`,
+      back: `${e.service} is back (${((e.downMs ?? 0) / 1000).toFixed(1)}s after it went down)`,
+      'restart-failed': `${e.service} did not come back: ${e.error}`,
+      'not-answering': `${e.service} runs but does not answer`,
+      answering: `${e.service} answers again`,
+    }[e.event];
+    say(what, { service: e.service, event: e.event, downMs: e.downMs, error: e.error }, e.event === 'back' || e.event === 'answering' || e.event === 'restarting' ? 'info' : 'warn');
+  });
+  for (const p of PROCESSES) supervise(p.name, p.entry);
+  const projectId = withDemo ? await feedDemo() : undefined;
   const temporal = temporalBinary(cfg);
   console.log(`
 The mobility engine is running (profile ${cfg.profile}, up in ${((Date.now() - t0) / 1000).toFixed(1)}s). Press Ctrl-C to stop it.
@@ -87,16 +165,18 @@ The mobility engine is running (profile ${cfg.profile}, up in ${((Date.now() - t
 ${describeEndpoints(cfg).join('\n')}
 
 Look at it:
+  Ops console         ${cfg.console.url}  (health ${cfg.console.url}/health, readiness ${cfg.console.url}/ready)
   Temporal UI         ${cfg.temporal.uiUrl}/namespaces/${cfg.temporal.namespace}/workflows
-  Workflows (CLI)     ${temporal} workflow list --address ${cfg.temporal.address} --query "ProjectId='${projectId}'"
-  Events (topic)      ${TOPICS.mobilityEvents.name}; read them with Kafka's own consumer:
-                      java -cp "${kafkaLibs(cfg)}/*" org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server ${cfg.kafka.brokers[0]} --topic ${TOPICS.mobilityEvents.name} --from-beginning --property print.key=true
-  Projections (SQL)   psql "${cfg.postgres.url}" -c 'SELECT * FROM mobility_applications'
+  Workflows (CLI)     ${temporal} workflow list --address ${cfg.temporal.address}${projectId ? ` --query "ProjectId='${projectId}'"` : ''}
+  Events (topic)      ${TOPICS.mobilityEvents.name}; read them with Kafka's own consumer, as the read-only analytics principal:
+                      java -cp "${kafkaLibs(cfg)}/*" org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server ${cfg.kafka.brokers[0]} --consumer.config ${analyticsClientConfig(cfg)} --topic ${TOPICS.mobilityEvents.name} --from-beginning --property print.key=true
+  Kafka principals    ${principalsFile(cfg)}
+  Projections (SQL)   psql "${cfg.postgres.url}" -c 'SELECT * FROM budget_line_totals'   (health: SELECT * FROM projection_health)
   Reminders (mailbox) ${join(cfg.dataDir, 'mail', 'inbox.jsonl')}
-  Logs                ${logsDir}/{worker,projector,console}.log
+  Logs (JSON lines)   ${PROCESSES.map((p) => join(logsDir, `${p.name}.log`)).join('\n                      ')}
+                      ${join(logsDir, 'supervisor.log')}  (restarts of processes and services)
   Kafka ${KAFKA_VERSION} jars   ${kafkaLibs(cfg)}
 `);
-  if (existsSync(join(cfg.root, 'workers', 'api.ts'))) console.log(`  Ops console         ${cfg.console.url}\n`);
   console.log('ready');
 } catch (err) {
   console.error(err instanceof StackError ? `start: ${err.message}` : err);

@@ -39,9 +39,9 @@ export interface Publisher {
 
 /**
  * An idempotent producer (acks from all in-sync replicas, broker-side dedupe of producer retries),
- * acting as the worker principal unless told otherwise. It connects on first use and again after
- * the broker went away, so a Kafka restart fails the sends in between (their callers retry) and
- * never the process.
+ * acting as the worker principal unless told otherwise. It connects when created (a broker that is
+ * down then is no error) and again after the broker went away, so a Kafka restart fails the sends
+ * in between (their callers retry) and never the process.
  */
 export async function createPublisher(cfg: Config, role = 'publisher', principal: Principal = 'worker', log?: Pick<Logger, 'warn'>): Promise<Publisher> {
   const kafka = kafkaFor(cfg, role, principal);
@@ -61,7 +61,8 @@ export async function createPublisher(cfg: Config, role = 'publisher', principal
         connecting = null;
       }
     })());
-  await connect();
+  // Kafka being down when the process starts is not fatal: the first send connects again.
+  void connect().catch((err: Error) => log?.warn({ err: err.message }, 'kafka not reachable yet; sends will connect when it is'));
   return {
     async publish(topic, messages) {
       if (messages.length === 0) return;

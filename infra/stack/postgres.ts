@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config';
-import { run, StackError, which } from './proc';
+import { pidAlive, readPid, run, StackError, which } from './proc';
 import type { Service } from './service';
 
 /**
@@ -52,7 +52,11 @@ export function postgresService(cfg: Config): Service {
       const r = run('apt-get', ['install', '-y', '-q', 'postgresql'], { timeout: 10 * 60_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
       if (!r.ok || !pgBinDir()) throw new StackError('postgres', `apt-get install postgresql failed:\n${u.out.slice(-500)}${r.out.slice(-1500)}`, 'install postgresql by hand and rerun');
     },
-    running: () => existsSync(join(pgdata, 'postmaster.pid')) && asOwner(bin('pg_ctl'), ['-D', pgdata, 'status']).ok,
+    // The postmaster's pid is the first line of postmaster.pid (what pg_ctl status checks, without a process per call).
+    running: () => {
+      const pid = readPid(join(pgdata, 'postmaster.pid'));
+      return pid !== null && pidAlive(pid);
+    },
     async start() {
       if (isRoot() && !which('runuser')) throw new StackError('postgres', 'running as root but runuser is missing', 'install util-linux or run as a normal user');
       if (!existsSync(join(pgdata, 'PG_VERSION'))) {

@@ -62,7 +62,14 @@ export function pidAlive(pid: number): boolean {
 
 export function readPid(pidFile: string): number | null {
   if (!existsSync(pidFile)) return null;
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  // The first line: Postgres' postmaster.pid holds more after it.
+  let text: string;
+  try {
+    text = readFileSync(pidFile, 'utf8');
+  } catch {
+    return null;
+  }
+  const pid = Number(text.trim().split('\n')[0]);
   return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
@@ -121,6 +128,25 @@ export function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}): {
   const stdout = String(r.stdout ?? '');
   const out = `${stdout}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`;
   return { ok: r.status === 0, out, stdout };
+}
+
+/** Like run, without blocking the event loop (for checks made while other work goes on). */
+export function runAsync(cmd: string, args: string[], opts: { timeout?: number } = {}): Promise<{ ok: boolean; out: string }> {
+  return new Promise((resolveRun) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = opts.timeout ? setTimeout(() => child.kill('SIGKILL'), opts.timeout) : null;
+    child.on('error', (err) => {
+      if (timer) clearTimeout(timer);
+      resolveRun({ ok: false, out: `${out}${String(err)}` });
+    });
+    child.on('close', (code) => {
+      if (timer) clearTimeout(timer);
+      resolveRun({ ok: code === 0, out });
+    });
+  });
 }
 
 export function which(cmd: string): string | null {

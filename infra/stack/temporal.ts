@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config';
-import { run, runningPid, spawnServer, StackError, stopPid, which } from './proc';
+import { run, runAsync, runningPid, spawnServer, StackError, stopPid, which } from './proc';
 import type { Service } from './service';
 
 /** The official Temporal CLI, built from the Go module proxy (v1.9.1 does not build there). */
@@ -79,7 +79,7 @@ export function temporalService(cfg: Config): Service {
       );
     },
     async healthy() {
-      const r = run(bin, ['operator', 'cluster', 'health', '--address', cfg.temporal.address], { timeout: 5_000 });
+      const r = await runAsync(bin, ['operator', 'cluster', 'health', '--address', cfg.temporal.address], { timeout: 5_000 });
       return r.ok && r.out.includes('SERVING');
     },
     async stop() {
