@@ -16,7 +16,7 @@ import { SEARCH_ATTRIBUTES, TEMPORAL_CLI_VERSION } from '../../infra/stack/tempo
  * file is also validated by `docker compose config`.
  */
 const file = join(ROOT, 'docker-compose.yml');
-const compose = parse(readFileSync(file, 'utf8')) as { services: Record<string, { image?: string; build?: string; command?: string | string[]; environment?: Record<string, string> }> };
+const compose = parse(readFileSync(file, 'utf8')) as { services: Record<string, { image?: string; build?: string; command?: string | string[]; environment?: Record<string, string>; restart?: string }> };
 const cfg = loadConfig({ ME_PROFILE: 'dev' });
 
 describe('docker-compose.yml', () => {
@@ -24,6 +24,11 @@ describe('docker-compose.yml', () => {
     const local = services(cfg).map((s) => s.name);
     expect(local.length).toBeGreaterThan(0);
     for (const name of [...local, 'worker', 'projector', 'api', 'migrate']) expect(Object.keys(compose.services)).toContain(name);
+  });
+
+  it('restarts what dies, as npm start does: every service and engine process, and the migration until it succeeds', () => {
+    for (const name of [...services(cfg).map((s) => s.name), 'worker', 'projector', 'api']) expect(compose.services[name]!.restart, name).toBe('unless-stopped');
+    expect(compose.services.migrate!.restart).toBe('on-failure');
   });
 
   it('pins the same versions as the local stack', () => {
