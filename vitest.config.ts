@@ -7,14 +7,15 @@ export default defineConfig({
     projects: [
       {
         // The pure domain and the CLIs: no services needed.
-        test: { name: 'unit', include: ['test/domain/**/*.test.ts', 'test/bin/**/*.test.ts', 'test/infra/**/*.test.ts'], env, testTimeout: 60_000 },
+        test: { name: 'unit', include: ['test/domain/**/*.test.ts', 'test/bin/**/*.test.ts', 'test/infra/**/*.test.ts', 'test/console/**/*.test.ts'], env, testTimeout: 60_000 },
       },
       {
         // Everything that talks to Temporal, Kafka or Postgres runs on the real stack of the
         // test profile, started (and stopped) by the global setup; if it cannot start, the run fails.
+        // The console's browser tests (test/browser, Debian's Chromium) run here too, on the same stack.
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'],
           env,
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 120_000,

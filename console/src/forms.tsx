@@ -117,7 +117,7 @@ export function refusalOf(err: unknown, values?: Record<string, unknown>): Refus
   }
   if (err.status === 409 && b.code) {
     const key = `refusal.${b.code}`;
-    const message = has(key) ? t(key as MessageKey) : t('refusal.conflict');
+    const message = has(key) ? t(key as MessageKey) : t('refusal.refused');
     // The domain's sentence names the offending value: mark the field that holds it.
     for (const [path, v] of Object.entries(flatten(values ?? {}))) {
       if (typeof v === 'string' && v.length >= 4 && b.reason?.includes(v)) fields[path] = message;
