@@ -1,6 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { AdjustReservation, type BudgetState, type BudgetSummary, RegisterProject, ReleaseReservation, ReserveBudget } from '../domain/budget/decide';
+import { AdjustReservation, type BudgetState, type BudgetSummary, type Registered, RegisterProject, ReleaseReservation, ReserveBudget } from '../domain/budget/decide';
 import type { ProjectEventEnvelope } from '../domain/budget/events';
 
 /** Workflow id of a project's budget guard. */
@@ -37,3 +37,5 @@ export const reserveBudgetUpdate = defineUpdate<BudgetReply, [ReserveRequest]>('
 export const adjustReservationUpdate = defineUpdate<BudgetReply, [AdjustRequest]>('adjustReservation');
 export const releaseReservationUpdate = defineUpdate<BudgetReply, [ReleaseRequest]>('releaseReservation');
 export const budgetQuery = defineQuery<BudgetSummary | null>('budget');
+/** The project as registered: owner, funder lines and terms. */
+export const registrationQuery = defineQuery<Registered>('registration');

@@ -4,7 +4,7 @@ import { type ProjectEvent, type ProjectEventEnvelope, projectEventIdFor } from 
 import type { createEventActivities } from '../activities/events';
 import {
   AdjustRequest, type BudgetReply, type BudgetWorkflowInput, ReleaseRequest, ReserveRequest,
-  adjustReservationUpdate, budgetQuery, releaseReservationUpdate, reserveBudgetUpdate,
+  adjustReservationUpdate, budgetQuery, registrationQuery, releaseReservationUpdate, reserveBudgetUpdate,
 } from './budget-messages';
 import { InstitutionIdKey, ProjectIdKey } from './search-attributes';
 
@@ -92,6 +92,7 @@ export async function projectBudgetWorkflow(input: BudgetWorkflowInput): Promise
     validator: (req) => void ReleaseRequest.parse(req),
   });
   setHandler(budgetQuery, () => summarise(state));
+  setHandler(registrationQuery, () => reg);
 
   const mustRoll = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > BUDGET_HISTORY_LIMIT;
   for (;;) {

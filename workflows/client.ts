@@ -1,6 +1,6 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { projectBudgetWorkflow } from './budget.workflow';
-import { budgetQuery, budgetWorkflowId, RegisterProjectInput } from './budget-messages';
+import { budgetQuery, budgetWorkflowId, RegisterProjectInput, registrationQuery } from './budget-messages';
 import { mobilityWorkflow } from './mobility.workflow';
 import {
   auditQuery, deadlinesQuery, ExternalFacts, grantQuery, hostCertificateOfAttendanceSignal, type PayloadOf, StartMobility,
@@ -46,6 +46,16 @@ export async function registerProject(client: Client, taskQueue: string, raw: Re
     return await client.workflow.start(projectBudgetWorkflow, { taskQueue, workflowId, args: [{ register }] });
   } catch (err) {
     if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') return client.workflow.getHandle<typeof projectBudgetWorkflow>(workflowId);
+    throw err;
+  }
+}
+
+/** The project as its beneficiary registered it (owner, lines, terms), or null when no such project is registered. */
+export async function projectRegistration(client: Client, projectId: string) {
+  try {
+    return await client.workflow.getHandle(budgetWorkflowId(projectId)).query(registrationQuery);
+  } catch (err) {
+    if ((err as Error).name === 'WorkflowNotFoundError') return null;
     throw err;
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MobilityId, OrgId, ProjectId } from '../ids';
 import { Cents, formatEur } from '../money';
+import { ProjectTerms } from '../project/agreement';
 import { FunderLine, type ProjectEvent } from './events';
 
 /**
@@ -15,7 +16,10 @@ export const RegisterProject = z.strictObject({
   institutionId: OrgId,
   consortiumId: OrgId.nullable().default(null),
   lines: z.array(FunderLine).min(1).refine((ls) => new Set(ls.map((l) => l.lineId)).size === ls.length, 'funder line ids must be unique'),
+  /** The grant agreement's terms (call year, action, NA rates): every mobility's grant is computed from them. */
+  terms: ProjectTerms.optional(),
 });
+export type Registered = z.infer<typeof RegisterProject>;
 export const ReserveBudget = z.strictObject({ type: z.literal('ReserveBudget'), mobilityId: MobilityId, lineId: z.string().min(1), amountCents: Cents.nonnegative() });
 export const AdjustReservation = z.strictObject({ type: z.literal('AdjustReservation'), mobilityId: MobilityId, amountCents: Cents.nonnegative() });
 export const ReleaseReservation = z.strictObject({ type: z.literal('ReleaseReservation'), mobilityId: MobilityId, reason: z.string().min(1) });

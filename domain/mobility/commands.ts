@@ -28,7 +28,7 @@ export const MobilityPlan = z.strictObject({
   sendingCountry: CountryCode,
   hostOrgId: OrgId,
   /** One-way distance from the EC distance calculator (reference §1.2). */
-  distanceKm: z.int().nonnegative().optional(),
+  distanceKm: z.int().nonnegative().max(20_040, 'distanceKm: a one-way distance on Earth is at most 20,040 km').optional(),
   greenTravel: z.boolean(),
   fewerOpportunities: z.boolean(),
   fewerOpportunitiesCriterion: FewerOpportunitiesCriterion.optional(),

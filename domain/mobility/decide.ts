@@ -9,7 +9,7 @@ import { checkDuration, countDays, durationForm } from './duration';
 import { type MobilityEvent, type MobilityFacts, mobilityEvent } from './events';
 import { type Allowed, DEPARTED_STAGES, type StagesAllowing, stagesAllowing } from './lifecycle';
 import { type Rejection, isRejection, reject } from './rejection';
-import { PREFINANCING_PERCENT, RULES, cite } from './rules';
+import { DEPARTURE_EARLY_DAYS, PREFINANCING_PERCENT, RULES, cite } from './rules';
 import { calendarFacts, liveDeadlines, transcriptApplies } from './schedule';
 import { type Common, type MobilityState, type OpenMobility, type StateIn, grantDue, inStage, interruptedDays, netPaid } from './state';
 
@@ -43,6 +43,9 @@ const submitApplication = (c: CommandOf<'SubmitApplication'>, s: MobilityState):
   if (s.stage !== 'none') return reject('wrong-stage', `cannot submit the application: mobility ${c.mobilityId} already has one (stage '${s.stage}')`);
   const p = c.plan;
   if (p.endDate < p.startDate) return reject('invalid-dates', `cannot submit the application: the end date ${p.endDate} is before the start date ${p.startDate}`);
+  if (p.sendingCountry === p.receivingCountry) {
+    return reject('invalid-plan', `cannot submit the application: ${RULES.mobilityAbroad.text} (${p.sendingCountry} → ${p.receivingCountry}, ${cite(RULES.mobilityAbroad)})`, RULES.mobilityAbroad.id);
+  }
   if (p.fewerOpportunitiesCriterion !== undefined && !p.fewerOpportunities) {
     return reject('criterion-without-fewer-opportunities', `cannot submit the application: a fewer-opportunities criterion is given but fewerOpportunities is false (${cite(RULES.fewerOpportunitiesCode)})`, RULES.fewerOpportunitiesCode.id);
   }
@@ -121,6 +124,9 @@ const confirmDeparture = (c: CommandOf<'ConfirmDeparture'>, state: MobilityState
   const start = c.actualStartDate;
   if (start > utcDateOf(c.at)) return reject('invalid-dates', `cannot confirm the departure: the start date ${start} is in the future of ${utcDateOf(c.at)}`);
   if (start > s.plan.endDate) return reject('invalid-dates', `cannot confirm the departure: the start date ${start} is after the planned end date ${s.plan.endDate}`);
+  if (daysBetween(start, s.plan.startDate) > DEPARTURE_EARLY_DAYS) {
+    return reject('invalid-dates', `cannot confirm the departure: ${start} is more than ${DEPARTURE_EARLY_DAYS} days before the planned start ${s.plan.startDate}; ${RULES.departureWindow.text} (${cite(RULES.departureWindow)})`, RULES.departureWindow.id);
+  }
   return [mobilityEvent('DepartureConfirmed', { ...audit(c), plannedStartDate: s.plan.startDate, actualStartDate: start, daysShifted: daysBetween(s.plan.startDate, start) })];
 };
 
@@ -205,6 +211,9 @@ const recordCertificateOfAttendance = (c: CommandOf<'RecordCertificateOfAttendan
   const { actualStartDate: start, actualEndDate: end } = c;
   if (end < start) return reject('invalid-dates', `cannot record the certificate of attendance: the end date ${end} is before the start date ${start}`);
   if (end > utcDateOf(c.at)) return reject('invalid-dates', `cannot record the certificate of attendance: the end date ${end} is in the future of ${utcDateOf(c.at)}`);
+  if (daysBetween(start, s.departure.actualStartDate) > DEPARTURE_EARLY_DAYS) {
+    return reject('invalid-dates', `cannot record the certificate of attendance: the attended start ${start} is more than ${DEPARTURE_EARLY_DAYS} days before the confirmed departure ${s.departure.actualStartDate} (${cite(RULES.departureWindow)})`, RULES.departureWindow.id);
+  }
   const outside = s.interruptions.find((i) => i.from < start || i.to > end);
   if (outside) return reject('invalid-dates', `cannot record the certificate of attendance: the interruption ${outside.from}–${outside.to} lies outside the attended dates ${start}–${end}`);
   const form = durationForm(s.identity.activity, s.plan);

@@ -9,6 +9,8 @@ export const ProjectRates = z.strictObject({
   callYear: z.int().min(2021).max(2100),
   rates: z.strictObject({ monthlyEur: z.number().positive().optional(), dailyEur: z.number().positive().optional() }).optional(),
   travelDays: z.int().nonnegative().max(10).optional(),
+  /** The NA's travel support switch (HE short-term students, call 2024+). */
+  travelGrant: z.boolean().optional(),
 });
 export type ProjectRates = z.infer<typeof ProjectRates>;
 
@@ -39,6 +41,7 @@ export function grantFor(s: OpenMobility, rates: ProjectRates, dates: { startDat
     recentGraduate: s.identity.activity === 'HE-SMP' ? p.recentGraduate : undefined,
     rates: rates.rates,
     travelDays: rates.travelDays,
+    travelGrant: rates.travelGrant,
     forceMajeure: s.forceMajeure ? true : undefined,
   };
   return computeMobilityGrant(input);

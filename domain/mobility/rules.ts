@@ -27,11 +27,16 @@ export const RULES = {
   transcriptDue: rule('TOR-5W', '§2 ToR from the receiver [V S17]', 'the receiver issues the transcript within 5 weeks (35 days, counted from the end date)'),
   recognitionDue: rule('RECOG-5W', '§2 Recognition by the sender [V S17]', 'the sender recognises within 5 weeks (35 days) of receiving the transcript'),
   recognitionFull: rule('RECOG-FULL', '§2 Recognition by the sender [V S17]', 'full recognition means every transcript credit is recognised'),
+  mobilityAbroad: rule('PLAN-ABROAD', '§1.1 Mobility activities [V]', 'a mobility goes abroad: the receiving country differs from the sending country'),
+  departureWindow: rule('DEP-WINDOW', '§2 Departure [S]', 'the actual start lies at most 60 days before the planned (or confirmed) start'),
   fewerOpportunitiesCode: rule('GDPR-FO-CODE', 'users-and-processes.md §003', 'a criterion code is given only for a fewer-opportunities participant'),
 } as const satisfies Record<string, LifecycleRule>;
 
 /** "rule EXT-NOTICE, §2 … [S …]" for human reasons. */
 export const cite = (r: LifecycleRule): string => `rule ${r.id}, ${r.source}`;
+
+/** How much earlier than planned a participant may really leave (plausibility: a date decades off is a typing error). */
+export const DEPARTURE_EARLY_DAYS = 60;
 
 /** Percentages allowed for participant pre-financing (reference §2 [V S16]). */
 export const PREFINANCING_PERCENT = { min: 70, max: 100 } as const;

@@ -38,20 +38,66 @@ export type RateGroupKey = z.infer<typeof RateGroupKey>;
 const HE_STUDENT_CODES: readonly string[] = ['HE-SMS', 'HE-SMP', 'HE-BIP'];
 const MONTHLY_CODES: readonly string[] = ['HE-SMS', 'HE-SMP'];
 
+/** What the grant agreement fixes for every mobility of the project (the rate table of its NA, the pre-financing rate). */
+const TERMS = {
+  action: ProjectAction,
+  callYear: z.int().min(2021).max(2100),
+  /** Country of the beneficiary (its NA): the sending side of the EU range flows. */
+  country: CountryCode,
+  prefinancingPercent: z.int().min(70).max(100).describe('participant pre-financing, 70–100 % (§2 [V S16])'),
+  /** Call 2024+: whether the NA pays travel support to HE students (§1.7); passed as GrantInput.travelGrant. */
+  heStudentTravelSupport: z.boolean().optional(),
+  applicableRates: z.partialRecord(ActivityCode, z.partialRecord(RateGroupKey, ApplicableRate)).default({}),
+};
+type Terms = { action: ProjectAction; callYear: number; country: string; applicableRates: Partial<Record<string, Partial<Record<RateGroupKey, ApplicableRate>>>> };
+
+/**
+ * Where the EU has published no range for the call (HE long-term from call 2024, staff; reference §1.3
+ * [U]), an NA rate must still be plausible: within the span of every rate the reference cites.
+ */
+const PLAUSIBLE = { monthlyEur: { min: 100, max: 1_000 }, dailyEur: { min: 10, max: 500 } } as const;
+const plausible = (v: number, r: { min: number; max: number }, per: string): string | null =>
+  v < r.min || v > r.max ? `${v} €/${per} is outside the plausible ${r.min}–${r.max} €/${per} (no EU range is published for this call; rule RATE-PLAUSIBLE)` : null;
+
+/** The NA's applicable rates must be rates of the project's action and lie within the EU ranges of its call (§1.7). */
+const checkRates = (a: Terms, ctx: z.RefinementCtx, at: (string | number)[] = []) => {
+  const table = rateTableFor(a.callYear);
+  for (const [code, byGroup] of Object.entries(a.applicableRates)) {
+    if ((a.action === 'KA131') !== code.startsWith('HE-')) {
+      ctx.addIssue({ code: 'custom', path: [...at, 'applicableRates', code], message: `${code} is not an activity of ${a.action}` });
+      continue;
+    }
+    const grouping = groupingFor(table, code);
+    for (const [key, rate] of Object.entries(byGroup ?? {})) {
+      const path = [...at, 'applicableRates', code, key];
+      const to = key === 'partner' ? null : (Number(key) as 1 | 2 | 3);
+      if (rate?.monthlyEur !== undefined) {
+        if (!MONTHLY_CODES.includes(code)) ctx.addIssue({ code: 'custom', path: [...path, 'monthlyEur'], message: `${code} is paid per day: give dailyEur` });
+        else {
+          const problem = monthlyRangeProblem(table, groupOf(grouping, a.country), to, eur(rate.monthlyEur)) ?? plausible(rate.monthlyEur, PLAUSIBLE.monthlyEur, 'month');
+          if (problem) ctx.addIssue({ code: 'custom', path: [...path, 'monthlyEur'], message: problem });
+        }
+      }
+      if (rate?.dailyEur !== undefined) {
+        const learner = !HE_STUDENT_CODES.includes(code) && !code.includes('STAFF');
+        const problem = (learner ? learnerDailyRangeProblem(table, to, eur(rate.dailyEur)) : null) ?? plausible(rate.dailyEur, PLAUSIBLE.dailyEur, 'day');
+        if (problem) ctx.addIssue({ code: 'custom', path: [...path, 'dailyEur'], message: problem });
+      }
+    }
+  }
+};
+
+/** The project's terms as registered with its budget guard: one rate table for all its mobilities. */
+export const ProjectTerms = z.strictObject(TERMS).superRefine((t, ctx) => checkRates(t, ctx));
+export type ProjectTerms = z.infer<typeof ProjectTerms>;
+
 export const GrantAgreement = z
   .strictObject({
     projectId: ProjectId,
-    action: ProjectAction,
-    callYear: z.int().min(2021).max(2100),
-    /** Country of the beneficiary (its NA): the sending side of the EU range flows. */
-    country: CountryCode,
+    ...TERMS,
     institutionId: OrgId.describe('sending institution, or the consortium coordinator'),
     consortiumId: OrgId.nullable(),
     funderLines: z.array(FunderLine).min(1),
-    prefinancingPercent: z.int().min(70).max(100).describe('participant pre-financing, 70–100 % (§2 [V S16])'),
-    /** Call 2024+: whether the NA pays travel support to HE students (§1.7); passed as GrantInput.travelGrant. */
-    heStudentTravelSupport: z.boolean().optional(),
-    applicableRates: z.partialRecord(ActivityCode, z.partialRecord(RateGroupKey, ApplicableRate)).default({}),
   })
   .superRefine((a, ctx) => {
     const ids = new Set<string>();
@@ -62,29 +108,7 @@ export const GrantAgreement = z
     if (!a.funderLines.some((l) => l.funder === 'ERASMUS+')) {
       ctx.addIssue({ code: 'custom', path: ['funderLines'], message: "an agreement needs one 'ERASMUS+' funder line" });
     }
-    const table = rateTableFor(a.callYear);
-    for (const [code, byGroup] of Object.entries(a.applicableRates)) {
-      if ((a.action === 'KA131') !== code.startsWith('HE-')) {
-        ctx.addIssue({ code: 'custom', path: ['applicableRates', code], message: `${code} is not an activity of ${a.action}` });
-        continue;
-      }
-      const grouping = groupingFor(table, code);
-      for (const [key, rate] of Object.entries(byGroup ?? {})) {
-        const path = ['applicableRates', code, key];
-        const to = key === 'partner' ? null : (Number(key) as 1 | 2 | 3);
-        if (rate.monthlyEur !== undefined) {
-          if (!MONTHLY_CODES.includes(code)) ctx.addIssue({ code: 'custom', path: [...path, 'monthlyEur'], message: `${code} is paid per day: give dailyEur` });
-          else {
-            const problem = monthlyRangeProblem(table, groupOf(grouping, a.country), to, eur(rate.monthlyEur));
-            if (problem) ctx.addIssue({ code: 'custom', path: [...path, 'monthlyEur'], message: problem });
-          }
-        }
-        if (rate.dailyEur !== undefined && !HE_STUDENT_CODES.includes(code) && !code.includes('STAFF')) {
-          const problem = learnerDailyRangeProblem(table, to, eur(rate.dailyEur));
-          if (problem) ctx.addIssue({ code: 'custom', path: [...path, 'dailyEur'], message: problem });
-        }
-      }
-    }
+    checkRates(a, ctx);
   });
 export type GrantAgreement = z.infer<typeof GrantAgreement>;
 
@@ -92,11 +116,11 @@ export type GrantAgreement = z.infer<typeof GrantAgreement>;
  * The NA's applicable rate for one mobility, ready for GrantInput.rates; undefined when the
  * agreement sets none for that activity and group (the table default then applies).
  */
-export const applicableRatesFor = (agreement: GrantAgreement, activity: ActivityCode, receivingCountry: string): GrantInput['rates'] => {
+export const applicableRatesFor = (agreement: Pick<GrantAgreement, 'callYear' | 'applicableRates'>, activity: ActivityCode, receivingCountry: string): GrantInput['rates'] => {
   const g = groupOf(groupingFor(rateTableFor(agreement.callYear), activity), receivingCountry);
   const rate = agreement.applicableRates[activity]?.[g === null ? 'partner' : (String(g) as RateGroupKey)];
   return rate ? { ...rate } : undefined;
 };
 
 /** The participant pre-financing of a grant under this agreement (percent of the total, half-up to the cent). */
-export const prefinancingCents = (agreement: GrantAgreement, grantTotalCents: Cents): Cents => percentOf(grantTotalCents, agreement.prefinancingPercent);
+export const prefinancingCents = (agreement: Pick<GrantAgreement, 'prefinancingPercent'>, grantTotalCents: Cents): Cents => percentOf(grantTotalCents, agreement.prefinancingPercent);

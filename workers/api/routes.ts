@@ -5,13 +5,13 @@ import { z } from 'zod';
 import { MobilityId, OrgId, ProjectId } from '../../domain/ids';
 import { ENTERS, StageName } from '../../domain/mobility/lifecycle';
 import { type Action, type MobilityOwnership, type Principal, Role, RoleGrant, roleMayDo, type TenantDirectory } from '../../domain/tenancy';
-import { RegisterProjectInput } from '../../workflows/budget-messages';
-import { mobility, projectBudget, registerProject, startMobility } from '../../workflows/client';
-import { type MobilityView, StartMobility, type UpdateName } from '../../workflows/messages';
+import { mobility, projectBudget, projectRegistration } from '../../workflows/client';
+import { type MobilityView, type UpdateName } from '../../workflows/messages';
 import { ACTION_BODIES, ACTION_NAMES, ACTION_PERMISSION, stageActions } from './actions';
 import { dummyHash, verifyPassword } from './passwords';
 import { HttpError, ok, route, type RouteSpec } from './route';
 import { createSession, revokeSession } from './sessions';
+import { ApplicationBody, ProjectBody, registerProjectFor, submitApplicationFor } from './submission';
 
 export interface ApiDeps {
   pool: pg.Pool;
@@ -40,7 +40,6 @@ const ListQuery = z.strictObject({
 });
 const IdParams = z.strictObject({ id: MobilityId });
 const ActionReply = z.object({ mobilityId: z.string(), action: z.string(), stage: z.string(), events: z.array(z.string()) });
-const SubmitBody = StartMobility.omit({ actor: true });
 const BudgetQuery = z.strictObject({
   groupBy: z.enum(['line', 'project', 'institution', 'consortium', 'row']).default('line'),
   projectId: ProjectId.optional(),
@@ -181,27 +180,21 @@ export function buildRoutes(deps: ApiDeps): RouteSpec[] {
     }),
     route({
       method: 'POST', path: '/api/mobilities', operationId: 'submitApplication', summary: 'Submit an application: starts the mobility workflow', tag: 'mobilities',
-      body: SubmitBody,
+      body: ApplicationBody,
       responses: {
-        201: { description: 'application registered', schema: z.object({ mobilityId: z.string(), stage: z.string() }) }, ...STD,
-        403: E('your roles may not register an application there (reason given)'), 409: E('the mobility id already exists'),
+        201: { description: 'application registered; the server numbered the mobility', schema: z.object({ mobilityId: z.string(), stage: z.string() }) }, ...STD,
+        400: E('invalid application: each issue names the field and the rule; nothing started'),
+        403: E('your roles may not register an application there, or the project is not yours (reason given)'), 409: E('the mobility id already exists'),
       },
       handler: async ({ body, session }) => {
-        const ownership = { institutionId: body.institutionId, consortiumId: body.consortiumId ?? null, siteId: body.siteId ?? null };
-        const may = session.directory.canAct(session.principal, 'mobility.apply', ownership);
-        if (!may.allowed) throw new HttpError(403, 'forbidden', may.reason, { reason: may.reason });
-        try {
-          await startMobility(deps.temporal, deps.taskQueue, { ...body, actor: session.username });
-        } catch (err) {
-          if (err instanceof WorkflowExecutionAlreadyStartedError) throw new HttpError(409, 'conflict', `mobility ${body.mobilityId} already exists`);
-          throw err;
-        }
+        const { mobilityId } = await submitApplicationFor(deps, session.directory, session.principal, session.username, body);
+        const r = await projectRegistration(deps.temporal, body.projectId);
         await pool.query(
           `INSERT INTO console_mobilities (mobility_id, project_id, institution_id, consortium_id, site_id, activity, submitted_by)
            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (mobility_id) DO NOTHING`,
-          [body.mobilityId, body.projectId, body.institutionId, ownership.consortiumId, ownership.siteId, body.activity, session.username],
+          [mobilityId, body.projectId, body.institutionId, r?.consortiumId ?? null, body.siteId ?? null, body.activity, session.username],
         );
-        return ok({ mobilityId: body.mobilityId, stage: ENTERS.ApplicationSubmitted }, 201);
+        return ok({ mobilityId, stage: ENTERS.ApplicationSubmitted }, 201);
       },
     }),
     route({
@@ -247,16 +240,17 @@ export function buildRoutes(deps: ApiDeps): RouteSpec[] {
       }),
     ),
     route({
-      method: 'POST', path: '/api/projects', operationId: 'registerProject', summary: "Register a project's funder lines (starts its budget guard; idempotent)", tag: 'projects',
-      body: RegisterProjectInput,
-      responses: { 200: { description: "the project's budget guard" }, ...STD, 403: E('your roles may not manage this project (reason given)') },
+      method: 'POST', path: '/api/projects', operationId: 'registerProject', summary: 'Register a project once: its owner, funder lines and terms (call year, action, NA rates); the same content again is idempotent', tag: 'projects',
+      body: ProjectBody,
+      responses: {
+        200: { description: "the project's registration and budget guard" }, ...STD,
+        403: E('your roles may not manage projects of this owner (reason given)'),
+        409: E('the project id is registered by another beneficiary, or with other content (the fields that differ)'),
+      },
       handler: async ({ body, session }) => {
-        const ownership = { institutionId: body.institutionId, consortiumId: body.consortiumId ?? null, siteId: null };
-        const may = session.directory.canAct(session.principal, 'project.manage', ownership);
-        if (!may.allowed) throw new HttpError(403, 'forbidden', may.reason, { reason: may.reason });
-        await registerProject(deps.temporal, deps.taskQueue, body);
+        const { registration, created } = await registerProjectFor(deps, session.directory, session.principal, body);
         const summary = await projectBudget(deps.temporal, body.projectId);
-        return ok({ projectId: body.projectId, budget: summary });
+        return ok({ projectId: body.projectId, created, registration, budget: summary });
       },
     }),
     route({

@@ -6,7 +6,7 @@ import { mobility } from '../../../workflows/client';
 import { startProjector } from '../../../workers/projector';
 import { createMobilityWorker } from '../../../workers/temporal-worker';
 import { eventually, testConfig, uniq } from '../../support/env';
-import { application, http, seedTenancy, startApi, today } from './support';
+import { application, http, project, seedTenancy, startApi, today } from './support';
 
 /**
  * Through the HTTP API on the real stack (Temporal worker, Kafka, projector, Postgres): tenant
@@ -38,10 +38,9 @@ beforeAll(async () => {
 
   // Consortium A's project (its coordinator registers it), and consortium B's.
   const { call } = http(api.base);
-  const lines = [{ lineId: 'erasmus', funder: 'Erasmus+ KA131', allocatedCents: 2_000_000, allocatedMobilities: 5 }];
-  const regA = await call('POST', '/api/projects', { token: tokens.coordA, body: { projectId: projectA, institutionId: tn.id.a1, consortiumId: tn.id.consA, lines } });
+  const regA = await call('POST', '/api/projects', { token: tokens.coordA, body: project(projectA, tn.id.a1, tn.id.consA) });
   expect(regA.status, JSON.stringify(regA.body)).toBe(200);
-  const regB = await call('POST', '/api/projects', { token: tokens.coordB, body: { projectId: projectB, institutionId: tn.id.b1, consortiumId: tn.id.consB, lines } });
+  const regB = await call('POST', '/api/projects', { token: tokens.coordB, body: project(projectB, tn.id.b1, tn.id.consB) });
   expect(regB.status).toBe(200);
 
   // A mobility of member A3 (quality control) funded by consortium A, registered by A3's international office.
@@ -116,6 +115,7 @@ describe('sites and own projects', () => {
   it("a site coordinator sees its site's mobilities only; a consortium role never sees a member's own-project mobility", async () => {
     const { call } = http(api.base);
     const own = application(`2024-1-FR01-KA131-HED-${uniq()}`, 1, { institutionId: tn.id.a1, consortiumId: null, siteId: tn.id.siteA1 });
+    expect((await call('POST', '/api/projects', { token: tokens.ioA1, body: project(own.projectId, tn.id.a1, null) })).status).toBe(200);
     const elsewhere = application(own.projectId, 2, { institutionId: tn.id.a1, consortiumId: null });
     expect((await call('POST', '/api/mobilities', { token: tokens.siteA1, body: own })).status).toBe(201);
     expect((await call('POST', '/api/mobilities', { token: tokens.siteA1, body: elsewhere })).status).toBe(403); // not on its site

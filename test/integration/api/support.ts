@@ -86,13 +86,23 @@ export async function seedTenancy(pool: pg.Pool) {
 const addDays = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 export const today = () => new Date().toISOString().slice(0, 10);
 
-/** A five-month HE study mobility starting in 40 days, at the 2024 rates (body of POST /api/mobilities). */
-export function application(projectId: string, n: number, owner: { institutionId: string; consortiumId: string | null; siteId?: string }) {
+/**
+ * A five-month HE study mobility starting in 40 days (body of POST /api/mobilities). No rates and no
+ * consortium: the server takes both from the registered project. The mobility id is the one the
+ * server would give the n-th mobility (a client may name it, within the project).
+ */
+export function application(projectId: string, n: number, owner: { institutionId: string; consortiumId?: string | null; siteId?: string }) {
   const startDate = addDays(today(), 40);
+  const { consortiumId: _fromProject, ...who } = owner;
   return {
-    mobilityId: `${projectId}-MOB-${String(n).padStart(5, '0')}`, projectId, ...owner,
+    mobilityId: `${projectId}-MOB-${String(n).padStart(5, '0')}`, projectId, ...who,
     participantRef: `P-${uniq()}`, activity: 'HE-SMS', funderLineId: 'erasmus',
     plan: { startDate, endDate: addDays(startDate, 149), receivingCountry: 'DE', sendingCountry: 'FR', hostOrgId: 'D-BERLIN-01', distanceKm: 800, greenTravel: false, fewerOpportunities: false },
-    rates: { callYear: 2024, rates: { monthlyEur: 600 } },
   };
 }
+
+/** The terms of a call-2024 KA131 project of the French NA: 600 €/month to group-2 countries (within the EU range). */
+export const KA131_TERMS: Record<string, unknown> = { action: 'KA131', callYear: 2024, country: 'FR', prefinancingPercent: 80, applicableRates: { 'HE-SMS': { '2': { monthlyEur: 600 } } } };
+export const LINES = [{ lineId: 'erasmus', funder: 'Erasmus+ KA131', allocatedCents: 2_000_000, allocatedMobilities: 5 }];
+/** Body of POST /api/projects. */
+export const project = (projectId: string, institutionId: string, consortiumId: string | null, lines = LINES, terms = KA131_TERMS) => ({ projectId, institutionId, consortiumId, lines, terms });

@@ -1,0 +1,94 @@
+import { activityRule, type ActivityCode } from '../activity';
+import type { FunderLine } from '../budget/events';
+import type { ProjectRates } from '../mobility/grant';
+import { applicableRatesFor, type ProjectTerms } from './agreement';
+
+/**
+ * A project as its beneficiary registered it: who owns it (an institution, or a consortium through
+ * its coordinating institution), its funder lines and its terms (call year, action, NA rates).
+ * Every mobility of the project is checked against it, and its grant is computed from its terms:
+ * no rate ever comes from a request.
+ */
+export interface Registration {
+  readonly projectId: string;
+  readonly institutionId: string;
+  readonly consortiumId: string | null;
+  readonly lines: readonly FunderLine[];
+  readonly terms: ProjectTerms;
+}
+
+export interface Problem {
+  readonly field: string;
+  readonly rule: string;
+  readonly message: string;
+}
+
+const RULE = {
+  id: 'PROJECT-ID',
+  window: 'PROJECT-WINDOW',
+  line: 'PROJECT-LINE',
+  action: 'PROJECT-ACTION',
+} as const;
+
+/**
+ * The Erasmus+ project number names its call year, its NA (country and number) and its action:
+ * 2024-1-FR01-KA131-HED-000123. A registration must agree with it.
+ */
+export const projectIdProblems = (projectId: string, terms: Pick<ProjectTerms, 'callYear' | 'action' | 'country'>): Problem[] => {
+  const m = /^(\d{4})-\d-([A-Z]{2})\d{2}-(KA\d{3})-/.exec(projectId);
+  if (!m) return [{ field: 'projectId', rule: RULE.id, message: 'not an Erasmus+ project number (e.g. 2024-1-FR01-KA131-HED-000123)' }];
+  const out: Problem[] = [];
+  if (Number(m[1]) !== terms.callYear) out.push({ field: 'terms.callYear', rule: RULE.id, message: `the project number is of call ${m[1]}, not ${terms.callYear}` });
+  if (m[2] !== terms.country) out.push({ field: 'terms.country', rule: RULE.id, message: `the project number is of the ${m[2]} National Agency, not ${terms.country}` });
+  if (m[3] !== terms.action) out.push({ field: 'terms.action', rule: RULE.id, message: `the project number is of action ${m[3]}, not ${terms.action}` });
+  return out;
+};
+
+/**
+ * Plausibility window of a project's mobilities: from 1 January of its call year to 31 December
+ * three years later (the longest KA1 projects run 38 months from June of the call year).
+ */
+export const callWindow = (callYear: number): { from: string; to: string } => ({ from: `${callYear}-01-01`, to: `${callYear + 3}-12-31` });
+
+/** Higher education belongs to KA131; vocational, school and adult education to the accredited KA121 or short-term KA122. */
+const actionAllows = (action: ProjectTerms['action'], activity: ActivityCode): boolean => (activityRule(activity).sector === 'HE') === (action === 'KA131');
+
+/** What a registered project refuses of an application: an unknown funder line, an activity of another action, dates outside the project. */
+export const applicationProblems = (
+  project: Registration,
+  app: { activity: ActivityCode; funderLineId: string; plan: { startDate: string; endDate: string } },
+): Problem[] => {
+  const out: Problem[] = [];
+  if (!project.lines.some((l) => l.lineId === app.funderLineId)) {
+    out.push({ field: 'funderLineId', rule: RULE.line, message: `project ${project.projectId} has no funder line ${app.funderLineId} (lines: ${project.lines.map((l) => l.lineId).join(', ')})` });
+  }
+  if (!actionAllows(project.terms.action, app.activity)) {
+    out.push({ field: 'activity', rule: RULE.action, message: `${app.activity} is not an activity of a ${project.terms.action} project` });
+  }
+  const w = callWindow(project.terms.callYear);
+  for (const k of ['startDate', 'endDate'] as const) {
+    const d = app.plan[k];
+    if (d < w.from || d > w.to) out.push({ field: `plan.${k}`, rule: RULE.window, message: `${d} is outside the period of a call ${project.terms.callYear} project (${w.from} – ${w.to})` });
+  }
+  return out;
+};
+
+/** The rates a mobility's grant is computed with: the project's call year and its NA's rate for the activity and destination. */
+export const projectRatesFor = (terms: ProjectTerms, activity: ActivityCode, receivingCountry: string): ProjectRates => {
+  const rates = applicableRatesFor(terms, activity, receivingCountry);
+  return { callYear: terms.callYear, ...(rates ? { rates } : {}), ...(terms.heStudentTravelSupport !== undefined ? { travelGrant: terms.heStudentTravelSupport } : {}) };
+};
+
+/** The fields in which a second registration of the same project differs from the first (empty: the same content). */
+export const registrationDifferences = (a: Omit<Registration, 'terms'> & { terms?: ProjectTerms }, b: Omit<Registration, 'terms'> & { terms?: ProjectTerms }): string[] => {
+  const out: string[] = [];
+  const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
+  if (a.institutionId !== b.institutionId) out.push('institutionId');
+  if (a.consortiumId !== b.consortiumId) out.push('consortiumId');
+  const lines = (r: typeof a) => [...r.lines].sort((x, y) => x.lineId.localeCompare(y.lineId));
+  if (!same(lines(a), lines(b))) out.push('lines');
+  for (const k of new Set([...Object.keys(a.terms ?? {}), ...Object.keys(b.terms ?? {})])) {
+    if (!same((a.terms as Record<string, unknown> | undefined)?.[k], (b.terms as Record<string, unknown> | undefined)?.[k])) out.push(`terms.${k}`);
+  }
+  return out;
+};

@@ -1,0 +1,164 @@
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool } from '../../../infra/db/pool';
+import { connectTemporal } from '../../../infra/temporal';
+import { mobility, projectBudget } from '../../../workflows/client';
+import { startProjector } from '../../../workers/projector';
+import { createMobilityWorker } from '../../../workers/temporal-worker';
+import { eventually, testConfig, uniq } from '../../support/env';
+import { application, http, KA131_TERMS, LINES, project, seedTenancy, startApi, today } from './support';
+
+/**
+ * The trust boundaries, tried as a hostile user would through the HTTP API on the real stack:
+ * each reproduction of the trust issue is refused with a clear error and changes nothing.
+ */
+const cfg = testConfig();
+const pool = createPool(cfg);
+let temporal: Client;
+let worker: Awaited<ReturnType<typeof createMobilityWorker>>;
+let running: Promise<void>;
+let projector: Awaited<ReturnType<typeof startProjector>>;
+let api: Awaited<ReturnType<typeof startApi>>;
+let tn: Awaited<ReturnType<typeof seedTenancy>>;
+const tokens = {} as Record<string, string>;
+const lyon = `2024-1-FR01-KA131-HED-${uniq()}`;
+let call: ReturnType<typeof http>['call'];
+
+const workflowCount = async (projectId: string) => {
+  let n = 0;
+  for await (const _ of temporal.workflow.list({ query: `ProjectId = '${projectId}' AND WorkflowType = 'mobilityWorkflow'` })) n++;
+  return n;
+};
+const guard = async (projectId: string) => (await projectBudget(temporal, projectId))!.lines.map((l) => ({ lineId: l.lineId, reservedCents: l.reservedCents, reservedMobilities: l.reservedMobilities }));
+
+beforeAll(async () => {
+  temporal = await connectTemporal(cfg);
+  worker = await createMobilityWorker(cfg);
+  running = worker.worker.run();
+  projector = await startProjector(cfg, pool, undefined, { groupId: `trust-test-${uniq()}` });
+  tn = await seedTenancy(pool);
+  api = await startApi(pool, temporal, cfg.temporal.taskQueue);
+  ({ call } = http(api.base));
+  const { login } = http(api.base);
+  for (const [key, username] of Object.entries(tn.users)) tokens[key] = await login(username, tn.password(username));
+  // "Lyon": consortium A's project, registered by its coordinator.
+  const reg = await call('POST', '/api/projects', { token: tokens.coordA, body: project(lyon, tn.id.a1, tn.id.consA) });
+  expect(reg.status, JSON.stringify(reg.body)).toBe(200);
+});
+
+afterAll(async () => {
+  await api?.close();
+  await projector?.stop();
+  worker?.worker.shutdown();
+  await running;
+  await worker?.close();
+  await temporal?.connection.close();
+  await pool.end();
+});
+
+describe('no tenant touches another\'s money', () => {
+  it("an institution outside the consortium cannot submit into Lyon's project with its own institution id: 403, the guard unchanged", async () => {
+    const before = await guard(lyon);
+    const app = { ...application(lyon, 1, { institutionId: tn.id.out }), mobilityId: undefined };
+    const r = await call('POST', '/api/mobilities', { token: tokens.ioOut, body: app });
+    expect(r.status).toBe(403);
+    expect(r.body.reason).toMatch(/not a member of consortium/);
+    expect(await guard(lyon)).toEqual(before);
+    expect(await workflowCount(lyon)).toBe(0);
+  });
+
+  it('a project id is registered once: another beneficiary gets 409 without seeing it; other content 409 naming the fields; the same content 200', async () => {
+    const squat = await call('POST', '/api/projects', { token: tokens.coordB, body: project(lyon, tn.id.b1, tn.id.consB, [{ lineId: 'erasmus', funder: 'x', allocatedCents: 1, allocatedMobilities: 1 }]) });
+    expect(squat.status).toBe(409);
+    expect(JSON.stringify(squat.body)).not.toContain('2000000');
+    expect(JSON.stringify(squat.body)).not.toContain(tn.id.a1);
+    const again = await call('POST', '/api/projects', { token: tokens.coordA, body: project(lyon, tn.id.a1, tn.id.consA) });
+    expect(again.status).toBe(200);
+    expect(again.body.created).toBe(false);
+    const other = await call('POST', '/api/projects', { token: tokens.coordA, body: project(lyon, tn.id.a1, tn.id.consA, [{ ...LINES[0]!, allocatedCents: 1 }], { ...KA131_TERMS, prefinancingPercent: 90 }) });
+    expect(other.status).toBe(409);
+    expect(other.body.fields).toEqual(['lines', 'terms.prefinancingPercent']);
+    // A project number that is not the registration's call, NA or action is refused too.
+    const wrong = await call('POST', '/api/projects', { token: tokens.coordA, body: project(`2023-1-DE02-KA131-HED-${uniq()}`, tn.id.a1, tn.id.consA) });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.issues.map((i: { field: string }) => i.field)).toEqual(['terms.callYear', 'terms.country']);
+    // An NA rate outside the EU range of the call is refused, naming it.
+    const rate = await call('POST', '/api/projects', { token: tokens.coordA, body: project(`2024-1-FR01-KA131-HED-${uniq()}`, tn.id.a1, tn.id.consA, LINES, { ...KA131_TERMS, applicableRates: { 'HE-SMS': { '2': { monthlyEur: 9000 } } } }) });
+    expect(rate.status).toBe(400);
+    expect(rate.body.issues[0].field).toMatch(/terms\.applicableRates\.HE-SMS\.2\.monthlyEur/);
+  });
+
+  it('the server numbers mobilities and sets every euro: a client rate is refused; the estimate is at the project\'s rate', async () => {
+    const app = { ...application(lyon, 1, { institutionId: tn.id.a3 }), mobilityId: undefined };
+    const withRate = await call('POST', '/api/mobilities', { token: tokens.ioA3, body: { ...app, rates: { callYear: 2024, rates: { monthlyEur: 9000 } } } });
+    expect(withRate.status).toBe(400);
+    expect(withRate.body.issues.map((i: { field: string }) => i.field)).toContain('rates');
+    const ok = await call('POST', '/api/mobilities', { token: tokens.ioA3, body: app });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201);
+    expect(ok.body.mobilityId).toBe(`${lyon}-MOB-00001`);
+    const second = await call('POST', '/api/mobilities', { token: tokens.ioA3, body: app });
+    expect(second.body.mobilityId).toBe(`${lyon}-MOB-00002`);
+    const sel = await call('POST', `/api/mobilities/${ok.body.mobilityId}/actions/select`, { token: tokens.ioA3, body: {} });
+    expect(sel.status, JSON.stringify(sel.body)).toBe(200);
+    const d = await call('GET', `/api/mobilities/${ok.body.mobilityId}`, { token: tokens.coordA });
+    const individual = d.body.grant.estimated.lines.find((l: { ruleId: string }) => l.ruleId === 'GRANT-HE-LT');
+    expect(individual.basis).toMatch(/600\.00 €\/month/);
+    // A mobility id outside the project, or one already taken, is refused.
+    expect((await call('POST', '/api/mobilities', { token: tokens.ioA3, body: { ...app, mobilityId: `2024-1-FR01-KA131-HED-000001-MOB-00001` } })).status).toBe(400);
+    expect((await call('POST', '/api/mobilities', { token: tokens.ioA3, body: { ...app, mobilityId: ok.body.mobilityId } })).status).toBe(409);
+  });
+});
+
+describe('the API refuses what the domain refuses, before anything starts', () => {
+  const cases: [string, (a: ReturnType<typeof application>) => unknown, string][] = [
+    ['end before start', (a) => ({ ...a, plan: { ...a.plan, endDate: a.plan.startDate.replace(/^(\d{4})/, (y) => String(Number(y) - 1)) } }), 'plan.'],
+    ['ten years', (a) => ({ ...a, plan: { ...a.plan, endDate: a.plan.startDate.replace(/^(\d{4})/, (y) => String(Number(y) + 10)) } }), 'plan.endDate'],
+    ['year 9999', (a) => ({ ...a, plan: { ...a.plan, startDate: '9999-01-01', endDate: '9999-05-31' } }), 'plan.startDate'],
+    ['a 1990 start', (a) => ({ ...a, plan: { ...a.plan, startDate: '1990-01-01', endDate: '1990-05-31' } }), 'plan.startDate'],
+    ['a criterion code without the flag', (a) => ({ ...a, plan: { ...a.plan, fewerOpportunitiesCriterion: 'FO-02' } }), 'plan.fewerOpportunitiesCriterion'],
+    ['40,101 km', (a) => ({ ...a, plan: { ...a.plan, distanceKm: 40_101 } }), 'plan.distanceKm'],
+    ['the same sending and receiving country', (a) => ({ ...a, plan: { ...a.plan, receivingCountry: 'FR' } }), 'plan'],
+    ['an unknown funder line', (a) => ({ ...a, funderLineId: 'no-such-line' }), 'funderLineId'],
+    ['a VET activity in a KA131 project', (a) => ({ ...a, activity: 'VET-LEARN-ST' }), 'activity'],
+    ['an unregistered project', (a) => ({ ...a, projectId: `2024-1-FR01-KA131-HED-${uniq()}` }), 'projectId'],
+  ];
+  for (const [what, mutate, field] of cases) {
+    it(`${what}: 400 naming the field, no workflow, no row`, async () => {
+      const before = await workflowCount(lyon);
+      const rows = (await pool.query('SELECT count(*)::int AS n FROM console_mobilities')).rows[0].n;
+      const body = mutate({ ...application(lyon, 1, { institutionId: tn.id.a3 }), mobilityId: undefined } as never);
+      const r = await call('POST', '/api/mobilities', { token: tokens.ioA3, body });
+      expect(r.status, JSON.stringify(r.body)).toBe(400);
+      expect(r.body.issues.map((i: { field: string }) => i.field).join(' ')).toContain(field);
+      expect(r.body.message).not.toMatch(/"code":|"path":/); // never a raw zod dump
+      expect(await workflowCount(lyon)).toBe(before);
+      expect((await pool.query('SELECT count(*)::int AS n FROM console_mobilities')).rows[0].n).toBe(rows);
+    });
+  }
+
+  it('a departure dated 1900-01-01 is refused with the rule (DEP-WINDOW), and the stage stays', async () => {
+    const sub = await call('POST', '/api/mobilities', { token: tokens.ioA3, body: { ...application(lyon, 1, { institutionId: tn.id.a3 }), mobilityId: undefined } });
+    const id = sub.body.mobilityId as string;
+    expect((await call('POST', `/api/mobilities/${id}/actions/select`, { token: tokens.ioA3, body: {} })).status).toBe(200);
+    expect((await call('POST', `/api/mobilities/${id}/actions/signAgreement`, { token: tokens.adminA, body: { participantSignedOn: today(), institutionSignedOn: today() } })).status).toBe(200);
+    const dep = await call('POST', `/api/mobilities/${id}/actions/confirmDeparture`, { token: tokens.ioA3, body: { actualStartDate: '1900-01-01' } });
+    expect(dep.status).toBe(409);
+    expect(dep.body).toMatchObject({ code: 'invalid-dates', ruleId: 'DEP-WINDOW' });
+    expect((await mobility(temporal, id).state()).stage).toBe('agreed');
+  });
+});
+
+describe("each role's budget view agrees with the guard", () => {
+  it("the consortium coordinator, the network director and the member institution see the project's allocation and what the guard holds, to the cent", async () => {
+    const g = (await projectBudget(temporal, lyon))!;
+    const line = g.lines.find((l) => l.lineId === 'erasmus')!;
+    for (const who of ['coordA', 'director'] as const) {
+      const row = await eventually(async () => {
+        const b = await call('GET', `/api/budget?projectId=${lyon}&groupBy=line`, { token: tokens[who] });
+        const r = b.body.rows?.[0];
+        return r && r.committedCents === line.reservedCents && r.mobilitiesUsed === line.reservedMobilities ? r : undefined;
+      }, 60_000, `${who}'s budget view`);
+      expect(row).toMatchObject({ allocatedCents: line.allocatedCents, allocatedMobilities: line.allocatedMobilities, remainingCents: line.allocatedCents - line.reservedCents });
+    }
+  });
+});
