@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { consoleApi } from './console-routes';
 import { loadDirectory, loadPrincipal } from './directory';
 import { HealthMonitor, healthRoutes, needsPostgres, needsTemporal, RETRY_AFTER_SECONDS, unavailableBecause } from './health';
+import { guardInput } from './input-guard';
 import { openApiDocument } from './openapi';
 import { badRequest, HttpError, type RouteSpec, type Session } from './route';
 import { type ApiDeps, buildRoutes } from './routes';
@@ -27,7 +28,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * the edge; answers other than success carry { error, message, issues?, reason? }.
  */
 export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance; routes: RouteSpec[] }> {
-  const deps: ApiDeps = { pool: opts.pool, temporal: opts.temporal, taskQueue: opts.taskQueue, sessionTtlMs: opts.sessionTtlMs ?? 8 * 3600_000 };
+  const deps: ApiDeps = { pool: opts.pool, temporal: opts.temporal, taskQueue: opts.taskQueue, sessionTtlMs: opts.sessionTtlMs ?? 8 * 3600_000, loginThrottle: opts.loginThrottle };
   const app = Fastify({
     ...(typeof opts.logger === 'object' ? { loggerInstance: opts.logger } : { logger: opts.logger ?? false }),
     bodyLimit: 256 * 1024,
@@ -39,6 +40,8 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
     // Requests are not logged one by one; 5xx answers are (onResponse below), with their id.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  // Invalid text (NUL, control characters, lone surrogates, bad UTF-8) anywhere in params, query or body: 400 naming the field.
+  guardInput(app);
   const monitor = opts.health ?? new HealthMonitor({ pool: opts.pool, temporal: opts.temporal });
   if (!opts.health) {
     monitor.start();

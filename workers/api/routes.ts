@@ -11,6 +11,7 @@ import { ACTION_BODIES, ACTION_NAMES, ACTION_PERMISSION, stageActions } from './
 import { dummyHash, verifyPassword } from './passwords';
 import { HttpError, ok, route, type RouteSpec } from './route';
 import { createSession, revokeSession } from './sessions';
+import { loginThrottle, type LoginThrottleOptions } from './throttle';
 import { ApplicationBody, ProjectBody, registerProjectFor, submitApplicationFor } from './submission';
 
 export interface ApiDeps {
@@ -19,6 +20,8 @@ export interface ApiDeps {
   taskQueue: string;
   /** How long a session lives (default 8 hours). */
   sessionTtlMs: number;
+  /** Sign-in throttling (default: DEFAULT_LOGIN_THROTTLE of throttle.ts). */
+  loginThrottle?: LoginThrottleOptions;
 }
 
 const E = (description: string) => ({ description });
@@ -127,13 +130,26 @@ export function buildRoutes(deps: ApiDeps): RouteSpec[] {
     route({
       method: 'POST', path: '/api/login', operationId: 'login', summary: 'Sign in: returns an opaque bearer token', tag: 'session', public: true,
       body: Login,
-      responses: { 200: { description: 'signed in', schema: LoginReply }, 400: STD[400], 401: E('wrong username or password') },
-      handler: async ({ body }) => {
+      responses: {
+        200: { description: 'signed in', schema: LoginReply }, 400: STD[400], 401: E('wrong username or password'),
+        429: E('too many failed sign-ins for this username or client address: locked for Retry-After seconds (even the right password is refused)'),
+      },
+      handler: async ({ body, req, reply }) => {
+        const throttle = loginThrottle(pool, deps.loginThrottle);
+        const admission = await throttle.admit(body.username, req.ip, req.log);
+        if (!admission.admitted) {
+          reply.header('retry-after', String(admission.retryAfterSeconds));
+          return { status: 429, body: { error: 'too-many-attempts', message: `too many failed sign-ins for this ${admission.lockedBy.join(' and ')}: try again in ${admission.retryAfterSeconds} s`, retryAfterSeconds: admission.retryAfterSeconds } };
+        }
         const { rows } = await pool.query<{ username: string; display_name: string; password_hash: string; disabled: boolean }>(
           'SELECT username, display_name, password_hash, disabled FROM staff_users WHERE username = $1', [body.username]);
         const user = rows[0];
         const good = await verifyPassword(body.password, user?.password_hash ?? (await dummyHash()));
-        if (!user || !good || user.disabled) throw new HttpError(401, 'unauthorized', 'wrong username or password');
+        if (!user || !good || user.disabled) {
+          await throttle.failed(admission, req.log);
+          throw new HttpError(401, 'unauthorized', 'wrong username or password');
+        }
+        await throttle.succeeded(admission);
         const s = await createSession(pool, user.username, deps.sessionTtlMs);
         const roles = (await pool.query('SELECT role, scope_kind, scope_id FROM staff_role_grants WHERE username = $1 ORDER BY 1, 2, 3', [user.username])).rows
           .map((r: { role: string; scope_kind: string; scope_id: string }) => ({ role: r.role, scope: { kind: r.scope_kind, id: r.scope_id } }));
