@@ -57,6 +57,7 @@ export const updates = {
   recordTranscriptOfRecords: upd('recordTranscriptOfRecords'),
   recordRecognition: upd('recordRecognition'),
   cancel: upd('cancel'),
+  recordGrantConditions: upd('recordGrantConditions'),
 } as const satisfies { [U in UpdateName]: ReturnType<typeof upd<U>> };
 
 /**

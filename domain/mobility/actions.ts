@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import {
   ApproveExtension, CancelMobility, ChangeLearningAgreement, type CommandType, ConfirmDeparture, DeclareForceMajeure,
   PromoteFromReserveList, RecordCertificateOfAttendance, RecordInterruption, RecordOlsAssessment, RecordParticipantReportSubmitted,
-  RecordRecognition, RecordTranscriptOfRecords, RefuseExtension, RejectApplication, RequestExtension, SelectParticipant, SignAgreement,
+  RecordGrantConditions, RecordRecognition, RecordTranscriptOfRecords, RefuseExtension, RejectApplication, RequestExtension, SelectParticipant, SignAgreement,
   WithdrawApplication,
 } from './commands';
 import { type Allowed, LIFECYCLE, type Stage } from './lifecycle';
@@ -35,6 +35,7 @@ export const ACTION_INPUTS = {
   recordTranscriptOfRecords: RecordTranscriptOfRecords.omit(ENGINE),
   recordRecognition: RecordRecognition.omit(ENGINE),
   cancel: CancelMobility.omit(ENGINE),
+  recordGrantConditions: RecordGrantConditions.omit(ENGINE),
 } as const;
 
 export type ActionName = keyof typeof ACTION_INPUTS;
@@ -61,6 +62,7 @@ export const ACTION_COMMAND = {
   recordTranscriptOfRecords: 'RecordTranscriptOfRecords',
   recordRecognition: 'RecordRecognition',
   cancel: 'CancelMobility',
+  recordGrantConditions: 'RecordGrantConditions',
 } as const satisfies Record<ActionName, CommandType>;
 
 const entryOf = (entry: Allowed): string => entry.split('.')[0]!;

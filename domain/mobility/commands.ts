@@ -95,13 +95,26 @@ export const RecordDeadlineMissed = command('RecordDeadlineMissed', { deadline: 
 /** Sent by the workflow after every change: publishes the mobility's open due dates when they changed (what lists and worklists show). */
 export const RecordDeadlineSchedule = command('RecordDeadlineSchedule', {});
 export const CancelMobility = command('CancelMobility', { reasonCode: CancellationReason });
+/**
+ * What the NA or the beneficiary decides per participant, recorded by staff with the audit trail (who, when):
+ * travel support for a short-term HE student, real-cost inclusion support, an exceptional expensive
+ * trip, a zero-grant mobility. The grant is computed from them; nothing else sets these euros.
+ */
+export const GrantConditions = z.strictObject({
+  travelSupport: z.boolean().nullable().describe('travel support for this participant; null = the project\'s default'),
+  inclusionSupportCents: z.int().nonnegative().max(5_000_000).describe('real-cost inclusion support granted (cents)'),
+  exceptionalTravelCostCents: z.int().positive().max(1_000_000).nullable().describe('the real cost of an expensive return trip (cents), or null'),
+  zeroGrant: z.boolean().describe('a zero-grant mobility: recorded, counted, paid nothing'),
+});
+export type GrantConditions = z.infer<typeof GrantConditions>;
+export const RecordGrantConditions = command('RecordGrantConditions', GrantConditions.shape);
 
 export const MobilityCommand = z.discriminatedUnion('type', [
   SubmitApplication, SelectParticipant, RejectApplication, PromoteFromReserveList, WithdrawApplication, SignAgreement,
   ConfirmDeparture, RecordCertificateOfAttendance, RecordInterruption, DeclareForceMajeure, RequestExtension,
   ApproveExtension, RefuseExtension, ChangeLearningAgreement, InviteParticipantReport, RemindParticipantReport,
   RecordParticipantReportSubmitted, RecordOlsAssessment, RecordTranscriptOfRecords, RecordRecognition,
-  RecordPaymentOrdered, RecordDeadlineMissed, RecordDeadlineSchedule, CancelMobility,
+  RecordPaymentOrdered, RecordDeadlineMissed, RecordDeadlineSchedule, CancelMobility, RecordGrantConditions,
 ]);
 export type MobilityCommand = z.infer<typeof MobilityCommand>;
 export type CommandType = MobilityCommand['type'];

@@ -380,6 +380,17 @@ const recordDeadlineMissed = (c: CommandOf<'RecordDeadlineMissed'>, state: Mobil
   return [mobilityEvent('DeadlineMissed', { ...audit(c), deadline: c.deadline, dueOn: due, daysLate: daysBetween(due, today) })];
 };
 
+/** The per-participant grant switches: recorded until attendance is certified (the final grant is computed from them). */
+const recordGrantConditions = (c: CommandOf<'RecordGrantConditions'>, state: MobilityState): Decision => {
+  const s = require_(state, 'RecordGrantConditions', 'record the grant conditions', 'they are set before the certificate of attendance fixes the final grant');
+  if (isRejection(s)) return s;
+  const { type: _t, mobilityId: _m, actor: _a, at: _at, ...conditions } = c;
+  if (conditions.zeroGrant && (conditions.inclusionSupportCents > 0 || conditions.exceptionalTravelCostCents !== null)) {
+    return reject('invalid-plan', 'cannot record the grant conditions: a zero-grant mobility receives no inclusion support or travel costs');
+  }
+  return [mobilityEvent('GrantConditionsRecorded', { ...audit(c), ...conditions })];
+};
+
 /** The open due dates, published when they differ from the last ones (nothing to append otherwise). */
 const recordDeadlineSchedule = (c: CommandOf<'RecordDeadlineSchedule'>, state: MobilityState, policy: Policy): Decision => {
   const s = require_(state, 'RecordDeadlineSchedule', 'publish the deadline schedule', 'no application has been submitted');
@@ -432,6 +443,7 @@ export const decide = (command: MobilityCommand, state: MobilityState, policy: P
     case 'RecordPaymentOrdered': return recordPaymentOrdered(command, state, policy);
     case 'RecordDeadlineMissed': return recordDeadlineMissed(command, state, policy);
     case 'RecordDeadlineSchedule': return recordDeadlineSchedule(command, state, policy);
+    case 'RecordGrantConditions': return recordGrantConditions(command, state);
     case 'CancelMobility': return cancelMobility(command, state);
     default: {
       const never: never = command;

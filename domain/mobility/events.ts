@@ -4,6 +4,7 @@ import { Cents } from '../money';
 import { GrantBreakdown } from '../grant/breakdown';
 import { CountryCode, IsoDate, MobilityId, OrgId, ParticipantRef, ProjectId } from '../ids';
 import { DeadlineId, DeadlineNature } from '../calendar/deadlines';
+import { GrantConditions } from './commands';
 import { stagesAllowing } from './lifecycle';
 import {
   CancellationReason, CefrLevel, MissedDeadline, Ects, ExtensionRefusalReason, ForceMajeureReason, FunderLineId,
@@ -133,6 +134,8 @@ export const RecoveryOrderedV1 = payload({
   paidTotalCents: Cents,
 });
 export const DeadlineMissedV1 = payload({ deadline: MissedDeadline, dueOn: IsoDate, daysLate: z.int().positive() });
+/** The per-participant grant switches as staff recorded them (the estimate follows if not yet selected; the final grant always). */
+export const GrantConditionsRecordedV1 = payload({ ...GrantConditions.shape });
 /** The deadlines live in the mobility's stage and not yet fulfilled, with their due dates (the calendar's, under the project's policy). */
 export const ScheduledDeadline = z.strictObject({ deadline: DeadlineId, kind: DeadlineNature, dueOn: IsoDate });
 export type ScheduledDeadline = z.infer<typeof ScheduledDeadline>;
@@ -174,6 +177,7 @@ export const PaymentOrdered = event('PaymentOrdered', 1, PaymentOrderedV1);
 export const RecoveryOrdered = event('RecoveryOrdered', 1, RecoveryOrderedV1);
 export const DeadlineMissed = event('DeadlineMissed', 1, DeadlineMissedV1);
 export const DeadlinesScheduled = event('DeadlinesScheduled', 1, DeadlinesScheduledV1);
+export const GrantConditionsRecorded = event('GrantConditionsRecorded', 1, GrantConditionsRecordedV1);
 export const MobilityCancelled = event('MobilityCancelled', 1, MobilityCancelledV1);
 
 const CURRENT = [
@@ -181,7 +185,7 @@ const CURRENT = [
   AgreementSigned, DepartureConfirmed, AttendanceCertified, MobilityInterrupted, ForceMajeureDeclared,
   ExtensionRequested, ExtensionApproved, ExtensionRefused, GrantRecalculated, LearningAgreementChanged,
   ParticipantReportInvited, ParticipantReportReminded, ParticipantReportSubmitted, OlsAssessmentRecorded,
-  TranscriptReceived, RecognitionRecorded, PaymentOrdered, RecoveryOrdered, DeadlineMissed, DeadlinesScheduled, MobilityCancelled,
+  TranscriptReceived, RecognitionRecorded, PaymentOrdered, RecoveryOrdered, DeadlineMissed, DeadlinesScheduled, MobilityCancelled, GrantConditionsRecorded,
 ] as const;
 
 export const MobilityEvent = z.discriminatedUnion('type', CURRENT);

@@ -17,8 +17,11 @@ const common = (s: OpenMobility): Common => ({
   identity: s.identity, plan: s.plan, originalEndDate: s.originalEndDate, plannedDays: s.plannedDays, ols: s.ols,
   forceMajeure: s.forceMajeure, interruptions: s.interruptions, extension: s.extension, extensionsApproved: s.extensionsApproved,
   learningAgreement: s.learningAgreement, reportInvitation: s.reportInvitation, transcript: s.transcript,
-  deadlinesMissed: s.deadlinesMissed, schedule: s.schedule, payments: s.payments, audit: s.audit,
+  deadlinesMissed: s.deadlinesMissed, schedule: s.schedule, grantConditions: s.grantConditions, payments: s.payments, audit: s.audit,
 });
+
+/** No switch recorded: the project's defaults. */
+export const NO_CONDITIONS = { travelSupport: null, inclusionSupportCents: 0, exceptionalTravelCostCents: null, zeroGrant: false } as const;
 
 const requestedAt = (s: OpenMobility, e: MobilityEvent): string => {
   if (s.extension.status !== 'requested') throw new Error(`corrupt history: ${e.type} without a pending extension request`);
@@ -48,6 +51,7 @@ const apply = (state: MobilityState, e: MobilityEvent): MobilityState => {
       transcript: null,
       deadlinesMissed: [],
       schedule: [],
+      grantConditions: NO_CONDITIONS,
       payments: { prefinancingCents: 0, balanceCents: 0, recoveredCents: 0, orders: [] },
       audit: { events: 0, firstAt: p.at, lastAt: p.at, lastActor: p.actor },
     };
@@ -145,6 +149,10 @@ const apply = (state: MobilityState, e: MobilityEvent): MobilityState => {
       return { ...s, deadlinesMissed: [...s.deadlinesMissed, e.payload.deadline] };
     case 'DeadlinesScheduled':
       return { ...s, schedule: e.payload.deadlines };
+    case 'GrantConditionsRecorded': {
+      const { actor: _a, at: _t, ...conditions } = e.payload;
+      return { ...s, grantConditions: conditions };
+    }
     case 'MobilityCancelled': {
       const from = expect(s, e);
       return {

@@ -43,9 +43,18 @@ export function grantFor(s: OpenMobility, rates: ProjectRates, dates: { startDat
     travelDays: rates.travelDays,
     travelGrant: rates.travelGrant,
     forceMajeure: s.forceMajeure ? true : undefined,
+    ...conditionsInput(s.grantConditions),
   };
   return computeMobilityGrant(input);
 }
+
+/** The staff-recorded switches as grant inputs (euros from cents). */
+const conditionsInput = (g: OpenMobility['grantConditions']): Partial<GrantInput> => ({
+  ...(g.travelSupport !== null ? { travelGrant: g.travelSupport } : {}),
+  ...(g.inclusionSupportCents > 0 ? { inclusionSupportEur: g.inclusionSupportCents / 100 } : {}),
+  ...(g.exceptionalTravelCostCents !== null ? { exceptionalTravelCostEur: g.exceptionalTravelCostCents / 100 } : {}),
+  ...(g.zeroGrant ? { zeroGrant: true } : {}),
+});
 
 /** The grant estimated at selection (or promotion): from the planned dates. */
 export const plannedGrant = (s: OpenMobility, rates: ProjectRates): GrantBreakdown => grantFor(s, rates, { startDate: s.plan.startDate, endDate: s.plan.endDate });

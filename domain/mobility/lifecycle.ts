@@ -28,24 +28,24 @@ export const LIFECYCLE = {
   },
   applied: {
     order: 10,
-    allows: ['SelectParticipant', 'RejectApplication', 'WithdrawApplication', 'CancelMobility', 'RecordDeadlineSchedule'],
+    allows: ['SelectParticipant', 'RejectApplication', 'WithdrawApplication', 'CancelMobility', 'RecordGrantConditions', 'RecordDeadlineSchedule'],
     deadlines: [],
   },
   'reserve-list': {
     order: 20,
-    allows: ['PromoteFromReserveList', 'RejectApplication', 'WithdrawApplication', 'CancelMobility', 'RecordDeadlineSchedule'],
+    allows: ['PromoteFromReserveList', 'RejectApplication', 'WithdrawApplication', 'CancelMobility', 'RecordGrantConditions', 'RecordDeadlineSchedule'],
     deadlines: [],
   },
   selected: {
     order: 30,
-    allows: ['SignAgreement', 'WithdrawApplication', 'CancelMobility', 'RecordOlsAssessment.before', 'RecordDeadlineSchedule'],
+    allows: ['SignAgreement', 'WithdrawApplication', 'CancelMobility', 'RecordOlsAssessment.before', 'RecordGrantConditions', 'RecordDeadlineSchedule'],
     deadlines: [],
   },
   agreed: {
     order: 40,
     allows: [
       'ConfirmDeparture', 'ChangeLearningAgreement', 'DeclareForceMajeure', 'RecordOlsAssessment.before', 'CancelMobility',
-      'RecordPaymentOrdered.prefinancing', 'RecordDeadlineMissed', 'RecordDeadlineSchedule',
+      'RecordPaymentOrdered.prefinancing', 'RecordDeadlineMissed', 'RecordGrantConditions', 'RecordDeadlineSchedule',
     ],
     deadlines: ['prefinancing-payment'],
   },
@@ -53,7 +53,7 @@ export const LIFECYCLE = {
     order: 50,
     allows: [
       'RecordCertificateOfAttendance', 'RecordInterruption', 'DeclareForceMajeure', 'RequestExtension', 'ApproveExtension',
-      'RefuseExtension', 'ChangeLearningAgreement', 'RecordOlsAssessment.before', 'RecordPaymentOrdered.prefinancing', 'RecordDeadlineMissed', 'RecordDeadlineSchedule',
+      'RefuseExtension', 'ChangeLearningAgreement', 'RecordOlsAssessment.before', 'RecordPaymentOrdered.prefinancing', 'RecordDeadlineMissed', 'RecordGrantConditions', 'RecordDeadlineSchedule',
     ],
     deadlines: ['prefinancing-payment', 'la-change-request', 'la-change-decision', 'extension-request'],
   },
@@ -161,6 +161,7 @@ export const EMITTED_BY = {
   RecoveryOrdered: ['RecordPaymentOrdered.recovery'],
   DeadlineMissed: ['RecordDeadlineMissed'],
   DeadlinesScheduled: ['RecordDeadlineSchedule'],
+  GrantConditionsRecorded: ['RecordGrantConditions'],
   MobilityCancelled: ['CancelMobility'],
 } as const satisfies Record<string, readonly Allowed[]>;
 

@@ -5,6 +5,7 @@ import type {
   CancellationReason, CefrLevel, MissedDeadline, ExtensionRefusalReason, ForceMajeureReason, InterruptionReason,
   LearningAgreementChangeReason, OlsPhase, PaymentKind, RecognitionOutcome, RejectionReason, WithdrawalReason,
 } from './codes';
+import type { GrantConditions } from './commands';
 import type { PlanFacts, ScheduledDeadline } from './events';
 import { CERTIFIED_STAGES, type Stage, type StagesAllowing } from './lifecycle';
 
@@ -60,6 +61,8 @@ export interface Common {
   readonly reportInvitation: ReportInvitation | null;
   readonly transcript: { readonly receivedOn: string; readonly ects: number } | null;
   readonly deadlinesMissed: readonly MissedDeadline[];
+  /** Per-participant grant switches recorded by staff (GrantConditionsRecorded). */
+  readonly grantConditions: GrantConditions;
   /** The open due dates last published (DeadlinesScheduled). */
   readonly schedule: readonly ScheduledDeadline[];
   readonly payments: Payments;

@@ -14,6 +14,7 @@ export const ACTION_PERMISSION: Record<UpdateName, Action> = {
   reject: 'mobility.select',
   promote: 'mobility.select',
   cancel: 'mobility.select',
+  recordGrantConditions: 'mobility.select',
   withdraw: 'mobility.apply',
   signAgreement: 'mobility.sign-agreement',
   requestExtension: 'mobility.sign-agreement',

@@ -37,6 +37,7 @@ const mobilityMeanings: Record<EventType, string> = {
   OlsAssessmentRecorded: 'An OLS language assessment was done (before/after, language, CEFR level).',
   TranscriptReceived: 'The transcript of records arrived from the host (ECTS, days late).',
   RecognitionRecorded: 'The sending institution recorded recognition (full or partial, ECTS, Europass, open badge, days late).',
+  GrantConditionsRecorded: 'Staff recorded the per-participant grant switches (travel support, real-cost inclusion support, exceptional travel cost, zero grant); the grant is computed from them.',
   DeadlinesScheduled: "The mobility's open due dates changed (deadline id, obligation or window, due date under the project's policy): what lists and worklists show as the next deadline.",
   PaymentOrdered: 'A payment to the participant was ordered (pre-financing or balance), with the running paid total.',
   RecoveryOrdered: 'A recovery order was issued (the participant repays an amount).',

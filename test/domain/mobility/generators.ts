@@ -30,8 +30,8 @@ export const sessionArb = fc.array(stepArb, { minLength: 1, maxLength: 60, size:
 
 const SUGGEST: Record<Stage, readonly CommandType[]> = {
   none: ['SubmitApplication'],
-  applied: ['SelectParticipant', 'SelectParticipant', 'SelectParticipant', 'RejectApplication'],
-  'reserve-list': ['PromoteFromReserveList', 'PromoteFromReserveList', 'RejectApplication'],
+  applied: ['SelectParticipant', 'SelectParticipant', 'SelectParticipant', 'RejectApplication', 'RecordGrantConditions'],
+  'reserve-list': ['PromoteFromReserveList', 'PromoteFromReserveList', 'RejectApplication', 'RecordGrantConditions'],
   rejected: COMMAND_TYPES,
   withdrawn: COMMAND_TYPES,
   selected: ['SignAgreement', 'SignAgreement', 'SignAgreement', 'RecordOlsAssessment'],
@@ -152,6 +152,7 @@ export class Session {
         return { fields: { kind, amountCents, paymentId: st.pick % 9 === 0 ? 'PAY-0' : `PAY-${this.n}` } };
       }
       case 'RecordDeadlineSchedule': return { fields: {} };
+      case 'RecordGrantConditions': return { fields: { travelSupport: st.flag ? null : st.small % 2 === 0, inclusionSupportCents: st.flag ? 0 : st.small * 10_000, exceptionalTravelCostCents: null, zeroGrant: st.pick % 13 === 0 } };
       case 'RecordDeadlineMissed':
         return { fields: { deadline: pickOf(['prefinancing', 'participant-report', 'transcript', 'recognition', 'balance'], st.small) } };
       default: {

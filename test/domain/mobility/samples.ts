@@ -31,6 +31,7 @@ export const sampleEvents = (): MobilityEvent[] => {
     cmd('CancelMobility', '2025-08-01', { reasonCode: 'force-majeure' }), cmd('RecordPaymentOrdered', '2025-08-02', { kind: 'recovery', amountCents: 100_000, paymentId: 'REC-1' })]);
   const reserve = history([...path.applied(), cmd('RejectApplication', '2025-04-01', { reasonCode: 'selection-ranking', reserveListRank: 2 }),
     cmd('RejectApplication', '2025-06-01', { reasonCode: 'no-budget' })]);
-  const withdrawn = history([...path.applied(), cmd('WithdrawApplication', '2025-03-05', { reasonCode: 'personal' })]);
+  const withdrawn = history([...path.applied(), cmd('RecordGrantConditions', '2025-03-02', { travelSupport: true, inclusionSupportCents: 40_000, exceptionalTravelCostCents: null, zeroGrant: false }),
+    cmd('WithdrawApplication', '2025-03-05', { reasonCode: 'personal' })]);
   return [...full, ...cancelled, ...reserve, ...withdrawn];
 };

@@ -109,6 +109,31 @@ describe('no tenant touches another\'s money', () => {
   });
 });
 
+describe('per-participant switches are staff decisions, audited, and the grant follows them', () => {
+  it('real-cost inclusion support and a zero grant are recorded by a role that may, and the estimate reflects them', async () => {
+    const submit = async () => (await call('POST', '/api/mobilities', { token: tokens.ioA3, body: { ...application(lyon, 1, { institutionId: tn.id.a3 }), mobilityId: undefined } })).body.mobilityId as string;
+    const inclusion = await submit();
+    const body = { travelSupport: null, inclusionSupportCents: 50_000, exceptionalTravelCostCents: null, zeroGrant: false };
+    expect((await call('POST', `/api/mobilities/${inclusion}/actions/recordGrantConditions`, { token: tokens.director, body })).status).toBe(403);
+    const rec = await call('POST', `/api/mobilities/${inclusion}/actions/recordGrantConditions`, { token: tokens.ioA3, body });
+    expect(rec.status, JSON.stringify(rec.body)).toBe(200);
+    expect(rec.body.events).toEqual(['GrantConditionsRecorded']);
+    expect((await call('POST', `/api/mobilities/${inclusion}/actions/select`, { token: tokens.ioA3, body: {} })).status).toBe(200);
+    const d = await call('GET', `/api/mobilities/${inclusion}`, { token: tokens.coordA });
+    expect(d.body.grant.estimated.lines).toEqual(expect.arrayContaining([expect.objectContaining({ ruleId: 'GRANT-INCLUSION-REAL-COSTS', amountCents: 50_000 })]));
+    expect(d.body.audit).toEqual(expect.arrayContaining([expect.objectContaining({ actor: tn.users.ioA3, action: 'recordGrantConditions', outcome: 'applied' })]));
+
+    const zero = await submit();
+    expect((await call('POST', `/api/mobilities/${zero}/actions/recordGrantConditions`, { token: tokens.ioA3, body: { ...body, inclusionSupportCents: 0, zeroGrant: true } })).status).toBe(200);
+    expect((await call('POST', `/api/mobilities/${zero}/actions/select`, { token: tokens.ioA3, body: {} })).status).toBe(200);
+    expect((await call('GET', `/api/mobilities/${zero}`, { token: tokens.coordA })).body.grant.estimated.totalCents).toBe(0);
+    // Contradictory switches are refused by the domain with its reason, never a raw dump.
+    const both = await call('POST', `/api/mobilities/${await submit()}/actions/recordGrantConditions`, { token: tokens.ioA3, body: { ...body, zeroGrant: true } });
+    expect(both.status).toBe(409);
+    expect(both.body.reason).toMatch(/zero-grant mobility receives no inclusion support/);
+  });
+});
+
 describe('the API refuses what the domain refuses, before anything starts', () => {
   const cases: [string, (a: ReturnType<typeof application>) => unknown, string][] = [
     ['end before start', (a) => ({ ...a, plan: { ...a.plan, endDate: a.plan.startDate.replace(/^(\d{4})/, (y) => String(Number(y) - 1)) } }), 'plan.'],
