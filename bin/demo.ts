@@ -113,6 +113,16 @@ const OWNERS: readonly (readonly [Owner, number])[] = [
 export const DEMO_PROJECTS = [
   {
     projectId: DEMO_PROJECT, institutionId: 'F-LYON-003', consortiumId: DEMO_CONSORTIUM,
+    // The grant agreement's terms: the French NA's rates of call 2024 (within the EU ranges).
+    terms: {
+      action: 'KA131' as const, callYear: 2024, country: 'FR', prefinancingPercent: 80,
+      applicableRates: {
+        'HE-SMS': { '1': { monthlyEur: 600 }, '2': { monthlyEur: 600 }, '3': { monthlyEur: 540 } },
+        'HE-SMP': { '1': { monthlyEur: 600 }, '2': { monthlyEur: 600 }, '3': { monthlyEur: 540 } },
+        'HE-STA': { '1': { dailyEur: 120 }, '2': { dailyEur: 120 }, '3': { dailyEur: 100 } },
+        'HE-STT': { '1': { dailyEur: 120 }, '2': { dailyEur: 120 }, '3': { dailyEur: 100 } },
+      },
+    },
     lines: [
       { lineId: 'erasmus', funder: 'Erasmus+ KA131', allocatedCents: 52_000_000, allocatedMobilities: 160 },
       { lineId: 'region', funder: 'Région Auvergne-Rhône-Alpes', allocatedCents: 16_000_000, allocatedMobilities: 60 },
@@ -120,6 +130,8 @@ export const DEMO_PROJECTS = [
   },
   {
     projectId: DEMO_VET_PROJECT, institutionId: 'F-PARIS-001', consortiumId: null,
+    // Vocational education: the EU's unit costs, no NA rate to set.
+    terms: { action: 'KA121' as const, callYear: 2024, country: 'FR', prefinancingPercent: 80, applicableRates: {} },
     lines: [
       { lineId: 'erasmus', funder: 'Erasmus+ KA121', allocatedCents: 16_000_000, allocatedMobilities: 60 },
       { lineId: 'ministry', funder: 'Ministère — bourses de mobilité', allocatedCents: 6_000_000, allocatedMobilities: 25 },
@@ -278,6 +290,12 @@ export async function runDemo(cfg: Config, client: Client, opts: DemoOptions = {
       const projectId = opts.projects?.[p.projectId] ?? p.projectId;
       await registerProject(client, cfg.temporal.taskQueue, { ...p, projectId });
       log(`demo: project ${projectId} registered (funder lines ${p.lines.map((l) => l.lineId).join(', ')})`);
+    }
+    // The server numbers the mobilities it registers: its numbering continues after the demo's.
+    for (const [projectId, n] of [...new Set(list.map((m) => m.projectId))].map((p) => [p, list.filter((m) => m.projectId === p).length] as const)) {
+      await pool.query(
+        `INSERT INTO project_mobility_sequences (project_id, next) VALUES ($1, $2)
+         ON CONFLICT (project_id) DO UPDATE SET next = greatest(project_mobility_sequences.next, excluded.next)`, [projectId, n + 1]);
     }
     const seeded = new Set((await pool.query<{ mobility_id: string }>('SELECT mobility_id FROM demo_mobilities WHERE mobility_id = ANY($1)', [list.map((m) => m.mobilityId)])).rows.map((r) => r.mobility_id));
     const todo = list.filter((m) => !seeded.has(m.mobilityId));

@@ -30,7 +30,7 @@ export function BudgetPage() {
   const consName = (id: string | null) => (id ? options.consortia.find((c) => c.id === id)?.name ?? id : t('common.dash'));
   const funder = (p: unknown, l: unknown) => options.projects.find((x) => x.projectId === p)?.funderLines.find((x) => x.lineId === l)?.funder ?? String(l);
   const labelOf = (r: Row): string =>
-    groupBy === 'line' ? `${r.projectId} · ${funder(r.projectId, r.funderLineId)}`
+    groupBy === 'line' ? `${funder(r.projectId, r.funderLineId)} (${String(r.projectId).split('-').slice(-3).join('-')})`
       : groupBy === 'project' ? String(r.projectId)
         : groupBy === 'institution' ? instName(String(r.institutionId)) : consName(r.consortiumId as string | null);
   const drillOf = (r: Row): Drill => ({

@@ -38,7 +38,7 @@ export function WorklistPage() {
           </thead>
           <tbody>
             {items.map((i) => (
-              <tr key={`${i.mobilityId}:${i.kind}`} data-kind={i.kind} data-mobility={i.mobilityId}>
+              <tr key={`${i.mobilityId}:${i.kind}`} data-kind={i.kind} data-mobility={i.mobilityId} data-due={i.dueOn}>
                 <td>{tv('deadline', i.kind)}</td>
                 <td><a href={`/mobilities/${i.mobilityId}`}>{i.mobilityId}</a><div class="muted">{i.participantRef} · {tv('activity', i.activity)}</div></td>
                 <td>{instName(i.institutionId)}</td>
