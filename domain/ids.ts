@@ -9,3 +9,13 @@ export const CountryCode = z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 co
 export const IsoDate = z.iso.date();
 
 export const mobilityIdFor = (projectId: string, n: number): string => `${projectId}-MOB-${String(n).padStart(5, '0')}`;
+
+/**
+ * A host organisation by a registry identifier, never free text: an Erasmus institutional code
+ * (D BERLIN01, D-BERLIN-01, IRL-DUBLIN-04), an organisation ID (OID, E10208646) or a PIC (9 digits).
+ * A free-text id could name a person or a clinic, which is personal (even special-category) data.
+ */
+export const HostOrgId = z.string().regex(
+  /^(?:[A-Z]{1,3}[ -]{1,2}[A-Z]{3,}[ -]?\d{2,3}|E\d{8}|\d{9})$/,
+  'host organisation: an Erasmus code (D-BERLIN-01), an OID (E10208646) or a PIC (9 digits), never free text',
+);

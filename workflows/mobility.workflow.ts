@@ -85,7 +85,10 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
     try {
       return compute();
     } catch (err) {
-      throw ApplicationFailure.nonRetryable(`grant: ${(err as Error).message}`, 'GrantRuleBroken');
+      // The domain's reason, field by field: never a raw schema dump.
+      const issues = (err as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
+      const reason = issues ? issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ') : (err as Error).message;
+      throw ApplicationFailure.nonRetryable(`grant: ${reason}`, 'GrantRuleBroken');
     }
   };
 

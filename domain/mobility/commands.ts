@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ActivityCode } from '../activity';
 import { GrantBreakdown } from '../grant/breakdown';
-import { CountryCode, IsoDate, MobilityId, OrgId, ParticipantRef, ProjectId } from '../ids';
+import { CountryCode, HostOrgId, IsoDate, MobilityId, OrgId, ParticipantRef, ProjectId } from '../ids';
 import {
   CancellationReason, CefrLevel, MissedDeadline, Ects, ExtensionRefusalReason, FewerOpportunitiesCriterion, ForceMajeureReason,
   FunderLineId, InterruptionReason, LanguageCode, LearningAgreementChangeReason, OlsPhase, PaymentId, PaymentKind,
@@ -26,7 +26,7 @@ export const MobilityPlan = z.strictObject({
   endDate: IsoDate,
   receivingCountry: CountryCode,
   sendingCountry: CountryCode,
-  hostOrgId: OrgId,
+  hostOrgId: HostOrgId,
   /** One-way distance from the EC distance calculator (reference §1.2). */
   distanceKm: z.int().nonnegative().max(20_040, 'distanceKm: a one-way distance on Earth is at most 20,040 km').optional(),
   greenTravel: z.boolean(),

@@ -145,6 +145,7 @@ describe('the API refuses what the domain refuses, before anything starts', () =
     ['the same sending and receiving country', (a) => ({ ...a, plan: { ...a.plan, receivingCountry: 'FR' } }), 'plan'],
     ['an unknown funder line', (a) => ({ ...a, funderLineId: 'no-such-line' }), 'funderLineId'],
     ['a VET activity in a KA131 project', (a) => ({ ...a, activity: 'VET-LEARN-ST' }), 'activity'],
+    ['a host organisation named in free text', (a) => ({ ...a, plan: { ...a.plan, hostOrgId: 'Dr-Jean-Dupont-Clinique' } }), 'plan.hostOrgId'],
     ['an unregistered project', (a) => ({ ...a, projectId: `2024-1-FR01-KA131-HED-${uniq()}` }), 'projectId'],
   ];
   for (const [what, mutate, field] of cases) {
