@@ -7,7 +7,7 @@ import type { Principal, TenantDirectory } from '../../domain/tenancy';
  * built from it, and every input (params, query, body) is parsed with its zod schema.
  */
 export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** fastify form: /api/mobilities/:id */
   path: string;
   operationId: string;

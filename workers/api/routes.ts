@@ -8,6 +8,7 @@ import { type Action, type MobilityOwnership, type Principal, Role, RoleGrant, r
 import { mobility, projectBudget, projectRegistration } from '../../workflows/client';
 import { type MobilityView, type UpdateName } from '../../workflows/messages';
 import { ACTION_BODIES, ACTION_NAMES, ACTION_PERMISSION, stageActions } from './actions';
+import { participantRoutes } from './participants';
 import { dummyHash, verifyPassword } from './passwords';
 import { HttpError, ok, route, type RouteSpec } from './route';
 import { createSession, revokeSession } from './sessions';
@@ -311,6 +312,8 @@ export function buildRoutes(deps: ApiDeps): RouteSpec[] {
         return ok({ scope: query.scope, rows: rows.map(camel), stages: stages.rows });
       },
     }),
+    // The participant registry: the one place of personal data (participants.ts).
+    ...participantRoutes(deps),
   ];
 }
 
