@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config';
-import { ensurePrincipals, readPrincipals, SCRAM_MECHANISM } from '../kafka/principals';
-import { portOpen, run, runningPid, spawnServer, StackError, stopPid, which } from './proc';
+import { ensurePrincipals, principalsFile, readPrincipals, SCRAM_MECHANISM } from '../kafka/principals';
+import { portOpen, run, runningPid, spawnServer, StackError, stopPid, tail, waitFor, which } from './proc';
 import type { Service } from './service';
 
 /**
@@ -57,6 +57,33 @@ export function kafkaService(cfg: Config): Service {
   const props = join(dir, 'server.properties');
   const libs = kafkaLibs(cfg);
   const cp = `${libs}/*`;
+  const serve = () => spawnServer('java', ['-Xms256m', '-Xmx512m', '-XX:+UseSerialGC', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', `-Dkafka.logs.dir=${dir}`, '-cp', cp, 'kafka.Kafka', props], { logFile, pidFile });
+  async function addCredentialsToOldStorage(users: Record<string, { username: string; password: string }>): Promise<void> {
+    writeFileSync(
+      props,
+      [
+        'process.roles=broker,controller', 'node.id=1', `controller.quorum.voters=1@${cfg.host}:${cfg.ports.kafkaController}`,
+        `listeners=PLAINTEXT://${cfg.host}:${cfg.ports.kafka},CONTROLLER://${cfg.host}:${cfg.ports.kafkaController}`,
+        `advertised.listeners=PLAINTEXT://${cfg.host}:${cfg.ports.kafka}`, 'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+        'controller.listener.names=CONTROLLER', 'inter.broker.listener.name=PLAINTEXT', `log.dirs=${join(dir, 'data')}`, 'auto.create.topics.enable=false', '',
+      ].join('\n'),
+    );
+    serve();
+    const up = await waitFor('kafka', async () => runningPid(pidFile) === null || (await portOpen(cfg.host, cfg.ports.kafka)), 60_000, 250);
+    try {
+      if (!up || runningPid(pidFile) === null) throw new StackError('kafka', `exited during start-up (adding credentials to storage formatted without them); last lines of ${logFile}:\n${tail(logFile)}`, `read ${logFile}`);
+      for (const u of Object.values(users)) {
+        const r = run('java', ['-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-cp', cp, 'kafka.admin.ConfigCommand', '--bootstrap-server', `${cfg.host}:${cfg.ports.kafka}`,
+          '--alter', '--add-config', `${SCRAM_MECHANISM}=[iterations=8192,password=${u.password}]`, '--entity-type', 'users', '--entity-name', u.username], { timeout: 60_000 });
+        if (!r.ok) throw new StackError('kafka', `could not add the SCRAM credentials of ${u.username}:\n${r.out.slice(-1000)}`, `remove ${principalsFile(cfg)} and retry, or remove ${dir} to start from empty storage`);
+      }
+    } catch (err) {
+      rmSync(principalsFile(cfg), { force: true });
+      throw err;
+    } finally {
+      await stopPid(pidFile, 20_000);
+    }
+  }
   return {
     name: 'kafka',
     ports: [cfg.ports.kafka, cfg.ports.kafkaController],
@@ -71,9 +98,9 @@ export function kafkaService(cfg: Config): Service {
       mkdirSync(dir, { recursive: true });
       const logDirs = join(dir, 'data');
       const formatted = existsSync(join(logDirs, 'meta.properties'));
-      if (formatted && !readPrincipals(cfg)) {
-        throw new StackError('kafka', `the broker's storage (${logDirs}) was formatted before Kafka had authentication, so it holds no SCRAM credentials`, `remove ${dir} (its events are replayed by nobody: the test and dev stacks rebuild them) and start again`);
-      }
+      // Storage formatted before Kafka had authentication holds no SCRAM credentials: add them once,
+      // through the broker started the old way (no authentication, loopback only), then go on.
+      if (formatted && !readPrincipals(cfg)) await addCredentialsToOldStorage(ensurePrincipals(cfg));
       const users = ensurePrincipals(cfg);
       writeFileSync(
         props,
@@ -118,7 +145,7 @@ export function kafkaService(cfg: Config): Service {
         const f = run('java', ['-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', props, '--ignore-formatted', ...scram]);
         if (!f.ok) throw new StackError('kafka', `storage format failed:\n${f.out}`, `remove ${logDirs} and rerun`);
       }
-      spawnServer('java', ['-Xms256m', '-Xmx512m', '-XX:+UseSerialGC', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', `-Dkafka.logs.dir=${dir}`, '-cp', cp, 'kafka.Kafka', props], { logFile, pidFile });
+      serve();
     },
     async healthy() {
       if (!(await portOpen(cfg.host, cfg.ports.kafka))) return false;
