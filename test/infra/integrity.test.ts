@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, envelopeHash, streamRefOf } from '../../workers/projections/integrity';
+import { decodeMessage } from '../../workers/projections/decode';
+import { needsPostgres, needsTemporal } from '../../workers/api/health';
+
+describe('the hash of an envelope', () => {
+  it('does not depend on the order of keys, and changes with any value', () => {
+    const a = { eventId: 'X:1', payload: { b: 1, a: [1, { y: 2, x: 1 }] }, sequence: 1 };
+    const b = { sequence: 1, payload: { a: [1, { x: 1, y: 2 }], b: 1 }, eventId: 'X:1' };
+    expect(canonicalJson(a)).toBe(canonicalJson(b));
+    expect(envelopeHash(a)).toBe(envelopeHash(b));
+    expect(envelopeHash({ ...a, payload: { ...a.payload, b: 2 } })).not.toBe(envelopeHash(a));
+  });
+});
+
+describe('the stream position of a message', () => {
+  const envelope = {
+    eventId: '2024-1-FR01-KA131-HED-000042-MOB-00001:0', type: 'SomethingNew', version: 1, occurredAt: '2026-01-01T00:00:00.000Z',
+    mobilityId: '2024-1-FR01-KA131-HED-000042-MOB-00001', projectId: '2024-1-FR01-KA131-HED-000042', institutionId: 'F-LYON-003',
+    consortiumId: null, sequence: 0, payload: {},
+  };
+  const msg = (value: string, key: string | null = envelope.mobilityId) => ({ topic: 'mobility-events', partition: 0, offset: '7', key, value: Buffer.from(value), headers: {} });
+
+  it('is known for a well-formed envelope, whatever becomes of its payload', () => {
+    const m = msg(JSON.stringify(envelope));
+    const ref = streamRefOf(m, decodeMessage(m));
+    expect(ref).toMatchObject({ streamId: envelope.mobilityId, sequence: 0, eventId: envelope.eventId, type: 'SomethingNew' });
+    expect(ref!.hash).toBe(envelopeHash(envelope));
+  });
+
+  it('is unknown for a message without one (bad JSON, an id that does not match, another key)', () => {
+    for (const m of [msg('{"not json'), msg(JSON.stringify({ ...envelope, eventId: 'other:0' })), msg(JSON.stringify(envelope), 'another-key')]) {
+      expect(streamRefOf(m, decodeMessage(m))).toBeNull();
+    }
+  });
+});
+
+describe('which requests need which dependency', () => {
+  it('changes and a mobility\'s detail need Temporal; signing in and out and reads do not', () => {
+    expect(needsTemporal('POST', '/api/mobilities/:id/actions/select')).toBe(true);
+    expect(needsTemporal('POST', '/api/mobilities')).toBe(true);
+    expect(needsTemporal('GET', '/api/mobilities/:id')).toBe(true);
+    expect(needsTemporal('GET', '/api/mobilities')).toBe(false);
+    expect(needsTemporal('POST', '/api/login')).toBe(false);
+    expect(needsTemporal('GET', '/ready')).toBe(false);
+  });
+
+  it('everything under /api/ but the OpenAPI document needs Postgres', () => {
+    expect(needsPostgres('/api/budget')).toBe(true);
+    expect(needsPostgres('/api/openapi.json')).toBe(false);
+    expect(needsPostgres('/health')).toBe(false);
+  });
+});
