@@ -71,6 +71,8 @@ export interface Options {
   consortia: { id: string; name: string }[];
   sites: { id: string; institutionId: string; name: string }[];
   activities: string[];
+  /** Every stage, in the lifecycle table's order. */
+  stages: string[];
 }
 
 export interface PipelineRow {

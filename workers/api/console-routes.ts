@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { buildConsole, type ConsoleAssets } from '../../console/build';
 import { OrgId, ProjectId } from '../../domain/ids';
+import { OPEN_STAGES } from '../../domain/mobility/lifecycle';
 import { type Action, type Principal, Role, roleMayDo, type TenantDirectory } from '../../domain/tenancy';
 import { loadConfig } from '../../infra/config';
 import { kafkaFor } from '../../infra/kafka/client';
@@ -404,6 +405,8 @@ export function consoleApi(deps: ConsoleDeps) {
           sites: d.sites.filter((s) => visible.has(s.institutionId) && (f.siteIds.length === 0 || f.siteIds.includes(s.id) || f.institutionIds.includes(s.institutionId)))
             .map((s) => ({ id: s.id, institutionId: s.institutionId, name: s.name })),
           activities: used.rows.map((r) => r.activity as string),
+          // The lifecycle table's order, for pages that list stages.
+          stages: OPEN_STAGES,
         });
       },
     }),

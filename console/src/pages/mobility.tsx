@@ -161,7 +161,7 @@ export function MobilityPage() {
             <li key={i} class={`outcome-${e.outcome}`}>
               <time dateTime={e.at}>{dateTime(e.at)}</time>
               <span class="what">{auditLabel(e.action)}</span>
-              <span class="muted"> · {tv('outcome', e.outcome)} · {t('mobility.actor')} {e.actor}</span>
+              <span class="muted"> · {tv('outcome', e.outcome)} · {t('mobility.actor')} {actorLabel(e.actor)}</span>
             </li>
           ))}
         </ol>
@@ -173,10 +173,17 @@ export function MobilityPage() {
 /** The audit names a staff action by its name, or a timer by "<kind>.<deadline>". */
 function auditLabel(action: string): string {
   if (has(`action.${action}`)) return tv('action', action);
+  if (has(`audit.${action}`)) return tv('audit', action);
   const [kind, deadline] = action.split('.');
-  if (deadline && has(`deadline.${deadline}`)) return `${has(`reminderKind.${kind}`) ? tv('reminderKind', kind) : kind} · ${tv('deadline', deadline)}`;
+  if (kind && deadline && has(`deadline.${deadline}`)) {
+    const what = has(`reminderKind.${kind}`) ? tv('reminderKind', kind) : has(`audit.${kind}`) ? tv('audit', kind) : kind;
+    return `${what} · ${tv('deadline', deadline)}`;
+  }
   return action;
 }
+
+/** Who did it: a staff member's name as is; the engine and outside parties in words. */
+const actorLabel = (actor: string): string => (actor.startsWith('system') ? t('audit.system') : actor.startsWith('external') ? t('audit.external') : actor);
 
 /** Values the page already knows for a form (e.g. the departure date for the certificate); never invented ones. */
 function initialFor(action: string, s: Record<string, any>): Record<string, unknown> {

@@ -17,6 +17,7 @@ export function QualityPage() {
   const { query, route } = useLocation();
   const scope = (SCOPES.includes(query.scope as Scope) ? query.scope : 'institution') as Scope;
   const { data, error } = useData(() => get<{ rows: Row[]; stages: { stage: string; mobilities: string | number }[] }>('/api/quality', { scope }), [scope]);
+  const order = (st: string) => { const i = options.stages.indexOf(st); return i < 0 ? 99 : i; };
   const name = (id: string) =>
     scope === 'institution' ? options.institutions.find((i) => i.id === id)?.name ?? id : scope === 'consortium' ? options.consortia.find((c) => c.id === id)?.name ?? id : id;
 
@@ -108,8 +109,8 @@ export function QualityPage() {
           {data.stages.length > 0 && (
             <section class="card" aria-labelledby="q-stages">
               <h2 id="q-stages">{t('quality.stages')}</h2>
-              <BarChart testId="quality-stages" title={t('quality.stages')} labels={data.stages.map((s) => tv('stage', s.stage))}
-                series={[{ label: t('quality.mobilities'), values: data.stages.map((s) => n(s.mobilities)) }]} />
+              <BarChart testId="quality-stages" title={t('quality.stages')} labels={sortedStages(data.stages, order).map((s) => tv('stage', s.stage))}
+                series={[{ label: t('quality.mobilities'), values: sortedStages(data.stages, order).map((s) => n(s.mobilities)) }]} />
             </section>
           )}
         </>
@@ -117,3 +118,5 @@ export function QualityPage() {
     </section>
   );
 }
+
+const sortedStages = <S extends { stage: string }>(xs: S[], order: (s: string) => number): S[] => [...xs].sort((a, b) => order(a.stage) - order(b.stage));
