@@ -43,6 +43,7 @@ const ListQuery = z.strictObject({
   offset: z.coerce.number().int().min(0).default(0),
 });
 const IdParams = z.strictObject({ id: MobilityId });
+const IdempotencyKey = z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/);
 const ActionReply = z.object({ mobilityId: z.string(), action: z.string(), stage: z.string(), events: z.array(z.string()) });
 const BudgetQuery = z.strictObject({
   groupBy: z.enum(['line', 'project', 'institution', 'consortium', 'row']).default('line'),
@@ -240,12 +241,17 @@ export function buildRoutes(deps: ApiDeps): RouteSpec[] {
           404: E('no such mobility in your scope'),
           409: E("the domain refused (reason, code and rule); nothing changed"),
         },
-        handler: async ({ params, body, session }) => {
+        handler: async ({ params, body, session, req }) => {
           const { m, ownership } = await readable(deps, session.directory, session.principal, params.id);
           const may = session.directory.canAct(session.principal, ACTION_PERMISSION[name], ownership);
           if (!may.allowed) throw new HttpError(403, 'forbidden', may.reason, { reason: may.reason });
+          // Idempotency-Key: the Temporal Update id, so a client that timed out retries safely (applied once, same answer).
+          const key = req.headers['idempotency-key'];
+          if (key !== undefined && (typeof key !== 'string' || !IdempotencyKey.safeParse(key).success)) {
+            throw new HttpError(400, 'bad-request', 'Idempotency-Key: 1–100 letters, digits, . _ : -', { issues: [{ field: 'Idempotency-Key', message: 'letters, digits, . _ : - (at most 100)' }] });
+          }
           try {
-            const r = await m.act(name, { ...(body as object), actor: session.username } as never);
+            const r = await m.act(name, { ...(body as object), actor: session.username } as never, key ? `${name}:${session.username}:${key}` : undefined);
             return ok({ mobilityId: params.id, action: name, stage: r.stage, events: r.events });
           } catch (err) {
             const mapped = updateFailure(err);

@@ -17,10 +17,10 @@ export async function startApi(pool: pg.Pool, temporal: Client, taskQueue: strin
 export interface Answer<T = any> { status: number; body: T }
 
 export function http(base: string) {
-  const call = async <T = any>(method: string, path: string, opts: { token?: string; body?: unknown } = {}): Promise<Answer<T>> => {
+  const call = async <T = any>(method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer<T>> => {
     const res = await fetch(base + path, {
       method,
-      headers: { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers },
       body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
     });
     const text = await res.text();

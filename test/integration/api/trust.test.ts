@@ -134,6 +134,27 @@ describe('per-participant switches are staff decisions, audited, and the grant f
   });
 });
 
+describe('idempotent actions', () => {
+  it('a client that timed out retries with the same Idempotency-Key: the action is applied once and answers the same', async () => {
+    const id = (await call('POST', '/api/mobilities', { token: tokens.ioA3, body: { ...application(lyon, 1, { institutionId: tn.id.a3 }), mobilityId: undefined } })).body.mobilityId as string;
+    const headers = { 'idempotency-key': `retry-${uniq()}` };
+    const first = await call('POST', `/api/mobilities/${id}/actions/select`, { token: tokens.ioA3, body: {}, headers });
+    expect(first.status).toBe(200);
+    // The answer was lost on the way back: the client sends the same request again.
+    const retry = await call('POST', `/api/mobilities/${id}/actions/select`, { token: tokens.ioA3, body: {}, headers });
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual(first.body);
+    const audit = (await call('GET', `/api/mobilities/${id}`, { token: tokens.coordA })).body.audit as { action: string }[];
+    expect(audit.filter((a) => a.action === 'select')).toHaveLength(1);
+    expect(audit.filter((a) => a.action === 'budget.reserve')).toHaveLength(1);
+    // Without the key, a second select is the domain's refusal; a malformed key is a 400 naming the header.
+    expect((await call('POST', `/api/mobilities/${id}/actions/select`, { token: tokens.ioA3, body: {} })).status).toBe(409);
+    const bad = await call('POST', `/api/mobilities/${id}/actions/select`, { token: tokens.ioA3, body: {}, headers: { 'idempotency-key': 'no spaces please' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues[0].field).toBe('Idempotency-Key');
+  });
+});
+
 describe('the API refuses what the domain refuses, before anything starts', () => {
   const cases: [string, (a: ReturnType<typeof application>) => unknown, string][] = [
     ['end before start', (a) => ({ ...a, plan: { ...a.plan, endDate: a.plan.startDate.replace(/^(\d{4})/, (y) => String(Number(y) - 1)) } }), 'plan.'],
