@@ -32,6 +32,7 @@ let running: Promise<void>;
 let projector: Awaited<ReturnType<typeof startProjector>>;
 let api: Awaited<ReturnType<typeof startApi>>;
 let browser: Browser;
+const projectorGroup = `browser-test-${uniq()}`;
 const problems: string[] = [];
 const allowedRefusals: RegExp[] = [];
 
@@ -56,7 +57,7 @@ beforeAll(async () => {
   temporal = await connectTemporal(cfg);
   worker = await createMobilityWorker(cfg);
   running = worker.worker.run();
-  projector = await startProjector(cfg, pool, undefined, { groupId: `browser-test-${uniq()}` });
+  projector = await startProjector(cfg, pool, undefined, { groupId: projectorGroup });
   await runDemo(cfg, temporal, { projects, count: 48, log: () => undefined, tty: false });
   api = await startApi(pool, temporal, cfg.temporal.taskQueue);
   browser = await launchChromium();
@@ -329,6 +330,28 @@ describe('the operations console in a real browser', () => {
     await page.waitForURL(url);
     await loaded(page);
     expect(await page.locator('.page-head .stage').innerText()).toBe('Reconnue');
+    await page.context().close();
+  });
+
+  it('shows a banner while the projections lag, and drops it when they catch up', { timeout: 120_000 }, async () => {
+    const page = await (await context()).newPage();
+    await signIn(page, 'coordinator');
+    await loaded(page);
+    expect(await page.locator('[data-testid=lag-banner]').count()).toBe(0);
+    // The projector stops; the engine goes on publishing events it has not folded.
+    await projector.stop();
+    const { call, login } = http(api.base);
+    const token = await login('lyon', 'demo-lyon');
+    const { rows } = await pool.query<{ mobility_id: string }>(`SELECT mobility_id FROM demo_mobilities WHERE mobility_id LIKE $1 || '%' AND stage = 'applied' ORDER BY 1`, [projects[DEMO_PROJECT]]);
+    let acted = 0;
+    for (const r of rows) if ((await call('POST', `/api/mobilities/${r.mobility_id}/actions/select`, { token, body: {} })).status === 200) acted++;
+    expect(acted).toBeGreaterThan(0);
+    const banner = page.locator('[data-testid=lag-banner]');
+    await banner.waitFor({ timeout: 30_000 });
+    expect(await banner.innerText()).toMatch(/Les chiffres se mettent à jour : \d+ événements pas encore comptés/);
+    await shot(page, 'coordinator-budget-lag-banner');
+    projector = await startProjector(cfg, pool, undefined, { groupId: projectorGroup });
+    await banner.waitFor({ state: 'detached', timeout: 60_000 });
     await page.context().close();
   });
 

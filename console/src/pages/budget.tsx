@@ -77,7 +77,7 @@ export function BudgetPage() {
                 ]} />
             </section>
           </div>
-          <div class="table-wrap card">
+          <div class="table-wrap card" tabIndex={0} role="region" aria-label={t('common.table')}>
             <table data-testid="budget-table">
               <caption>{t('budget.by')} : {t(`budget.by.${groupBy}`)}</caption>
               <thead>

@@ -102,7 +102,7 @@ export function PipelinePage() {
 
           <h2>{t('pipeline.list')} <span class="badge">{num(data.total)}</span></h2>
           {data.rows.length === 0 ? <p>{t('pipeline.empty')}</p> : (
-            <div class="table-wrap">
+            <div class="table-wrap" tabIndex={0} role="region" aria-label={t('common.table')}>
               <table>
                 <thead>
                   <tr>

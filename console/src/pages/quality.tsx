@@ -65,7 +65,7 @@ export function QualityPage() {
                     { label: t('quality.interruptions'), values: data.rows.map((r) => n(r.interruptions)) },
                   ]} />
               </section>
-              <div class="table-wrap card">
+              <div class="table-wrap card" tabIndex={0} role="region" aria-label={t('common.table')}>
                 <table data-testid="quality-table">
                   <caption>{t(`quality.scope.${scope}`)}</caption>
                   <thead>

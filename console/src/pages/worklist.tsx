@@ -23,7 +23,7 @@ export function WorklistPage() {
 
   const table = (items: WorkItem[], id: string) =>
     items.length === 0 ? <p class="muted">{t('worklist.nothing')}</p> : (
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-label={t('common.table')}>
         <table data-testid={id}>
           <thead>
             <tr>
@@ -74,7 +74,7 @@ export function WorklistPage() {
       {table(due, 'worklist-due')}
       <h2>{t('worklist.reminders')} <span class="badge">{num(data.reminders.length)}</span></h2>
       {data.reminders.length === 0 ? <p class="muted">{t('worklist.nothing')}</p> : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label={t('common.table')}>
           <table data-testid="worklist-reminders">
             <thead>
               <tr>
