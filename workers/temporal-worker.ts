@@ -61,6 +61,8 @@ export async function createActivities(cfg: Config, client: Client, opts: Worker
   const publisher = await createPublisher(cfg, 'worker', 'worker', opts.log);
   const pool = createPool(cfg, 5, { log: opts.log });
   const transport = nodemailer.createTransport({ host: cfg.smtp.host, port: cfg.smtp.port, secure: false, ignoreTLS: true, pool: true, maxConnections: 2 });
+  // A pooled SMTP connection the server drops is reported here, not as an uncaught error; the send that needed it fails and is retried.
+  transport.on('error', (err) => (opts.log ? opts.log.warn({ err: err.message }, 'smtp connection lost') : process.stderr.write(`smtp connection lost: ${err.message}\n`)));
   const activities = {
     ...createEventActivities({ publisher }),
     ...createNotificationActivities({ pool, transport, from: 'Mobility engine <no-reply@mobility-engine.local>', leaseMs: opts.outboxLeaseMs, faults: opts.faults?.notifications }),

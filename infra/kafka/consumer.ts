@@ -139,8 +139,10 @@ export async function startBatchConsumer(cfg: Config, opts: BatchConsumerOptions
     maxBytes: opts.maxBytes ?? 1024 * 1024,
     // Answer within 200 ms when a partition has nothing new: keeps the projection lag low.
     maxWaitTimeInMs: 200,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
+    // A member that died (a SIGKILLed projector) holds its partitions until its session expires:
+    // short, so its successor takes over within seconds. Batches heartbeat when they end.
+    sessionTimeout: 10_000,
+    heartbeatInterval: 2_000,
     retry: { retries: 5, initialRetryTime: 200 },
   });
   let resolveCrash: (e: Error) => void = () => undefined;

@@ -21,8 +21,9 @@ export function mailService(cfg: Config): Service {
     running: () => runningPid(pidFile) !== null,
     async start() {
       mkdirSync(dir, { recursive: true });
-      const tsx = join(cfg.root, 'node_modules', '.bin', 'tsx');
-      spawnServer(tsx, [join(cfg.root, 'infra', 'smtp-sink.ts'), String(cfg.ports.smtp), inboxFile(cfg)], { logFile, pidFile, cwd: cfg.root });
+      // node --import tsx, not the tsx CLI: the pid file then names the server itself (the CLI would be a
+      // second process in between, and a crash of one would leave the other holding the port).
+      spawnServer(process.execPath, ['--import', 'tsx', join(cfg.root, 'infra', 'smtp-sink.ts'), String(cfg.ports.smtp), inboxFile(cfg)], { logFile, pidFile, cwd: cfg.root });
     },
     healthy: () => portOpen(cfg.host, cfg.ports.smtp),
     async stop() {

@@ -147,7 +147,10 @@ export class HealthMonitor {
         }
       }) : Promise.resolve<CheckResult>({ ok: true, ms: 0, error: 'not checked (no configuration given)' }),
     ]);
+    // A Kafka admin that failed or did not answer in time may sit on a dead connection: start a fresh one next round.
+    if (!kafka.ok) this.dropAdmin();
     const projector = await this.projectorCheck(postgres.ok, cfg && kafka.ok ? timeout : null);
+    if (cfg && kafka.ok && projector.behind === null) this.dropAdmin();
     const status: Readiness['status'] = !postgres.ok || !temporalCheck.ok ? 'unavailable' : !kafka.ok || !projector.ok ? 'degraded' : 'ready';
     this.state = { status, checkedAt: new Date().toISOString(), checks: { postgres, temporal: temporalCheck, kafka, projector } };
   }
@@ -171,6 +174,12 @@ export class HealthMonitor {
     } catch (err) {
       return { ok: false, ms: Date.now() - t0, error: (err as Error).message, ...base };
     }
+  }
+
+  private dropAdmin(): void {
+    const a = this.admin;
+    this.admin = null;
+    void a?.disconnect().catch(() => undefined);
   }
 
   /** Events the slowest projection has not folded: the topics' end offsets minus its stored positions. */

@@ -82,7 +82,7 @@ async function killWorker(n: number): Promise<void> {
 }
 
 /** Kill (or stop) a service; resolves when the supervisor reports it back and /ready says ready again. */
-async function breakService(service: 'kafka' | 'postgres' | 'temporal', how: string, doIt: () => void): Promise<void> {
+async function breakService(service: 'kafka' | 'postgres' | 'temporal' | 'smtp', how: string, doIt: () => void): Promise<void> {
   const at = Date.now();
   doIt();
   note(`${service}: ${how}`);
@@ -198,6 +198,7 @@ describe('faults during a lifecycle run', () => {
       await breakService('postgres', 'fast shutdown', () => void postgresService(cfg).stop());
       await sleep(2_000);
       await killWorker(3);
+      await breakService('smtp', 'SIGKILL', () => process.kill(readPid(join(cfg.dataDir, 'mail', 'smtp.pid'))!, 'SIGKILL'));
       await sleep(1_000);
       await breakService('temporal', 'SIGKILL', () => process.kill(readPid(join(cfg.dataDir, 'temporal', 'temporal.pid'))!, 'SIGKILL'));
     })();
@@ -285,13 +286,34 @@ describe('faults during a lifecycle run', () => {
     // The processes came back by themselves: three worker restarts, each service started again once.
     const events = supervisorEvents(t0);
     expect(events.filter((e) => e.child === 'worker' && e.event === 'exited')).toHaveLength(3);
-    for (const s of ['kafka', 'postgres', 'temporal']) expect(events.filter((e) => e.service === s && e.event === 'back'), s).toHaveLength(1);
+    for (const s of ['kafka', 'postgres', 'temporal', 'smtp']) expect(events.filter((e) => e.service === s && e.event === 'back'), s).toHaveLength(1);
     expect(supervisor.exitCode).toBeNull();
     probing = false;
     await liveness;
     // The API process stayed up through every fault (liveness), answering 503 only where a dependency was missing.
     expect(healthFailures).toBe(0);
     expect(healthChecks).toBeGreaterThan(10);
+
+    // The projector and the API themselves: killed, back by themselves.
+    for (const name of ['projector', 'api'] as const) {
+      const pidFile = join(cfg.dataDir, 'run', `${name}.pid`);
+      const pid = readPid(pidFile)!;
+      const at = Date.now();
+      process.kill(pid, 'SIGKILL');
+      note(`${name} (pid ${pid}) SIGKILLed`);
+      if (name === 'projector') {
+        // A new event after the kill is folded once the new projector runs.
+        const lastAgreed = plan.filter((p) => p.target === 'agreed').at(-1)!;
+        await act(lastAgreed.id, 'recordOlsAssessment', { phase: 'before', language: 'de', level: 'B1' });
+        await eventually(async () => (await pool.query('SELECT 1 FROM processed_events WHERE projector = $1 AND event_id LIKE $2 AND event_id NOT IN (SELECT unnest($3::text[]))', ['quality', `${lastAgreed.id}:%`, recorded])).rowCount === 1, 60_000, 'the new event folded');
+      } else {
+        await eventually(async () => (await fetch(`${cfg.console.url}/health`).catch(() => null))?.status === 200 && readPid(pidFile) !== pid, 60_000, 'the API back');
+      }
+      const backMs = Date.now() - at;
+      recoveries.push({ fault: `${name} SIGKILL`, at: new Date(at).toISOString(), backMs, readyMs: null, detail: name === 'projector' ? 'a new event folded by the restarted projector' : 'the restarted API answers /health' });
+      note(`${name} back in ${backMs} ms`);
+    }
+    expect(supervisorEvents(t0).filter((e) => (e.child === 'projector' || e.child === 'api') && e.event === 'restarted')).toHaveLength(2);
 
     const figures = { mobilities: count, events: recorded.length, paymentOrders: orders.length, emails: mails.length, committedCents: committedByDomain };
     note(`figures: ${JSON.stringify(figures)}`);
