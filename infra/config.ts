@@ -31,6 +31,8 @@ const Env = z.object({
   ME_POSTGRES_PORT: Port.optional(),
   ME_SMTP_PORT: Port.optional(),
   ME_CONSOLE_PORT: Port.optional(),
+  /** Where the API listens: loopback by default; a container publishing its port sets 0.0.0.0. */
+  ME_CONSOLE_HOST: z.string().optional(),
   /** Where services live when they are not on this machine's loopback (e.g. docker compose). */
   ME_TEMPORAL_ADDRESS: z.string().optional(),
   ME_KAFKA_BROKERS: z.string().optional(),
@@ -103,7 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       user: 'app',
     },
     smtp: { host: e.ME_SMTP_HOST ?? host, port: ports.smtp },
-    console: { url: `http://${host}:${ports.console}`, port: ports.console },
+    console: { url: `http://${host}:${ports.console}`, port: ports.console, listenHost: e.ME_CONSOLE_HOST ?? host },
     logsDir: join(dataDir, 'logs'),
     logLevel: e.ME_LOG_LEVEL,
     projector: { maxAttempts: e.ME_PROJECTOR_MAX_ATTEMPTS, parkTimeoutMs: e.ME_PROJECTOR_PARK_TIMEOUT_MS },

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../infra/config';
 import { createPool } from '../infra/db/pool';
@@ -41,8 +40,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   };
   await seed();
   const { app } = await buildApp({ pool, temporal, taskQueue: cfg.temporal.taskQueue, logger: log, health, temporalDeadlineMs: cfg.api.temporalDeadlineMs });
-  // In a container the port is published from outside; on a workstation stay on loopback.
-  const host = existsSync('/.dockerenv') ? '0.0.0.0' : cfg.host;
+  // Loopback unless told otherwise (docker compose sets ME_CONSOLE_HOST=0.0.0.0 to publish the port).
+  const host = cfg.console.listenHost;
   try {
     await app.listen({ port: cfg.console.port, host });
   } catch (err) {
