@@ -157,7 +157,14 @@ try {
     say(what, { service: e.service, event: e.event, downMs: e.downMs, error: e.error }, e.event === 'back' || e.event === 'answering' || e.event === 'restarting' ? 'info' : 'warn');
   });
   for (const p of PROCESSES) supervise(p.name, p.entry);
-  const projectId = withDemo ? await feedDemo() : undefined;
+  // The demo is fed once; if it fails, the engine keeps running (run it again with `npm run demo`).
+  const projectId = withDemo
+    ? await feedDemo().catch((err: Error) => {
+        if (stopping) return undefined;
+        say(`the demo did not finish: ${err instanceof StackError ? err.message : String(err)}`, { event: 'demo-failed' }, 'error');
+        return undefined;
+      })
+    : undefined;
   const temporal = temporalBinary(cfg);
   console.log(`
 The mobility engine is running (profile ${cfg.profile}, up in ${((Date.now() - t0) / 1000).toFixed(1)}s). Press Ctrl-C to stop it.
