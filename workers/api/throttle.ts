@@ -97,12 +97,17 @@ export function loginThrottle(pool: pg.Pool, options: LoginThrottleOptions = {})
       let admission: Admission;
       try {
         await tx.query('BEGIN');
-        await tx.query(`INSERT INTO login_throttle (kind, key) VALUES ('address', $1), ('username', $2) ON CONFLICT DO NOTHING`, [address, username]);
-        const { rows } = await tx.query<Row>(
+        const select = (lock: boolean) => tx.query<Row>(
           `SELECT kind, failures, last_failure_at, locked_until, now() AS now FROM login_throttle
-            WHERE (kind = 'address' AND key = $1) OR (kind = 'username' AND key = $2) ORDER BY kind, key FOR UPDATE`,
+            WHERE (kind = 'address' AND key = $1) OR (kind = 'username' AND key = $2) ORDER BY kind, key${lock ? ' FOR UPDATE' : ''}`,
           [address, username],
         );
+        // A locked key refuses at once, before any row is made (a locked address cannot fill the table with usernames).
+        let { rows } = await select(false);
+        if (!rows.some((r) => r.locked_until !== null && r.locked_until > r.now)) {
+          await tx.query(`INSERT INTO login_throttle (kind, key) VALUES ('address', $1), ('username', $2) ON CONFLICT DO NOTHING`, [address, username]);
+          ({ rows } = await select(true));
+        }
         const now = rows[0]!.now;
         const locked = rows.filter((r) => r.locked_until !== null && r.locked_until > now);
         if (locked.length > 0) {

@@ -115,6 +115,10 @@ describe('sign-in throttling', () => {
     expect(refused.body.message).toMatch(/address/);
     const logged = await pool.query(`SELECT client_address, outcome, locked_until FROM login_attempts WHERE username = $1`, [u.username]);
     expect(logged.rows).toEqual([{ client_address: '127.0.0.1', outcome: 'locked', locked_until: expect.any(Date) }]);
+    // A locked address is refused before anything is counted: no row for a username it tries.
+    const fresh = `never-seen-${uniq()}`.toLowerCase();
+    expect((await login(fresh, 'whatever')).status).toBe(429);
+    expect((await pool.query('SELECT count(*)::int AS n FROM login_throttle WHERE key = $1', [fresh])).rows[0].n).toBe(0);
     await sleep(Number(refused.retryAfter) * 1000 + 200);
     expect((await login(u.username, u.password)).status).toBe(200);
   });
