@@ -242,14 +242,16 @@ function progress(total: number, log: (line: string) => void, tty: boolean) {
   const draw = (note = '') => {
     const width = 30;
     const filled = Math.round((done / Math.max(1, total)) * width);
+    const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} mobilities`;
     if (tty) {
-      process.stdout.write(`\rdemo: [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} mobilities ${note}`.padEnd(90));
+      process.stdout.write(`\rdemo: ${bar} ${note}`.padEnd(100));
       if (done === total) process.stdout.write('\n');
     } else {
+      // Not a terminal (npm start passes the lines through, logs): the bar again every tenth.
       const tenth = Math.floor((done / Math.max(1, total)) * 10);
       if (tenth !== lastTenth) {
         lastTenth = tenth;
-        log(`demo: ${done}/${total} mobilities seeded (${tenth * 10}%)`);
+        log(`demo: seeding ${bar} (${tenth * 10}%)`);
       }
     }
   };

@@ -16,7 +16,8 @@ export interface BarSeries {
 export interface BarChartProps {
   /** Accessible name of the chart (the figures are also in the table beside it). */
   title: string;
-  labels: string[];
+  /** One label per bar group; an array is drawn on several lines. */
+  labels: (string | string[])[];
   series: BarSeries[];
   horizontal?: boolean;
   stacked?: boolean;

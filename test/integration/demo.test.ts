@@ -121,12 +121,12 @@ describe('the demo on the real stack', () => {
 
   it('folds budget figures that agree to the cent with the domain breakdowns, through a restart and a rebuild', { timeout: 180_000 }, async () => {
     // What the domain says each mobility holds on its funder line: the final grant once attendance
-    // is certified, else the estimate of a selected mobility; nothing for the reserve list or a cancellation.
+    // is certified, else the estimate of a selected mobility; nothing for an application, the reserve list or a cancellation.
     const expected = new Map<string, number>();
     for (const id of ids.filter((i) => i.startsWith(projectId))) {
       const m = mobility(client, id);
       const [state, grant] = await Promise.all([m.state(), m.grant()]);
-      if (state.stage === 'none' || ['reserve-list', 'cancelled', 'rejected', 'withdrawn'].includes(state.stage)) continue;
+      if (state.stage === 'none' || ['applied', 'reserve-list', 'cancelled', 'rejected', 'withdrawn'].includes(state.stage)) continue;
       const breakdown = grant.final ?? grant.estimated!;
       expect(breakdown.totalCents).toBe(breakdown.lines.reduce((s, l) => s + l.amountCents, 0));
       expected.set(state.identity.funderLineId, (expected.get(state.identity.funderLineId) ?? 0) + breakdown.totalCents);

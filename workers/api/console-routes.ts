@@ -347,6 +347,9 @@ const pipelineRow = (r: Row, now: string) => {
   };
 };
 
+/** The console bundle, built once per process (every app of the process serves the same sources). */
+let consoleAssets: Promise<ConsoleAssets> | null = null;
+
 /** The console's routes and its static files. */
 export function consoleApi(deps: ConsoleDeps) {
   const { pool, temporal } = deps;
@@ -570,11 +573,10 @@ export function consoleApi(deps: ConsoleDeps) {
     }),
   ];
 
-  let assets: Promise<ConsoleAssets> | null = null;
   /** The console's files and page URLs (one per page: the back button and links work), and the live feed's shutdown. */
   async function register(app: FastifyInstance): Promise<void> {
-    assets ??= buildConsole();
-    const built = await assets;
+    consoleAssets ??= buildConsole();
+    const built = await consoleAssets;
     const csp = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'";
     const page = (_req: unknown, reply: { type: (t: string) => { header: (k: string, v: string) => { send: (b: string) => unknown } } }) =>
       reply.type('text/html; charset=utf-8').header('content-security-policy', csp).send(built.html);

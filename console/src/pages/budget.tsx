@@ -33,6 +33,8 @@ export function BudgetPage() {
     groupBy === 'line' ? `${funder(r.projectId, r.funderLineId)} (${String(r.projectId).split('-').slice(-3).join('-')})`
       : groupBy === 'project' ? String(r.projectId)
         : groupBy === 'institution' ? instName(String(r.institutionId)) : consName(r.consortiumId as string | null);
+  /** Chart labels on two lines: the funder line, then its project. */
+  const chartLabel = (r: Row): string | string[] => (groupBy === 'line' ? [funder(r.projectId, r.funderLineId), String(r.projectId)] : labelOf(r));
   const drillOf = (r: Row): Drill => ({
     label: labelOf(r),
     ...(groupBy === 'line' ? { projectId: String(r.projectId), funderLineId: String(r.funderLineId) } : {}),
@@ -56,7 +58,7 @@ export function BudgetPage() {
             <section class="card" aria-labelledby="budget-money">
               <h2 id="budget-money">{t('budget.money')}</h2>
               <BarChart testId="budget-chart" title={t('budget.money')} horizontal stacked format={eurosShort} height={Math.max(220, data.rows.length * 70 + 80)}
-                labels={data.rows.map(labelOf)}
+                labels={data.rows.map(chartLabel)}
                 onPick={(i) => setDrill(drillOf(data.rows[i]!))}
                 series={[
                   { label: t('budget.reserved'), values: data.rows.map((r) => n(r.reservedCents)), stack: 'use', color: '#8c6d1f' },
@@ -69,7 +71,7 @@ export function BudgetPage() {
             <section class="card" aria-labelledby="budget-mob">
               <h2 id="budget-mob">{t('budget.mobilities')}</h2>
               <BarChart testId="budget-mobilities-chart" title={t('budget.mobilities')} horizontal height={Math.max(220, data.rows.length * 70 + 80)}
-                labels={data.rows.map(labelOf)}
+                labels={data.rows.map(chartLabel)}
                 onPick={(i) => setDrill(drillOf(data.rows[i]!))}
                 series={[
                   { label: t('budget.mobilitiesAllocated'), values: data.rows.map((r) => n(r.allocatedMobilities)), color: '#9ca3af' },
