@@ -66,7 +66,8 @@ export const ErrorBody = z.object({
 /** 400 naming each offending field (dotted path). */
 export function badRequest(where: 'body' | 'query' | 'params', error: z.ZodError): HttpError {
   const issues = error.issues.map((i) => ({ field: i.path.map(String).join('.') || (i.code === 'unrecognized_keys' ? (i as { keys?: string[] }).keys?.join(',') ?? where : where), message: i.message }));
-  const keys = error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? (i as { keys: string[] }).keys : []));
+  // An unknown field is named by its full path (plan.fewerOpportunitiesCriterion), not only by its parent's.
+  const keys = error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? (i as { keys: string[] }).keys.map((k) => [...i.path.map(String), k].join('.')) : []));
   for (const k of keys) if (!issues.some((x) => x.field === k)) issues.push({ field: k, message: 'unrecognized field' });
   return new HttpError(400, 'bad-request', `invalid ${where}: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, { issues });
 }

@@ -15,6 +15,7 @@ import { applicationProblems, type Problem, projectIdProblems, projectRatesFor, 
 import type { Principal, TenantDirectory } from '../../domain/tenancy';
 import { RegisterProjectInput } from '../../workflows/budget-messages';
 import { projectRegistration, registerProject, startMobility } from '../../workflows/client';
+import { participantBelongsTo, RegistryRef } from './participants';
 import { HttpError } from './route';
 
 /**
@@ -32,6 +33,9 @@ export type ProjectBody = z.infer<typeof ProjectBody>;
 /** An application as the API takes it: no rates, no policy, no consortium (the project's), an optional mobility id of the project. */
 export const ApplicationBody = SubmitApplication.omit({ type: true, at: true, actor: true, consortiumId: true, mobilityId: true }).extend({
   mobilityId: MobilityId.optional().describe('omit it: the server numbers the project\'s mobilities'),
+  participantRef: RegistryRef.describe('the ref the participant registry gave (POST /api/participants); personal data stays there'),
+  // The criterion code is special-category data: it is held by the participant registry, never sent with an application.
+  plan: SubmitApplication.shape.plan.omit({ fewerOpportunitiesCriterion: true }),
 });
 export type ApplicationBody = z.infer<typeof ApplicationBody>;
 
@@ -97,6 +101,10 @@ export async function submitApplicationFor(deps: SubmissionDeps, dir: TenantDire
     throw bad([{ field: 'mobilityId', rule: 'PROJECT-ID', message: `a mobility of project ${project.projectId} is numbered ${project.projectId}-MOB-NNNNN` }]);
   }
 
+  if (!(await participantBelongsTo(deps.pool, body.participantRef, body.institutionId))) {
+    throw bad([{ field: 'participantRef', rule: 'PARTICIPANT-REGISTRY', message: `no participant of institution ${body.institutionId} has this ref: register the participant first (POST /api/participants)` }]);
+  }
+
   const registration: Registration = { ...project, terms: project.terms };
   const problems = applicationProblems(registration, body);
   if (problems.length > 0) throw bad(problems);
@@ -116,8 +124,7 @@ export async function submitApplicationFor(deps: SubmissionDeps, dir: TenantDire
     throw bad([{ field: e.field ? `plan.${e.field}` : 'plan', rule: e.ruleId ?? 'GRANT', message: e.message }]);
   }
 
-  // Personal data stays out of the workflow: the criterion code is not part of its input.
-  const { fewerOpportunitiesCriterion: _criterion, ...plan } = body.plan;
+  const plan = body.plan;
   for (let attempt = 0; attempt < 20; attempt++) {
     const mobilityId = body.mobilityId ?? (await nextMobilityId(deps.pool, project.projectId));
     try {

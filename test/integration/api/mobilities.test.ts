@@ -6,7 +6,7 @@ import { mobility } from '../../../workflows/client';
 import { startProjector } from '../../../workers/projector';
 import { createMobilityWorker } from '../../../workers/temporal-worker';
 import { eventually, testConfig, uniq } from '../../support/env';
-import { application, http, project, seedTenancy, startApi, today } from './support';
+import { application, http, participant, project, seedTenancy, startApi, today } from './support';
 
 /**
  * Through the HTTP API on the real stack (Temporal worker, Kafka, projector, Postgres): tenant
@@ -44,7 +44,7 @@ beforeAll(async () => {
   expect(regB.status).toBe(200);
 
   // A mobility of member A3 (quality control) funded by consortium A, registered by A3's international office.
-  const appA = application(projectA, 1, { institutionId: tn.id.a3, consortiumId: tn.id.consA });
+  const appA = application(projectA, 1, { institutionId: tn.id.a3, consortiumId: tn.id.consA }, await participant(api.base, tokens.ioA3!, tn.id.a3));
   const subA = await call('POST', '/api/mobilities', { token: tokens.ioA3, body: appA });
   expect(subA.status, JSON.stringify(subA.body)).toBe(201);
   mobA = appA.mobilityId;
@@ -114,9 +114,10 @@ describe('tenant isolation', () => {
 describe('sites and own projects', () => {
   it("a site coordinator sees its site's mobilities only; a consortium role never sees a member's own-project mobility", async () => {
     const { call } = http(api.base);
-    const own = application(`2024-1-FR01-KA131-HED-${uniq()}`, 1, { institutionId: tn.id.a1, consortiumId: null, siteId: tn.id.siteA1 });
+    const refA1 = await participant(api.base, tokens.ioA1!, tn.id.a1);
+    const own = application(`2024-1-FR01-KA131-HED-${uniq()}`, 1, { institutionId: tn.id.a1, consortiumId: null, siteId: tn.id.siteA1 }, refA1);
     expect((await call('POST', '/api/projects', { token: tokens.ioA1, body: project(own.projectId, tn.id.a1, null) })).status).toBe(200);
-    const elsewhere = application(own.projectId, 2, { institutionId: tn.id.a1, consortiumId: null });
+    const elsewhere = application(own.projectId, 2, { institutionId: tn.id.a1, consortiumId: null }, refA1);
     expect((await call('POST', '/api/mobilities', { token: tokens.siteA1, body: own })).status).toBe(201);
     expect((await call('POST', '/api/mobilities', { token: tokens.siteA1, body: elsewhere })).status).toBe(403); // not on its site
     expect((await call('POST', '/api/mobilities', { token: tokens.ioA1, body: elsewhere })).status).toBe(201);
@@ -237,8 +238,9 @@ describe('actions drive the real workflow', () => {
     expect(open?.id).toBe('la-change-request');
     const listed = await eventually(async () => {
       const l = await call('GET', `/api/mobilities?projectId=${projectA}`, { token: tokens.coordA });
-      return l.body.mobilities.find((m: { mobilityId: string; stage: string }) => m.mobilityId === mobA && m.stage === 'departed');
-    }, 60_000, 'the list to show the departed stage');
+      // The schedule is the workflow's next event after the departure: wait until the projection has it too.
+      return l.body.mobilities.find((m: { mobilityId: string; stage: string; nextDeadline: string | null }) => m.mobilityId === mobA && m.stage === 'departed' && m.nextDeadline !== null);
+    }, 60_000, 'the list to show the departed stage and its next deadline');
     expect({ id: listed.nextDeadline, due: listed.nextDeadlineDue }).toEqual({ id: open!.id, due: open!.dueDate });
   });
 });

@@ -91,12 +91,12 @@ export const today = () => new Date().toISOString().slice(0, 10);
  * consortium: the server takes both from the registered project. The mobility id is the one the
  * server would give the n-th mobility (a client may name it, within the project).
  */
-export function application(projectId: string, n: number, owner: { institutionId: string; consortiumId?: string | null; siteId?: string }) {
+export function application(projectId: string, n: number, owner: { institutionId: string; consortiumId?: string | null; siteId?: string }, participantRef = unregisteredRef()) {
   const startDate = addDays(today(), 40);
   const { consortiumId: _fromProject, ...who } = owner;
   return {
     mobilityId: `${projectId}-MOB-${String(n).padStart(5, '0')}`, projectId, ...who,
-    participantRef: `P-${uniq()}`, activity: 'HE-SMS', funderLineId: 'erasmus',
+    participantRef, activity: 'HE-SMS', funderLineId: 'erasmus',
     plan: { startDate, endDate: addDays(startDate, 149), receivingCountry: 'DE', sendingCountry: 'FR', hostOrgId: 'D-BERLIN-01', distanceKm: 800, greenTravel: false, fewerOpportunities: false },
   };
 }
@@ -104,5 +104,18 @@ export function application(projectId: string, n: number, owner: { institutionId
 /** The terms of a call-2024 KA131 project of the French NA: 600 €/month to group-2 countries (within the EU range). */
 export const KA131_TERMS: Record<string, unknown> = { action: 'KA131', callYear: 2024, country: 'FR', prefinancingPercent: 80, applicableRates: { 'HE-SMS': { '2': { monthlyEur: 600 } } } };
 export const LINES = [{ lineId: 'erasmus', funder: 'Erasmus+ KA131', allocatedCents: 2_000_000, allocatedMobilities: 5 }];
+/** A ref in the registry's format that no registry holds (for submissions that must be refused before it matters). */
+export const unregisteredRef = () => `P-${Array.from({ length: 12 }, () => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[Math.floor(Math.random() * 32)]).join('')}`;
+
+/** A participant in the protected registry (POST /api/participants as `token`); returns the ref applications use. */
+export async function participant(base: string, token: string, institutionId: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const { call } = http(base);
+  const r = await call<{ participantRef: string }>('POST', '/api/participants', {
+    token, body: { institutionId, givenName: 'Alex', familyName: `Martin ${uniq()}`, email: `alex.${uniq().toLowerCase()}@example.org`, dateOfBirth: '2003-04-12', gender: 'undisclosed', nationality: 'FR', ...extra },
+  });
+  if (r.status !== 201 && r.status !== 200) throw new Error(`participant not registered: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.participantRef;
+}
+
 /** Body of POST /api/projects. */
 export const project = (projectId: string, institutionId: string, consortiumId: string | null, lines = LINES, terms = KA131_TERMS) => ({ projectId, institutionId, consortiumId, lines, terms });

@@ -6,7 +6,7 @@ import { mobility, projectBudget } from '../../../workflows/client';
 import { startProjector } from '../../../workers/projector';
 import { createMobilityWorker } from '../../../workers/temporal-worker';
 import { eventually, testConfig, uniq } from '../../support/env';
-import { application, http, KA131_TERMS, LINES, project, seedTenancy, startApi, today } from './support';
+import { application, http, KA131_TERMS, LINES, participant, project, seedTenancy, startApi, today, unregisteredRef } from './support';
 
 /**
  * The trust boundaries, tried as a hostile user would through the HTTP API on the real stack:
@@ -23,6 +23,8 @@ let tn: Awaited<ReturnType<typeof seedTenancy>>;
 const tokens = {} as Record<string, string>;
 const lyon = `2024-1-FR01-KA131-HED-${uniq()}`;
 let call: ReturnType<typeof http>['call'];
+let refA3 = '';
+let refOut = '';
 
 const workflowCount = async (projectId: string) => {
   let n = 0;
@@ -41,6 +43,8 @@ beforeAll(async () => {
   ({ call } = http(api.base));
   const { login } = http(api.base);
   for (const [key, username] of Object.entries(tn.users)) tokens[key] = await login(username, tn.password(username));
+  refA3 = await participant(api.base, tokens.ioA3!, tn.id.a3);
+  refOut = await participant(api.base, tokens.ioOut!, tn.id.out);
   // "Lyon": consortium A's project, registered by its coordinator.
   const reg = await call('POST', '/api/projects', { token: tokens.coordA, body: project(lyon, tn.id.a1, tn.id.consA) });
   expect(reg.status, JSON.stringify(reg.body)).toBe(200);
@@ -59,7 +63,7 @@ afterAll(async () => {
 describe('no tenant touches another\'s money', () => {
   it("an institution outside the consortium cannot submit into Lyon's project with its own institution id: 403, the guard unchanged", async () => {
     const before = await guard(lyon);
-    const app = { ...application(lyon, 1, { institutionId: tn.id.out }), mobilityId: undefined };
+    const app = { ...application(lyon, 1, { institutionId: tn.id.out }, refOut), mobilityId: undefined };
     const r = await call('POST', '/api/mobilities', { token: tokens.ioOut, body: app });
     expect(r.status).toBe(403);
     expect(r.body.reason).toMatch(/not a member of consortium/);
@@ -89,7 +93,7 @@ describe('no tenant touches another\'s money', () => {
   });
 
   it('the server numbers mobilities and sets every euro: a client rate is refused; the estimate is at the project\'s rate', async () => {
-    const app = { ...application(lyon, 1, { institutionId: tn.id.a3 }), mobilityId: undefined };
+    const app = { ...application(lyon, 1, { institutionId: tn.id.a3 }, refA3), mobilityId: undefined };
     const withRate = await call('POST', '/api/mobilities', { token: tokens.ioA3, body: { ...app, rates: { callYear: 2024, rates: { monthlyEur: 9000 } } } });
     expect(withRate.status).toBe(400);
     expect(withRate.body.issues.map((i: { field: string }) => i.field)).toContain('rates');
@@ -111,7 +115,7 @@ describe('no tenant touches another\'s money', () => {
 
 describe('per-participant switches are staff decisions, audited, and the grant follows them', () => {
   it('real-cost inclusion support and a zero grant are recorded by a role that may, and the estimate reflects them', async () => {
-    const submit = async () => (await call('POST', '/api/mobilities', { token: tokens.ioA3, body: { ...application(lyon, 1, { institutionId: tn.id.a3 }), mobilityId: undefined } })).body.mobilityId as string;
+    const submit = async () => (await call('POST', '/api/mobilities', { token: tokens.ioA3, body: { ...application(lyon, 1, { institutionId: tn.id.a3 }, refA3), mobilityId: undefined } })).body.mobilityId as string;
     const inclusion = await submit();
     const body = { travelSupport: null, inclusionSupportCents: 50_000, exceptionalTravelCostCents: null, zeroGrant: false };
     expect((await call('POST', `/api/mobilities/${inclusion}/actions/recordGrantConditions`, { token: tokens.director, body })).status).toBe(403);
@@ -136,7 +140,7 @@ describe('per-participant switches are staff decisions, audited, and the grant f
 
 describe('idempotent actions', () => {
   it('a client that timed out retries with the same Idempotency-Key: the action is applied once and answers the same', async () => {
-    const id = (await call('POST', '/api/mobilities', { token: tokens.ioA3, body: { ...application(lyon, 1, { institutionId: tn.id.a3 }), mobilityId: undefined } })).body.mobilityId as string;
+    const id = (await call('POST', '/api/mobilities', { token: tokens.ioA3, body: { ...application(lyon, 1, { institutionId: tn.id.a3 }, refA3), mobilityId: undefined } })).body.mobilityId as string;
     const headers = { 'idempotency-key': `retry-${uniq()}` };
     const first = await call('POST', `/api/mobilities/${id}/actions/select`, { token: tokens.ioA3, body: {}, headers });
     expect(first.status).toBe(200);
@@ -161,19 +165,21 @@ describe('the API refuses what the domain refuses, before anything starts', () =
     ['ten years', (a) => ({ ...a, plan: { ...a.plan, endDate: a.plan.startDate.replace(/^(\d{4})/, (y) => String(Number(y) + 10)) } }), 'plan.endDate'],
     ['year 9999', (a) => ({ ...a, plan: { ...a.plan, startDate: '9999-01-01', endDate: '9999-05-31' } }), 'plan.startDate'],
     ['a 1990 start', (a) => ({ ...a, plan: { ...a.plan, startDate: '1990-01-01', endDate: '1990-05-31' } }), 'plan.startDate'],
-    ['a criterion code without the flag', (a) => ({ ...a, plan: { ...a.plan, fewerOpportunitiesCriterion: 'FO-02' } }), 'plan.fewerOpportunitiesCriterion'],
     ['40,101 km', (a) => ({ ...a, plan: { ...a.plan, distanceKm: 40_101 } }), 'plan.distanceKm'],
     ['the same sending and receiving country', (a) => ({ ...a, plan: { ...a.plan, receivingCountry: 'FR' } }), 'plan'],
     ['an unknown funder line', (a) => ({ ...a, funderLineId: 'no-such-line' }), 'funderLineId'],
     ['a VET activity in a KA131 project', (a) => ({ ...a, activity: 'VET-LEARN-ST' }), 'activity'],
     ['a host organisation named in free text', (a) => ({ ...a, plan: { ...a.plan, hostOrgId: 'Dr-Jean-Dupont-Clinique' } }), 'plan.hostOrgId'],
+    ['a participant ref the registry does not hold', (a) => ({ ...a, participantRef: unregisteredRef() }), 'participantRef'],
+    ['a participant ref that is a name and a birth date', (a) => ({ ...a, participantRef: 'P-JeanDupont19900412' }), 'participantRef'],
+    ['a criterion code sent with the application', (a) => ({ ...a, plan: { ...a.plan, fewerOpportunities: true, fewerOpportunitiesCriterion: 'FO-02' } }), 'plan.fewerOpportunitiesCriterion'],
     ['an unregistered project', (a) => ({ ...a, projectId: `2024-1-FR01-KA131-HED-${uniq()}` }), 'projectId'],
   ];
   for (const [what, mutate, field] of cases) {
     it(`${what}: 400 naming the field, no workflow, no row`, async () => {
       const before = await workflowCount(lyon);
       const rows = (await pool.query('SELECT count(*)::int AS n FROM console_mobilities')).rows[0].n;
-      const body = mutate({ ...application(lyon, 1, { institutionId: tn.id.a3 }), mobilityId: undefined } as never);
+      const body = mutate({ ...application(lyon, 1, { institutionId: tn.id.a3 }, refA3), mobilityId: undefined } as never);
       const r = await call('POST', '/api/mobilities', { token: tokens.ioA3, body });
       expect(r.status, JSON.stringify(r.body)).toBe(400);
       expect(r.body.issues.map((i: { field: string }) => i.field).join(' ')).toContain(field);
@@ -184,7 +190,7 @@ describe('the API refuses what the domain refuses, before anything starts', () =
   }
 
   it('a departure dated 1900-01-01 is refused with the rule (DEP-WINDOW), and the stage stays', async () => {
-    const sub = await call('POST', '/api/mobilities', { token: tokens.ioA3, body: { ...application(lyon, 1, { institutionId: tn.id.a3 }), mobilityId: undefined } });
+    const sub = await call('POST', '/api/mobilities', { token: tokens.ioA3, body: { ...application(lyon, 1, { institutionId: tn.id.a3 }, refA3), mobilityId: undefined } });
     const id = sub.body.mobilityId as string;
     expect((await call('POST', `/api/mobilities/${id}/actions/select`, { token: tokens.ioA3, body: {} })).status).toBe(200);
     expect((await call('POST', `/api/mobilities/${id}/actions/signAgreement`, { token: tokens.adminA, body: { participantSignedOn: today(), institutionSignedOn: today() } })).status).toBe(200);
