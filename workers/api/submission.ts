@@ -15,7 +15,7 @@ import { applicationProblems, type Problem, projectIdProblems, projectRatesFor, 
 import type { Principal, TenantDirectory } from '../../domain/tenancy';
 import { RegisterProjectInput } from '../../workflows/budget-messages';
 import { projectRegistration, registerProject, startMobility } from '../../workflows/client';
-import { participantBelongsTo, RegistryRef } from './participants';
+import { fewerOpportunitiesCriterionOf, participantBelongsTo, RegistryRef } from './participants';
 import { HttpError } from './route';
 
 /**
@@ -104,6 +104,9 @@ export async function submitApplicationFor(deps: SubmissionDeps, dir: TenantDire
   if (!(await participantBelongsTo(deps.pool, body.participantRef, body.institutionId))) {
     throw bad([{ field: 'participantRef', rule: 'PARTICIPANT-REGISTRY', message: `no participant of institution ${body.institutionId} has this ref: register the participant first (POST /api/participants)` }]);
   }
+
+  // A participant the registry records with a fewer-opportunities criterion is a fewer-opportunities participant (the flag only enters the stream).
+  if ((await fewerOpportunitiesCriterionOf(deps.pool, body.participantRef)) !== null) body = { ...body, plan: { ...body.plan, fewerOpportunities: true } };
 
   const registration: Registration = { ...project, terms: project.terms };
   const problems = applicationProblems(registration, body);

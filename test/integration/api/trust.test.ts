@@ -138,6 +138,26 @@ describe('per-participant switches are staff decisions, audited, and the grant f
   });
 });
 
+describe('personal data stays in the registry', () => {
+  it("a participant registered with a fewer-opportunities criterion applies as fewer-opportunities; the code is in no workflow input or event", async () => {
+    const ref = await participant(api.base, tokens.ioA3!, tn.id.a3, { fewerOpportunitiesCriterion: 'FO-03' });
+    const sub = await call('POST', '/api/mobilities', { token: tokens.ioA3, body: { ...application(lyon, 1, { institutionId: tn.id.a3 }, ref), mobilityId: undefined } });
+    expect(sub.status, JSON.stringify(sub.body)).toBe(201);
+    const m = mobility(temporal, sub.body.mobilityId);
+    expect((await m.state() as { plan: { fewerOpportunities: boolean } }).plan.fewerOpportunities).toBe(true);
+    // Every payload of the history, decoded: the start input, the Updates, the activities' inputs and results.
+    const texts: string[] = [];
+    const walk = (v: unknown): void => {
+      if (v instanceof Uint8Array) texts.push(Buffer.from(v).toString('utf8'));
+      else if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+    };
+    walk(await m.handle.fetchHistory());
+    expect(texts.join('\n')).toContain(ref);
+    expect(texts.join('\n')).not.toContain('FO-03');
+  });
+});
+
 describe('idempotent actions', () => {
   it('a client that timed out retries with the same Idempotency-Key: the action is applied once and answers the same', async () => {
     const id = (await call('POST', '/api/mobilities', { token: tokens.ioA3, body: { ...application(lyon, 1, { institutionId: tn.id.a3 }, refA3), mobilityId: undefined } })).body.mobilityId as string;
