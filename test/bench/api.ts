@@ -3,13 +3,14 @@ import { createPool } from '../../infra/db/pool';
 import { connectTemporal } from '../../infra/temporal';
 import { buildApp } from '../../workers/api/app';
 import { DEMO_ACCOUNTS, seedDemoTenancy } from '../../workers/api/demo';
+import { figure, type Figure } from './lib';
 
 /**
  * Operations API throughput on the real Postgres, over HTTP on loopback, 8 requests in flight:
  * an authenticated, tenant-filtered mobility list (session lookup + directory load + scoped SQL)
  * and a login (scrypt), each against the unauthenticated /health in the same run.
  */
-export async function bench(cfg: Config) {
+export async function apiBench(cfg: Config): Promise<Figure[]> {
   const pool = createPool(cfg, 10);
   const temporal = await connectTemporal(cfg);
   await seedDemoTenancy(pool);
@@ -44,9 +45,8 @@ export async function bench(cfg: Config) {
     const list = await rate(500, () => fetch(`${base}/api/mobilities?limit=50`, { headers: { authorization: `Bearer ${token}` } }));
     const logins = await rate(40, login);
     return [
-      { name: 'api: GET /health (no session)', unit: 'requests', perSecond: health },
-      { name: 'api: GET /api/mobilities (session, scoped, 2 000 rows)', unit: 'requests', perSecond: list, baseline: 'api: GET /health (no session)' },
-      { name: 'api: POST /api/login (scrypt N=16384)', unit: 'logins', perSecond: logins, baseline: 'api: GET /health (no session)' },
+      figure({ id: 'api-list', figure: 'API: GET /api/mobilities (session, scoped, 2,000 rows), requests/s', unit: 'requests/s', engineRuns: [list], baselineName: 'GET /health (no session)', baselineRuns: [health], higherIsBetter: true }),
+      figure({ id: 'api-login', figure: 'API: POST /api/login (scrypt N=16384), logins/s', unit: 'logins/s', engineRuns: [logins], baselineName: 'GET /health (no session)', baselineRuns: [health], higherIsBetter: true }),
     ];
   } finally {
     await app.close();

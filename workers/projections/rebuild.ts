@@ -14,6 +14,8 @@ export interface RebuildReport {
   /** Where each partition stood when the rebuild read it (the rebuilt projections resume there). */
   ends: Record<string, string>;
   ms: number;
+  /** From the start until the first batch arrived (connecting, emptying the tables, joining the consumer group). */
+  startupMs?: number;
 }
 
 /**
@@ -37,6 +39,7 @@ export async function rebuildProjections(cfg: Config, pool: pg.Pool, projections
     await tx.query('DELETE FROM processed_events WHERE projector = ANY($1)', [names]);
     log(`rebuild: emptied ${tables.join(', ')}; reading ${EVENT_TOPICS.join(', ')} from the beginning`);
     const ends = await readToEnd(cfg, 'projections-rebuild', EVENT_TOPICS, async (batch) => {
+      report.startupMs ??= Date.now() - t0;
       const r = await foldBatchInTx(tx, projections, batch, { projector: 'projections-rebuild', dlq: null });
       if (r.seekTo !== undefined) throw new Error(`rebuild read ${batch.topic}#${batch.partition} from ${batch.messages[0]!.offset}, expected ${r.seekTo}`);
       report.events += batch.messages.length;

@@ -1,0 +1,114 @@
+/**
+ * Worker memory per open mobility: M mobilities started and selected (then parked, waiting for the
+ * agreement) on the engine's worker process, against M raw workflows that took one Update and wait
+ * on a condition, on the raw worker; each on a fresh Temporal server and a fresh worker process.
+ * The figure is the growth of the worker's resident set size over its size at rest, divided by the
+ * workflows its cache holds (the SDK's default cache size depends on the heap limit: min(M, cache)).
+ * A run that would not fit in the machine's memory stops early and says so; the rest is arithmetic.
+ */
+import { freemem } from 'node:os';
+import v8 from 'node:v8';
+import type pg from 'pg';
+import type { Config } from '../../infra/config';
+import { connectTemporal } from '../../infra/temporal';
+import { mobility, registerProject, startMobility } from '../../workflows/client';
+import { KA131_TERMS } from '../integration/api/support';
+import { addContacts, erasmusLine, newProject, studyApplication, today } from '../integration/workflow/fixtures';
+import { addDays } from '../../domain/dates';
+import { type EngineProcess, figure, type Figure, freshTemporal, pool as inParallel, progress, rssKiB, say, sleep, startProcess, startWorker } from './lib';
+import { rawInput, STEPS } from './lifecycle';
+
+/** The SDK's default workflow cache for this Node's heap limit (worker-options.js, reuseV8Context). */
+export const defaultCache = () => Math.max(Math.floor((Math.max(v8.getHeapStatistics().heap_size_limit / 2 ** 20 - 200, 0) * 600) / 1024), 10);
+
+async function settle(pid: number): Promise<number> {
+  // RSS after the last task, once the worker is idle: the highest of a few samples a second apart.
+  let prev = 0;
+  for (let i = 0; i < 5; i++) {
+    await sleep(1_000);
+    prev = Math.max(prev, rssKiB(pid));
+  }
+  return prev;
+}
+
+interface MemoryRun { kind: 'engine' | 'raw'; open: number; cached: number; restKiB: number; loadedKiB: number; perOpenKiB: number; stoppedEarly: boolean }
+
+async function measure(kind: 'engine' | 'raw', worker: EngineProcess, m: number, concurrency: number, openOne: (i: number) => Promise<void>): Promise<MemoryRun> {
+  await openOne(-1); // the workflow code is loaded and one workflow is cached: the worker at rest
+  const restKiB = await settle(worker.pid);
+  const bar = progress(`${kind}: opening`, m);
+  let done = 0;
+  let stoppedEarly = false;
+  const budgetKiB = (freemem() / 1024) * 0.6;
+  await inParallel(m, concurrency, async (i) => {
+    if (stoppedEarly) return;
+    await openOne(i);
+    bar.tick(++done, `worker RSS ${(rssKiB(worker.pid) / 1024).toFixed(0)} MiB`);
+    // Stop before the machine runs out of memory: the growth so far, extrapolated, says enough.
+    if (done >= 100 && done % 50 === 0) {
+      const grown = rssKiB(worker.pid) - restKiB;
+      if ((grown / done) * (m - done) > budgetKiB) stoppedEarly = true;
+    }
+  });
+  bar.done();
+  const loadedKiB = await settle(worker.pid);
+  const open = done;
+  const cached = Math.min(open, defaultCache());
+  return { kind, open, cached, restKiB, loadedKiB, perOpenKiB: (loadedKiB - restKiB) / cached, stoppedEarly };
+}
+
+export async function memoryBench(cfg: Config, db: pg.Pool, m: number, concurrency: number): Promise<{ figures: Figure[]; details: Record<string, unknown> }> {
+  const from = addDays(today(), -190);
+  // The engine.
+  await freshTemporal(cfg);
+  let taskQueue = `bench-mem-${Date.now().toString(36)}`;
+  let worker = await startWorker(cfg, taskQueue);
+  let client = await connectTemporal(cfg);
+  let engine: MemoryRun;
+  try {
+    const { projectId, mobilityId } = newProject();
+    await registerProject(client, taskQueue, { projectId, institutionId: 'F-PARIS-001', lines: erasmusLine(100_000_000_000, m + 1), terms: KA131_TERMS as never });
+    const apps = Array.from({ length: m + 1 }, (_, i) => studyApplication(mobilityId(i + 1), projectId, from));
+    for (const a of apps) await addContacts(db, a.participantRef);
+    engine = await measure('engine', worker, m, concurrency, async (i) => {
+      const a = apps[i + 1]!;
+      await startMobility(client, taskQueue, a);
+      await mobility(client, a.mobilityId).act('select', { actor: 'staff.bench' });
+    });
+  } finally {
+    await client.connection.close();
+    await worker.stop();
+  }
+  say(`  engine: worker RSS ${(engine.restKiB / 1024).toFixed(0)} MiB at rest → ${(engine.loadedKiB / 1024).toFixed(0)} MiB with ${engine.open} open (${engine.cached} cached): ${engine.perOpenKiB.toFixed(0)} KiB per cached mobility${engine.stoppedEarly ? ' (stopped early: the rest would not fit in memory)' : ''}`);
+
+  // The raw baseline.
+  await freshTemporal(cfg);
+  taskQueue = `bench-mem-raw-${Date.now().toString(36)}`;
+  worker = await startProcess(cfg, 'test/bench/raw/worker.ts', { ME_TASK_QUEUE: taskQueue }, /raw worker running/);
+  client = await connectTemporal(cfg);
+  let raw: MemoryRun;
+  try {
+    const plan = rawInput({ activities: 1 } as never);
+    const { projectId, mobilityId } = newProject();
+    raw = await measure('raw', worker, m, concurrency, async (i) => {
+      const a = studyApplication(mobilityId(i + 2), projectId, from);
+      const h = await client.workflow.start('rawLifecycle', { taskQueue, workflowId: a.mobilityId, args: [{ ...plan, perUpdate: plan.perUpdate.map(() => 0), application: a }] });
+      await h.executeUpdate(STEPS[0]!.name, { args: [{ actor: 'staff.bench' }] });
+    });
+  } finally {
+    await client.connection.close();
+    await worker.stop();
+  }
+  say(`  raw: worker RSS ${(raw.restKiB / 1024).toFixed(0)} MiB at rest → ${(raw.loadedKiB / 1024).toFixed(0)} MiB with ${raw.open} open (${raw.cached} cached): ${raw.perOpenKiB.toFixed(0)} KiB per cached workflow`);
+  const cache = defaultCache();
+  return {
+    figures: [
+      figure({
+        id: 'memory', figure: `worker memory per open mobility, KiB (${engine.open.toLocaleString('en')} open, parked after selection)`, unit: 'KiB',
+        engineRuns: [engine.perOpenKiB], baselineName: 'raw workflow waiting on a condition', baselineRuns: [raw.perOpenKiB], higherIsBetter: false,
+        note: `the default workflow cache of this worker holds ${cache} workflows; beyond that, mobilities are evicted and replayed when they next act (10,000 open: ${((engine.restKiB + engine.perOpenKiB * Math.min(10_000, cache)) / 2 ** 20).toFixed(1)} GiB by this arithmetic, ${((engine.restKiB + engine.perOpenKiB * 10_000) / 2 ** 20).toFixed(1)} GiB if all were cached)`,
+      }),
+    ],
+    details: { engine, raw, defaultCache: cache },
+  };
+}
