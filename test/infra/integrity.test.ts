@@ -42,6 +42,9 @@ describe('which requests need which dependency', () => {
     expect(needsTemporal('GET', '/api/mobilities/:id')).toBe(true);
     expect(needsTemporal('GET', '/api/mobilities')).toBe(false);
     expect(needsTemporal('POST', '/api/login')).toBe(false);
+    expect(needsTemporal('POST', '/api/participants')).toBe(false);
+    expect(needsTemporal('DELETE', '/api/participants/:ref')).toBe(false);
+    expect(needsTemporal('POST', '/api/projects')).toBe(true);
     expect(needsTemporal('GET', '/ready')).toBe(false);
   });
 

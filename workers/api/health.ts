@@ -210,11 +210,14 @@ export class HealthMonitor {
   }
 }
 
-/** Requests that reach Temporal: every change (except signing in and out) and a mobility's detail. */
+/** Routes that change only Postgres: signing in and out, the participant registry. */
+const POSTGRES_ONLY = [/^\/api\/log(in|out)$/, /^\/api\/participants(\/|$)/];
+
+/** Requests that reach Temporal: every change (except those of POSTGRES_ONLY) and a mobility's detail. */
 export function needsTemporal(method: string, routeUrl: string | undefined): boolean {
   if (!routeUrl?.startsWith('/api/')) return false;
   if (method === 'GET') return routeUrl === '/api/mobilities/:id';
-  return routeUrl !== '/api/login' && routeUrl !== '/api/logout';
+  return !POSTGRES_ONLY.some((r) => r.test(routeUrl));
 }
 
 /** Requests that need Postgres: everything under /api/ except the OpenAPI document. */
