@@ -134,7 +134,7 @@ export const DEMO_PROJECTS = [
     terms: { action: 'KA121' as const, callYear: 2024, country: 'FR', prefinancingPercent: 80, applicableRates: {} },
     lines: [
       { lineId: 'erasmus', funder: 'Erasmus+ KA121', allocatedCents: 16_000_000, allocatedMobilities: 60 },
-      { lineId: 'ministry', funder: 'Ministère — bourses de mobilité', allocatedCents: 6_000_000, allocatedMobilities: 25 },
+      { lineId: 'ministry', funder: 'Ministère — bourses de mobilité', allocatedCents: 12_000_000, allocatedMobilities: 25 },
     ],
   },
 ];

@@ -85,6 +85,8 @@ export interface Pipeline { stages: { stage: string; mobilities: number }[]; tot
 export interface WorkItem {
   mobilityId: string; projectId: string; institutionId: string; siteId: string | null; activity: string | null; stage: string;
   participantRef: string | null; kind: string; dueOn: string; daysLate: number; state: 'overdue' | 'due'; action: string | null;
+  /** Whether this user may do it; else another role does. */
+  allowed: boolean;
 }
 export interface Worklist {
   today: string; withinDays: number; items: WorkItem[];

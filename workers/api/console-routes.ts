@@ -10,6 +10,8 @@ import { loadConfig } from '../../infra/config';
 import { kafkaFor } from '../../infra/kafka/client';
 import { EVENT_TOPICS } from '../../infra/kafka/topics';
 import { mobility } from '../../workflows/client';
+import type { UpdateName } from '../../workflows/messages';
+import { ACTION_PERMISSION } from './actions';
 import { HttpError, ok, route, type RouteSpec } from './route';
 
 /**
@@ -89,7 +91,7 @@ const addDays = (iso: string, n: number) => new Date(Date.parse(`${iso}T00:00:00
 const daysBetween = (a: string, b: string) => Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
 
 /** The staff action that fulfils each kind of work item (null: the engine does it itself, e.g. payments). */
-export const WORK_ACTION: Record<string, string | null> = {
+export const WORK_ACTION: Record<string, UpdateName | null> = {
   'certificate-of-attendance': 'recordCertificateOfAttendance',
   'participant-report': 'recordReportSubmitted',
   'transcript-of-records': 'recordTranscriptOfRecords',
@@ -327,6 +329,7 @@ const WorkItem = z.object({
   stage: z.string(), participantRef: z.string().nullable(),
   kind: z.string().describe('a calendar deadline id, or certificate-of-attendance (departed, planned end passed)'),
   dueOn: z.string(), daysLate: z.number(), state: z.enum(['overdue', 'due']), action: z.string().nullable(),
+  allowed: z.boolean().describe('whether you may perform the action (else another role does it)'),
 });
 const Reminder = z.object({ mobilityId: z.string(), deadline: z.string(), kind: z.string(), audience: z.string(), dueOn: z.string(), sentAt: z.string() });
 const WorklistReply = z.object({ today: z.string(), withinDays: z.number(), items: z.array(WorkItem), reminders: z.array(Reminder) });
@@ -475,11 +478,17 @@ export function consoleApi(deps: ConsoleDeps) {
           `SELECT v.*, s.deadline, to_char(s.due_on, 'YYYY-MM-DD') AS due_on
              FROM quality_schedule s JOIN (${MOBILITIES}) v USING (mobility_id)
             WHERE ${scoped} AND s.due_on <= $${args.push(horizon)}::date AND (s.kind = 'obligation' OR s.due_on >= $${args.push(now)}::date)`, args);
-        const item = (r: Row, kind: string, dueOn: string) => ({
-          mobilityId: r.mobility_id as string, projectId: r.project_id as string, institutionId: r.institution_id as string, siteId: r.site_id as string | null,
-          activity: r.activity as string | null, stage: r.stage as string, participantRef: r.participant_ref as string | null, kind, dueOn,
-          daysLate: Math.max(0, daysBetween(dueOn, now)), state: dueOn < now ? 'overdue' as const : 'due' as const, action: WORK_ACTION[kind] ?? null,
-        });
+        const item = (r: Row, kind: string, dueOn: string) => {
+          const action = WORK_ACTION[kind] ?? null;
+          // Whether this user may do it (the tenancy's rule, as the action route checks it): else someone else's work.
+          const ownership = { institutionId: r.institution_id as string, consortiumId: r.consortium_id as string | null, siteId: r.site_id as string | null };
+          const allowed = action !== null && session.directory.canAct(session.principal, ACTION_PERMISSION[action as UpdateName], ownership).allowed;
+          return {
+            mobilityId: r.mobility_id as string, projectId: r.project_id as string, institutionId: r.institution_id as string, siteId: r.site_id as string | null,
+            activity: r.activity as string | null, stage: r.stage as string, participantRef: r.participant_ref as string | null, kind, dueOn,
+            daysLate: Math.max(0, daysBetween(dueOn, now)), state: dueOn < now ? 'overdue' as const : 'due' as const, action, allowed,
+          };
+        };
         const items = due.rows.map((r) => item(r, r.deadline, r.due_on));
         // Departed mobilities whose planned end has passed wait for their certificate of attendance.
         const ends = await departed.get();

@@ -324,6 +324,7 @@ export const en = {
   'worklist.to': 'To',
   'worklist.byKind': 'Per kind',
   'worklist.automatic': 'done by the engine',
+  'worklist.otherRole': 'done by another role',
   'audience.participant': 'Participant',
   'audience.coordinator': 'Coordinator',
   'audience.host': 'Host',

@@ -321,6 +321,7 @@ export const fr: Record<MessageKey, string> = {
   'worklist.to': 'À',
   'worklist.byKind': 'Par type',
   'worklist.automatic': 'fait par le moteur',
+  'worklist.otherRole': 'fait par un autre rôle',
   'audience.participant': 'Participant',
   'audience.coordinator': 'Coordination',
   'audience.host': 'Accueil',

@@ -46,9 +46,9 @@ export function WorklistPage() {
                 <td>{date(i.dueOn)}</td>
                 <td>{i.daysLate > 0 ? t('common.daysLate', { count: i.daysLate }) : t('common.dash')}</td>
                 <td>
-                  {i.action ? (
+                  {i.action && i.allowed ? (
                     <a class="button" href={`/mobilities/${i.mobilityId}?action=${i.action}`} aria-label={`${tv('action', i.action)} — ${i.mobilityId}`}>{tv('action', i.action)}</a>
-                  ) : <span class="muted">{t('worklist.automatic')}</span>}
+                  ) : <span class="muted">{t(i.action ? 'worklist.otherRole' : 'worklist.automatic')}</span>}
                 </td>
               </tr>
             ))}
