@@ -186,6 +186,13 @@ describe('the operations console in a real browser', () => {
     // The coordinator's chart moves by itself (server-sent events fed by the projector's NOTIFY).
     await expect.poll(finalOf, { timeout: 20_000, interval: 250 }).toBeGreaterThan(before);
     await shot(coordinator, 'coordinator-budget-after-certificate');
+    // Behind the figures: the mobilities of a funder line, each with its grant rule lines.
+    await coordinator.locator('[data-testid=budget-table] tbody tr').first().locator('button').click();
+    await coordinator.locator('ul.drill li').first().waitFor();
+    await coordinator.locator('ul.drill li summary').first().click();
+    expect(await coordinator.locator('ul.drill li').first().innerText()).toMatch(/GRANT-[A-Z0-9-]+/);
+    await shot(coordinator, 'coordinator-budget-drill-down');
+    await accessible(coordinator, 'coordinator budget drill-down');
     await coordinator.context().close();
     await ctx.close();
   });
@@ -269,11 +276,26 @@ describe('the operations console in a real browser', () => {
     await signIn(page, 'paris');
     await page.goto('/applications/new');
     await page.locator('#apply').waitFor();
+    // The participant first, in the protected registry (its own generated form); the application carries the ref it gives.
+    const person: Record<string, string> = {
+      institutionId: 'F-PARIS-001', givenName: 'Camille', familyName: 'Martin', email: 'camille.martin@example.org', dateOfBirth: '1988-04-12',
+      gender: 'undisclosed', nationality: 'FR',
+    };
+    if ((await page.locator('#participant').count()) > 0) {
+      for (const [path, value] of Object.entries(person)) {
+        const input = page.locator(`#participant [data-path="${path}"]`);
+        if ((await input.count()) === 0) continue;
+        if (await input.evaluate((e) => e.tagName === 'SELECT')) await input.selectOption(value);
+        else await input.fill(value);
+      }
+      await page.locator('#participant button[type=submit]').click();
+      await page.locator('[data-testid=participant-done]').waitFor();
+    }
     const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
     // Fill what the generated form asks (it follows the OpenAPI document: fields it lacks are skipped).
     const values: Record<string, string> = {
       projectId: projects[DEMO_VET_PROJECT]!, institutionId: 'F-PARIS-001',
-      participantRef: `P-${uniq().toLowerCase()}`, activity: 'VET-STAFF-JS', funderLineId: 'erasmus',
+      activity: 'VET-STAFF-JS', funderLineId: 'erasmus',
       'plan.startDate': day(-8), 'plan.endDate': day(-4), 'plan.receivingCountry': 'DE', 'plan.sendingCountry': 'FR', 'plan.hostOrgId': 'D-BERLIN-01',
       'plan.distanceKm': '880', 'rates.callYear': '2024', 'rates.dailyEur': '120', 'rates.monthlyEur': '600',
     };

@@ -13,8 +13,12 @@ export function ApplyPage() {
   const { options } = useSession();
   const { route } = useLocation();
   const [schema, setSchema] = useState<JsonSchema | null>(null);
+  const [participantSchema, setParticipantSchema] = useState<JsonSchema | null>(null);
+  const [participantRef, setParticipantRef] = useState<string | null>(null);
   useEffect(() => {
     void requestSchema('submitApplication').then(setSchema);
+    // The participant registry (if the server has one): personal data goes there, the application carries its ref.
+    void requestSchema('registerParticipant').then(setParticipantSchema);
   }, []);
   // Ids the server listed for this user, offered as suggestions (the server still decides).
   const suggestions = {
@@ -29,14 +33,32 @@ export function ApplyPage() {
     <section aria-labelledby="apply-title">
       <h1 id="apply-title">{t('apply.title')}</h1>
       <p>{t('apply.intro')}</p>
+      {participantSchema && (
+        <section class="card" aria-labelledby="participant-title">
+          <h2 id="participant-title">{t('apply.participant')}</h2>
+          <p class="muted">{t('apply.participantIntro')}</p>
+          {participantRef ? (
+            <p class="msg info" role="status" data-testid="participant-done">{t('apply.participantDone', { ref: participantRef })}</p>
+          ) : (
+            <SchemaForm id="participant" schema={participantSchema} suggestions={{ institutionId: suggestions.institutionId, siteId: suggestions.siteId }}
+              submitLabel={t('apply.registerParticipant')}
+              onSubmit={async (body) => {
+                const r = await post<{ participantRef: string }>('/api/participants', body);
+                setParticipantRef(r.participantRef);
+              }} />
+          )}
+        </section>
+      )}
       {!schema ? <Loading /> : (
-        <div class="card">
-          <SchemaForm id="apply" schema={schema} suggestions={suggestions} submitLabel={t('apply.submit')}
+        <section class="card" aria-labelledby="application-title">
+          <h2 id="application-title">{t('apply.application')}</h2>
+          <SchemaForm key={participantRef ?? ''} id="apply" schema={schema} suggestions={suggestions} submitLabel={t('apply.submit')}
+            initial={participantRef ? { participantRef } : {}}
             onSubmit={async (body) => {
               const r = await post<{ mobilityId: string }>('/api/mobilities', body);
               route(`/mobilities/${r.mobilityId}`);
             }} />
-        </div>
+        </section>
       )}
     </section>
   );

@@ -137,11 +137,10 @@ function DrillDown({ drill }: { drill: Drill }) {
           <ul class="drill">
             {data.rows.map((r) => (
               <li key={r.mobilityId}>
+                <a href={`/mobilities/${r.mobilityId}`}>{r.mobilityId}</a> · {tv('activity', r.activity)} · {t(`budget.status.${r.status as 'reserved'}`)} ·{' '}
+                <strong>{euros(r.status === 'final' ? r.finalCents : r.estimatedCents)}</strong>
                 <details>
-                  <summary>
-                    <a href={`/mobilities/${r.mobilityId}`}>{r.mobilityId}</a> · {tv('activity', r.activity)} · {t(`budget.status.${r.status as 'reserved'}`)} ·{' '}
-                    <strong>{euros(r.status === 'final' ? r.finalCents : r.estimatedCents)}</strong>
-                  </summary>
+                  <summary>{t('budget.ruleLines')}</summary>
                   <table class="compact">
                     <thead><tr><th scope="col">{t('mobility.rule')}</th><th scope="col">{t('mobility.item')}</th><th scope="col" class="num">{t('mobility.amount')}</th></tr></thead>
                     <tbody>
