@@ -167,7 +167,7 @@ export function demoMobilities(today: string, count = 240, projects: Record<stri
       }[target];
       const startDate = addDays(today, start);
       const endDate = addDays(startDate, days - 1);
-      const participantRef = `P-demo${String(out.length + 1).padStart(4, '0')}${owner.institutionId.slice(2, 5).toLowerCase()}`;
+      const participantRef = demoParticipantRef(out.length + 1, owner.institutionId);
       const greenTravel = r.next() < 0.32;
       const fewerOpportunities = r.next() < 0.16;
       const signBase = addDays(startDate, -20) < today ? addDays(startDate, -20) : today;
@@ -215,11 +215,31 @@ export function demoMobilities(today: string, count = 240, projects: Record<stri
   return out;
 }
 
-/** Contacts live only in Postgres (never in workflow history or events): demo addresses. */
-async function seedContacts(pool: pg.Pool, refs: string[]) {
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+/** A registry-shaped ref (P- and 12 base32 characters) that says it is the demo's: DEMO, the institution, the number. */
+export const demoParticipantRef = (n: number, institutionId: string): string => {
+  let digits = '';
+  for (let v = n, i = 0; i < 5; i++, v = Math.floor(v / 32)) digits = BASE32[v % 32] + digits;
+  return `P-DEMO${institutionId.slice(2, 5).toUpperCase().replace(/[^A-Z]/g, 'X')}${digits}`;
+};
+
+/**
+ * The demo's participants live where every participant's personal data lives: the participant
+ * registry (made-up names and addresses), and the mail contact the registry keeps in step. Workflows
+ * and events carry only the ref.
+ */
+async function seedParticipants(pool: pg.Pool, list: DemoMobility[]) {
+  for (const m of list) {
+    await pool.query(
+      `INSERT INTO participants (participant_ref, institution_id, site_id, given_name, family_name, email, date_of_birth, gender, nationality, fewer_opportunities_criterion, created_by)
+       VALUES ($1, $2, $3, 'Demo', $4, $5, '2002-03-04', 'undisclosed', 'FR', $6, $7) ON CONFLICT (participant_ref) DO NOTHING`,
+      [m.participantRef, m.institutionId, m.siteId, `Participant ${m.participantRef.slice(-5)}`, `${m.participantRef.toLowerCase()}@student.example.org`,
+        m.app.plan.fewerOpportunities ? 'FO-04' : null, ACTOR]);
+  }
+  const refs = list.map((m) => m.participantRef);
   await pool.query(
     `INSERT INTO participant_contacts (participant_ref, email, display_name)
-     SELECT r, lower(r) || '@student.example.org', 'Demo participant ' || substr(r, 3, 8) FROM unnest($1::text[]) AS r ON CONFLICT DO NOTHING`, [refs]);
+     SELECT r, lower(r) || '@student.example.org', 'Demo Participant ' || right(r, 5) FROM unnest($1::text[]) AS r ON CONFLICT DO NOTHING`, [refs]);
   for (const i of DEMO_DIRECTORY.institutions) {
     await pool.query('INSERT INTO coordinator_contacts (institution_id, email) VALUES ($1, $2) ON CONFLICT DO NOTHING', [i.id, `europe-office@${i.id.toLowerCase()}.example.org`]);
   }
@@ -287,7 +307,7 @@ export async function runDemo(cfg: Config, client: Client, opts: DemoOptions = {
   try {
     await seedDemoTenancy(pool);
     const list = demoMobilities(today, opts.count, opts.projects);
-    await seedContacts(pool, list.map((m) => m.participantRef));
+    await seedParticipants(pool, list);
     for (const p of DEMO_PROJECTS) {
       const projectId = opts.projects?.[p.projectId] ?? p.projectId;
       await registerProject(client, cfg.temporal.taskQueue, { ...p, projectId });
