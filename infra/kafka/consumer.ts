@@ -43,9 +43,10 @@ export interface BatchConsumerOptions {
   topics: readonly string[];
   /**
    * Where each partition must resume (next offset to read), as stored by the caller.
-   * Partitions missing from the map start from the beginning of the topic.
+   * Partitions missing from the map start from the beginning of the topic. Omitted for a group
+   * that is new and reads from the beginning: nothing to move, so no wait for an idle group.
    */
-  positions: () => Promise<Map<PartitionKey, string>>;
+  positions?: () => Promise<Map<PartitionKey, string>>;
   /** Handles one batch; the batch counts as consumed when this resolves. */
   onBatch: (batch: IncomingBatch, control: BatchControl) => Promise<void>;
   /** Messages per fetch (bytes are the real limit in Kafka; this caps the batch size seen by onBatch). */
@@ -133,10 +134,11 @@ export async function deleteGroup(cfg: Config, groupId: string, principal: Princ
  */
 export async function startBatchConsumer(cfg: Config, opts: BatchConsumerOptions): Promise<BatchConsumer> {
   const principal = opts.principal ?? 'projector';
-  await positionGroup(cfg, opts.groupId, opts.topics, await opts.positions(), principal);
+  if (opts.positions) await positionGroup(cfg, opts.groupId, opts.topics, await opts.positions(), principal);
   const consumer: Consumer = kafkaFor(cfg, opts.role, principal).consumer({
     groupId: opts.groupId,
     maxBytes: opts.maxBytes ?? 1024 * 1024,
+    ...(opts.maxBytes ? { maxBytesPerPartition: opts.maxBytes } : {}),
     // Answer within 200 ms when a partition has nothing new: keeps the projection lag low.
     maxWaitTimeInMs: 200,
     // A member that died (a SIGKILLed projector) holds its partitions until its session expires:
@@ -183,8 +185,9 @@ export async function startBatchConsumer(cfg: Config, opts: BatchConsumerOptions
 /**
  * Reads the topics from the beginning up to their end as it stands when called (a snapshot of the
  * high watermarks), batch by batch, then stops. Used by rebuilds; leaves no consumer group behind.
+ * Its group is new, so it starts reading at once (no offsets to move, no wait for an idle group).
  */
-export async function readToEnd(cfg: Config, role: string, topics: readonly string[], onBatch: (batch: IncomingBatch) => Promise<void>): Promise<Map<PartitionKey, string>> {
+export async function readToEnd(cfg: Config, role: string, topics: readonly string[], onBatch: (batch: IncomingBatch) => Promise<void>, opts: { maxBytes?: number } = {}): Promise<Map<PartitionKey, string>> {
   const ends = new Map([...(await topicOffsets(cfg, topics))].map(([k, v]) => [k, v.high] as const));
   const pending = new Set([...ends].filter(([k, high]) => BigInt(high) > 0n && k).map(([k]) => k));
   if (pending.size === 0) return ends;
@@ -199,7 +202,7 @@ export async function readToEnd(cfg: Config, role: string, topics: readonly stri
     role,
     groupId,
     topics,
-    positions: async () => new Map(),
+    maxBytes: opts.maxBytes,
     onBatch: async (batch) => {
       const key = partitionKey(batch.topic, batch.partition);
       const end = BigInt(ends.get(key) ?? '0');

@@ -3,7 +3,7 @@ import { ENTERS } from '../../domain/mobility/lifecycle';
 import type { GrantBreakdown } from '../../domain/grant/breakdown';
 import { type CertifiedParticipant, participantSupportLines } from '../../domain/project';
 import type { EventType, PayloadOf } from '../../domain/mobility/events';
-import type { MobilityEvent } from './decode';
+import type { MobilityEvent, ProjectEventIn } from './decode';
 import type { Projection } from './runner';
 
 /**
@@ -22,40 +22,237 @@ import type { Projection } from './runner';
 export const payloadOf = <T extends EventType>(e: MobilityEvent, _type: T): PayloadOf<T> => e.payload as unknown as PayloadOf<T>;
 
 interface Facts { funderLineId: string; activity: string; fewerOpportunities: boolean }
+interface Grant { seq: number; eventId: string; g: GrantBreakdown }
 
-async function ensureRow(tx: pg.PoolClient, e: MobilityEvent): Promise<void> {
-  await tx.query(
-    `INSERT INTO budget_mobilities (mobility_id, project_id, institution_id, consortium_id) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING`,
-    [e.mobilityId, e.projectId, e.institutionId, e.consortiumId],
-  );
+/**
+ * What one batch does to one mobility's budget row, folded in memory in the order the events were
+ * admitted, then merged into the stored row by one statement (see applyBatch). Each field follows
+ * the rule of the event-by-event fold: "latest by sequence" for facts and grants, "or" for flags,
+ * sums for money, "earliest" for the certification time, "last applied" for the contract and the end.
+ */
+interface BudgetDelta {
+  mobilityId: string;
+  projectId: string;
+  institutionId: string;
+  consortiumId: string | null;
+  facts: (Facts & { seq: number }) | null;
+  selected: boolean;
+  estimated: Grant | null;
+  agreed: boolean;
+  contractCents: number | null;
+  certified: boolean;
+  certifiedAt: string | null;
+  final: Grant | null;
+  prefinancedCents: number;
+  balancePaidCents: number;
+  payments: number;
+  recoveredCents: number;
+  recoveries: number;
+  ended: { stage: string; seq: number } | null;
 }
 
-async function facts(tx: pg.PoolClient, e: MobilityEvent, f: Facts): Promise<void> {
-  await tx.query(
-    `UPDATE budget_mobilities SET funder_line_id = $2, activity = $3, fewer_opportunities = $4, facts_seq = $5
-      WHERE mobility_id = $1 AND facts_seq < $5`,
-    [e.mobilityId, f.funderLineId, f.activity, f.fewerOpportunities, e.sequence],
-  );
+/** Event types that create a mobility's budget row. */
+const BUDGET_TYPES = new Set<string>([
+  'ApplicationSubmitted', 'ParticipantSelected', 'GrantRecalculated', 'AgreementSigned', 'AttendanceCertified',
+  'PaymentOrdered', 'RecoveryOrdered', 'ApplicationRejected', 'ApplicationWithdrawn', 'MobilityCancelled',
+]);
+
+/** Instants as Postgres orders them (to the microsecond), whatever their offset or number of decimals. */
+export const instantKey = (iso: string): [number, string] => {
+  const fraction = /\.(\d+)/.exec(iso)?.[1] ?? '';
+  return [Date.parse(iso), fraction.slice(3, 6).padEnd(3, '0')];
+};
+export const earlier = (a: string, b: string): string => {
+  const [x, y] = [instantKey(a), instantKey(b)];
+  return x[0] < y[0] || (x[0] === y[0] && x[1] < y[1]) ? a : b;
+};
+
+function budgetDeltas(events: readonly MobilityEvent[]): BudgetDelta[] {
+  const out = new Map<string, BudgetDelta>();
+  for (const e of events) {
+    if (!BUDGET_TYPES.has(e.type)) continue;
+    let d = out.get(e.mobilityId);
+    if (!d) {
+      d = {
+        mobilityId: e.mobilityId, projectId: e.projectId, institutionId: e.institutionId, consortiumId: e.consortiumId,
+        facts: null, selected: false, estimated: null, agreed: false, contractCents: null, certified: false, certifiedAt: null, final: null,
+        prefinancedCents: 0, balancePaidCents: 0, payments: 0, recoveredCents: 0, recoveries: 0, ended: null,
+      };
+      out.set(e.mobilityId, d);
+    }
+    const delta = d;
+    const facts = (f: Facts) => {
+      if (!delta.facts || delta.facts.seq < e.sequence) delta.facts = { funderLineId: f.funderLineId, activity: f.activity, fewerOpportunities: f.fewerOpportunities, seq: e.sequence };
+    };
+    const grant = (current: Grant | null, g: GrantBreakdown): Grant => (!current || current.seq < e.sequence ? { seq: e.sequence, eventId: e.eventId, g } : current);
+    switch (e.type) {
+      case 'ApplicationSubmitted': {
+        const p = payloadOf(e, 'ApplicationSubmitted');
+        facts({ funderLineId: p.funderLineId, activity: p.activity, fewerOpportunities: p.plan.fewerOpportunities });
+        break;
+      }
+      case 'ParticipantSelected': {
+        const p = payloadOf(e, 'ParticipantSelected');
+        facts(p.facts);
+        d.selected = true;
+        d.estimated = grant(d.estimated, p.estimatedGrant);
+        break;
+      }
+      case 'GrantRecalculated': {
+        const p = payloadOf(e, 'GrantRecalculated');
+        facts(p.facts);
+        d.estimated = grant(d.estimated, p.estimatedGrant);
+        break;
+      }
+      case 'AgreementSigned':
+        d.agreed = true;
+        d.contractCents = payloadOf(e, 'AgreementSigned').grantTotalCents;
+        break;
+      case 'AttendanceCertified': {
+        const p = payloadOf(e, 'AttendanceCertified');
+        facts(p.facts);
+        d.certified = true;
+        d.certifiedAt = d.certifiedAt === null ? e.occurredAt : earlier(d.certifiedAt, e.occurredAt);
+        d.final = grant(d.final, p.finalGrant);
+        break;
+      }
+      case 'PaymentOrdered': {
+        const p = payloadOf(e, 'PaymentOrdered');
+        facts(p.facts);
+        if (p.kind === 'prefinancing') d.prefinancedCents += p.amountCents;
+        else d.balancePaidCents += p.amountCents;
+        d.payments++;
+        break;
+      }
+      case 'RecoveryOrdered': {
+        const p = payloadOf(e, 'RecoveryOrdered');
+        facts(p.facts);
+        d.recoveredCents += p.amountCents;
+        d.recoveries++;
+        break;
+      }
+      default: // ApplicationRejected, ApplicationWithdrawn, MobilityCancelled
+        if (e.type === 'MobilityCancelled') facts(payloadOf(e, 'MobilityCancelled').facts);
+        d.ended = { stage: ENTERS[e.type as 'ApplicationRejected' | 'ApplicationWithdrawn' | 'MobilityCancelled'], seq: e.sequence };
+    }
+  }
+  return [...out.values()];
 }
 
-async function grant(tx: pg.PoolClient, e: MobilityEvent, phase: 'estimated' | 'final', g: GrantBreakdown): Promise<void> {
-  const col = phase === 'estimated' ? { cents: 'estimated_cents', seq: 'estimate_seq', year: '' } : { cents: 'final_cents', seq: 'final_seq', year: ', final_call_year = $4' };
-  const won = await tx.query(
-    `UPDATE budget_mobilities SET ${col.cents} = $2, ${col.seq} = $3${col.year} WHERE mobility_id = $1 AND ${col.seq} < $3`,
-    phase === 'estimated' ? [e.mobilityId, g.totalCents, e.sequence] : [e.mobilityId, g.totalCents, e.sequence, g.callYear],
+/**
+ * One batch into budget_mobilities and budget_grant_lines: one upsert merges every mobility's delta
+ * into its row (a new row starts from the column defaults), then the grant lines of the phases whose
+ * grant this batch replaced are deleted and inserted again, one statement each.
+ */
+async function foldMobilities(tx: pg.PoolClient, events: readonly MobilityEvent[]): Promise<void> {
+  const ds = budgetDeltas(events);
+  if (ds.length === 0) return;
+  const col = <T>(f: (d: BudgetDelta) => T) => ds.map(f);
+  const won = (await tx.query<{ mobility_id: string; estimate_seq: number; final_seq: number }>(
+    `INSERT INTO budget_mobilities AS m (mobility_id, project_id, institution_id, consortium_id, funder_line_id, activity, fewer_opportunities, facts_seq,
+       selected, estimated_cents, estimate_seq, agreed, contract_cents, certified, certified_at, final_cents, final_seq, final_call_year,
+       prefinanced_cents, balance_paid_cents, payments, recovered_cents, recoveries, ended, ended_seq)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::int[],
+       $9::boolean[], $10::bigint[], $11::int[], $12::boolean[], $13::bigint[], $14::boolean[], $15::timestamptz[], $16::bigint[], $17::int[], $18::int[],
+       $19::bigint[], $20::bigint[], $21::int[], $22::bigint[], $23::int[], $24::text[], $25::int[])
+     ON CONFLICT (mobility_id) DO UPDATE SET
+       funder_line_id = CASE WHEN excluded.facts_seq > m.facts_seq THEN excluded.funder_line_id ELSE m.funder_line_id END,
+       activity = CASE WHEN excluded.facts_seq > m.facts_seq THEN excluded.activity ELSE m.activity END,
+       fewer_opportunities = CASE WHEN excluded.facts_seq > m.facts_seq THEN excluded.fewer_opportunities ELSE m.fewer_opportunities END,
+       facts_seq = greatest(m.facts_seq, excluded.facts_seq),
+       selected = m.selected OR excluded.selected,
+       estimated_cents = CASE WHEN excluded.estimate_seq > m.estimate_seq THEN excluded.estimated_cents ELSE m.estimated_cents END,
+       estimate_seq = greatest(m.estimate_seq, excluded.estimate_seq),
+       agreed = m.agreed OR excluded.agreed,
+       contract_cents = CASE WHEN excluded.agreed THEN excluded.contract_cents ELSE m.contract_cents END,
+       certified = m.certified OR excluded.certified,
+       certified_at = CASE WHEN excluded.certified_at IS NULL THEN m.certified_at ELSE least(coalesce(m.certified_at, excluded.certified_at), excluded.certified_at) END,
+       final_cents = CASE WHEN excluded.final_seq > m.final_seq THEN excluded.final_cents ELSE m.final_cents END,
+       final_call_year = CASE WHEN excluded.final_seq > m.final_seq THEN excluded.final_call_year ELSE m.final_call_year END,
+       final_seq = greatest(m.final_seq, excluded.final_seq),
+       prefinanced_cents = m.prefinanced_cents + excluded.prefinanced_cents,
+       balance_paid_cents = m.balance_paid_cents + excluded.balance_paid_cents,
+       payments = m.payments + excluded.payments,
+       recovered_cents = m.recovered_cents + excluded.recovered_cents,
+       recoveries = m.recoveries + excluded.recoveries,
+       ended = CASE WHEN excluded.ended IS NULL THEN m.ended ELSE excluded.ended END,
+       ended_seq = CASE WHEN excluded.ended IS NULL THEN m.ended_seq ELSE excluded.ended_seq END
+     RETURNING m.mobility_id, m.estimate_seq, m.final_seq`,
+    [
+      col((d) => d.mobilityId), col((d) => d.projectId), col((d) => d.institutionId), col((d) => d.consortiumId),
+      col((d) => d.facts?.funderLineId ?? null), col((d) => d.facts?.activity ?? null), col((d) => d.facts?.fewerOpportunities ?? false), col((d) => d.facts?.seq ?? -1),
+      col((d) => d.selected), col((d) => d.estimated?.g.totalCents ?? 0), col((d) => d.estimated?.seq ?? -1), col((d) => d.agreed), col((d) => d.contractCents ?? 0),
+      col((d) => d.certified), col((d) => d.certifiedAt), col((d) => d.final?.g.totalCents ?? 0), col((d) => d.final?.seq ?? -1), col((d) => d.final?.g.callYear ?? null),
+      col((d) => d.prefinancedCents), col((d) => d.balancePaidCents), col((d) => d.payments), col((d) => d.recoveredCents), col((d) => d.recoveries),
+      col((d) => d.ended?.stage ?? null), col((d) => d.ended?.seq ?? -1),
+    ],
+  )).rows;
+  // A phase's lines are replaced when the row now holds this batch's grant (sequences are unique per stream).
+  const byId = new Map(ds.map((d) => [d.mobilityId, d]));
+  const replaced: { mobilityId: string; phase: 'estimated' | 'final'; grant: Grant }[] = [];
+  for (const r of won) {
+    const d = byId.get(r.mobility_id)!;
+    if (d.estimated && r.estimate_seq === d.estimated.seq) replaced.push({ mobilityId: d.mobilityId, phase: 'estimated', grant: d.estimated });
+    if (d.final && r.final_seq === d.final.seq) replaced.push({ mobilityId: d.mobilityId, phase: 'final', grant: d.final });
+  }
+  if (replaced.length === 0) return;
+  await tx.query(
+    `DELETE FROM budget_grant_lines l USING unnest($1::text[], $2::text[]) AS w(mobility_id, phase) WHERE l.mobility_id = w.mobility_id AND l.phase = w.phase`,
+    [replaced.map((x) => x.mobilityId), replaced.map((x) => x.phase)],
   );
-  if (won.rowCount !== 1) return;
-  await tx.query(`DELETE FROM budget_grant_lines WHERE mobility_id = $1 AND phase = $2`, [e.mobilityId, phase]);
-  if (g.lines.length === 0) return;
+  const lines = replaced.flatMap((x) => x.grant.g.lines.map((l, i) => ({ ...x, l, n: i + 1 })));
+  if (lines.length === 0) return;
   await tx.query(
     `INSERT INTO budget_grant_lines (mobility_id, phase, line_no, rule_id, item, amount_cents, basis, call_year, source_event_id)
-     SELECT $1, $2, n, r, i, a, b, $8, $9 FROM unnest($3::int[], $4::text[], $5::text[], $6::bigint[], $7::text[]) AS t(n, r, i, a, b)`,
-    [e.mobilityId, phase, g.lines.map((_, i) => i + 1), g.lines.map((l) => l.ruleId), g.lines.map((l) => l.item), g.lines.map((l) => l.amountCents), g.lines.map((l) => l.basis), g.callYear, e.eventId],
+     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::int[], $9::text[])`,
+    [lines.map((x) => x.mobilityId), lines.map((x) => x.phase), lines.map((x) => x.n), lines.map((x) => x.l.ruleId), lines.map((x) => x.l.item),
+      lines.map((x) => x.l.amountCents), lines.map((x) => x.l.basis), lines.map((x) => x.grant.g.callYear), lines.map((x) => x.grant.eventId)],
   );
 }
 
-const set = (tx: pg.PoolClient, e: MobilityEvent, assignments: string, params: unknown[] = []) =>
-  tx.query(`UPDATE budget_mobilities SET ${assignments} WHERE mobility_id = $1`, [e.mobilityId, ...params]);
+type Reservation = { projectId: string; mobilityId: string; lineId: string; amountCents: number; released: boolean; seq: number };
+
+/**
+ * A batch of project events: funder lines as first registered (insert, never overwritten), and
+ * each mobility's reservation as its latest event by sequence says.
+ */
+async function foldProjectEvents(tx: pg.PoolClient, events: readonly ProjectEventIn[]): Promise<void> {
+  const lines = new Map<string, { projectId: string; institutionId: string; consortiumId: string | null; lineId: string; funder: string; allocatedCents: number; allocatedMobilities: number }>();
+  const reservations = new Map<string, Reservation>();
+  for (const e of events) {
+    if (e.type === 'ProjectRegistered') {
+      const p = e.payload as { institutionId: string; lines: { lineId: string; funder: string; allocatedCents: number; allocatedMobilities: number }[] };
+      for (const l of p.lines) {
+        const key = JSON.stringify([e.projectId, l.lineId]);
+        if (!lines.has(key)) lines.set(key, { projectId: e.projectId, institutionId: p.institutionId, consortiumId: e.consortiumId, ...l });
+      }
+    } else if (e.type === 'BudgetReserved' || e.type === 'BudgetReservationAdjusted' || e.type === 'BudgetReleased') {
+      const p = e.payload as { mobilityId: string; lineId: string; amountCents?: number; toCents?: number };
+      const amountCents = e.type === 'BudgetReserved' ? p.amountCents! : e.type === 'BudgetReservationAdjusted' ? p.toCents! : 0;
+      const key = JSON.stringify([e.projectId, p.mobilityId]);
+      const held = reservations.get(key);
+      if (!held || held.seq < e.sequence) reservations.set(key, { projectId: e.projectId, mobilityId: p.mobilityId, lineId: p.lineId, amountCents, released: e.type === 'BudgetReleased', seq: e.sequence });
+    }
+  }
+  if (lines.size > 0) {
+    const ls = [...lines.values()];
+    await tx.query(
+      `INSERT INTO budget_lines (project_id, line_id, funder, institution_id, consortium_id, allocated_cents, allocated_mobilities)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::int[]) ON CONFLICT DO NOTHING`,
+      [ls.map((l) => l.projectId), ls.map((l) => l.lineId), ls.map((l) => l.funder), ls.map((l) => l.institutionId), ls.map((l) => l.consortiumId), ls.map((l) => l.allocatedCents), ls.map((l) => l.allocatedMobilities)],
+    );
+  }
+  if (reservations.size > 0) {
+    const rs = [...reservations.values()];
+    await tx.query(
+      `INSERT INTO budget_reservations (project_id, mobility_id, line_id, amount_cents, released, seq)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::boolean[], $6::int[])
+       ON CONFLICT (project_id, mobility_id) DO UPDATE SET line_id = excluded.line_id, amount_cents = excluded.amount_cents, released = excluded.released, seq = excluded.seq
+       WHERE budget_reservations.seq < excluded.seq`,
+      [rs.map((r) => r.projectId), rs.map((r) => r.mobilityId), rs.map((r) => r.lineId), rs.map((r) => r.amountCents), rs.map((r) => r.released), rs.map((r) => r.seq)],
+    );
+  }
+}
 
 /** Serialises the recomputation of project-level lines between concurrent batch transactions. */
 const ORG_SUPPORT_LOCK = 724_962;
@@ -116,99 +313,10 @@ async function recomputeOrgSupport(tx: pg.PoolClient, mobilityIds: readonly stri
 export const budgetProjection: Projection = {
   name: 'budget',
   tables: ['budget_grant_lines', 'budget_mobilities', 'budget_reservations', 'budget_lines', 'budget_org_support'],
-  async apply(tx, e) {
-    switch (e.type) {
-      case 'ApplicationSubmitted': {
-        const p = payloadOf(e, 'ApplicationSubmitted');
-        await ensureRow(tx, e);
-        await facts(tx, e, { funderLineId: p.funderLineId, activity: p.activity, fewerOpportunities: p.plan.fewerOpportunities });
-        return;
-      }
-      case 'ParticipantSelected': {
-        const p = payloadOf(e, 'ParticipantSelected');
-        await ensureRow(tx, e);
-        await facts(tx, e, p.facts);
-        await set(tx, e, 'selected = true');
-        await grant(tx, e, 'estimated', p.estimatedGrant);
-        return;
-      }
-      case 'GrantRecalculated': {
-        const p = payloadOf(e, 'GrantRecalculated');
-        await ensureRow(tx, e);
-        await facts(tx, e, p.facts);
-        await grant(tx, e, 'estimated', p.estimatedGrant);
-        return;
-      }
-      case 'AgreementSigned': {
-        const p = payloadOf(e, 'AgreementSigned');
-        await ensureRow(tx, e);
-        await set(tx, e, 'agreed = true, contract_cents = $2', [p.grantTotalCents]);
-        return;
-      }
-      case 'AttendanceCertified': {
-        const p = payloadOf(e, 'AttendanceCertified');
-        await ensureRow(tx, e);
-        await facts(tx, e, p.facts);
-        await set(tx, e, 'certified = true, certified_at = least(coalesce(certified_at, $2::timestamptz), $2::timestamptz)', [e.occurredAt]);
-        await grant(tx, e, 'final', p.finalGrant);
-        return;
-      }
-      case 'PaymentOrdered': {
-        const p = payloadOf(e, 'PaymentOrdered');
-        await ensureRow(tx, e);
-        await facts(tx, e, p.facts);
-        const col = p.kind === 'prefinancing' ? 'prefinanced_cents' : 'balance_paid_cents';
-        await set(tx, e, `${col} = ${col} + $2, payments = payments + 1`, [p.amountCents]);
-        return;
-      }
-      case 'RecoveryOrdered': {
-        const p = payloadOf(e, 'RecoveryOrdered');
-        await ensureRow(tx, e);
-        await facts(tx, e, p.facts);
-        await set(tx, e, 'recovered_cents = recovered_cents + $2, recoveries = recoveries + 1', [p.amountCents]);
-        return;
-      }
-      case 'ApplicationRejected':
-      case 'ApplicationWithdrawn':
-      case 'MobilityCancelled': {
-        await ensureRow(tx, e);
-        if (e.type === 'MobilityCancelled') await facts(tx, e, payloadOf(e, 'MobilityCancelled').facts);
-        await set(tx, e, 'ended = $2, ended_seq = $3', [ENTERS[e.type], e.sequence]);
-        return;
-      }
-      default:
-        return;
-    }
-  },
-  async applyProject(tx, e) {
-    switch (e.type) {
-      case 'ProjectRegistered': {
-        const p = e.payload as { institutionId: string; lines: { lineId: string; funder: string; allocatedCents: number; allocatedMobilities: number }[] };
-        await tx.query(
-          `INSERT INTO budget_lines (project_id, line_id, funder, institution_id, consortium_id, allocated_cents, allocated_mobilities)
-           SELECT $1, l, f, $2, $3, a, m FROM unnest($4::text[], $5::text[], $6::bigint[], $7::int[]) AS t(l, f, a, m)
-           ON CONFLICT DO NOTHING`,
-          [e.projectId, p.institutionId, e.consortiumId, p.lines.map((l) => l.lineId), p.lines.map((l) => l.funder), p.lines.map((l) => l.allocatedCents), p.lines.map((l) => l.allocatedMobilities)],
-        );
-        return;
-      }
-      case 'BudgetReserved':
-      case 'BudgetReservationAdjusted':
-      case 'BudgetReleased': {
-        const p = e.payload as { mobilityId: string; lineId: string; amountCents?: number; toCents?: number };
-        const amount = e.type === 'BudgetReserved' ? p.amountCents! : e.type === 'BudgetReservationAdjusted' ? p.toCents! : 0;
-        await tx.query(
-          `INSERT INTO budget_reservations (project_id, mobility_id, line_id, amount_cents, released, seq) VALUES ($1,$2,$3,$4,$5,$6)
-           ON CONFLICT (project_id, mobility_id) DO UPDATE SET line_id = excluded.line_id, amount_cents = excluded.amount_cents, released = excluded.released, seq = excluded.seq
-           WHERE budget_reservations.seq < excluded.seq`,
-          [e.projectId, p.mobilityId, p.lineId, amount, e.type === 'BudgetReleased', e.sequence],
-        );
-        return;
-      }
-      default:
-        return;
-    }
-  },
+  apply: (tx, e) => foldMobilities(tx, [e]),
+  applyBatch: foldMobilities,
+  applyProject: (tx, e) => foldProjectEvents(tx, [e]),
+  applyProjectBatch: foldProjectEvents,
   async afterBatch(tx, applied) {
     await recomputeOrgSupport(tx, [...new Set(applied.map((e) => e.mobilityId))]);
   },

@@ -18,8 +18,17 @@ export interface Projection {
   readonly name: string;
   /** The tables holding this projection's state, emptied by a rebuild (views follow them). */
   readonly tables?: readonly string[];
+  /** Folds one event (used when the projection has no set-based fold). */
   apply(tx: pg.PoolClient, event: MobilityEvent): Promise<void>;
   applyProject?(tx: pg.PoolClient, event: ProjectEventIn): Promise<void>;
+  /**
+   * Set-based fold: the batch's fresh mobility events for this projection (deduped, never empty), in
+   * the order they were admitted (each stream's in sequence order), folded in a few statements
+   * whatever their number. Must leave the same rows as `apply` called on each event in that order.
+   */
+  applyBatch?(tx: pg.PoolClient, events: readonly MobilityEvent[]): Promise<void>;
+  /** The same for the batch's fresh project events. */
+  applyProjectBatch?(tx: pg.PoolClient, events: readonly ProjectEventIn[]): Promise<void>;
   /**
    * Called once per batch, in the same transaction, with this projection's fresh mobility events of
    * the batch (never an empty list), after every projection applied its events. For figures that
@@ -70,8 +79,9 @@ export async function storedPositions(db: pg.Pool | pg.PoolClient, names: readon
 /**
  * Folds one batch (one partition) into every projection inside the caller's transaction:
  * lock each projection's position, skip what is below it, record dead letters and parked events,
- * dedupe event ids set-based (processed_events), apply fresh events in offset order, then store
- * the new positions. Either all of it commits or none of it does.
+ * dedupe event ids set-based (processed_events, one statement for every projection), fold the fresh
+ * events set-based (each projection's applyBatch: a few statements per table, whatever the batch's
+ * size), then store the new positions. Either all of it commits or none of it does.
  */
 export async function foldBatchInTx(tx: pg.PoolClient, projections: readonly Projection[], batch: IncomingBatch, opts: FoldOptions): Promise<FoldResult> {
   const result: FoldResult = { applied: 0, duplicates: 0, skipped: 0, deadLettered: 0, parked: 0, sequenceParked: 0, conflicts: 0 };
@@ -107,33 +117,51 @@ export async function foldBatchInTx(tx: pg.PoolClient, projections: readonly Pro
     }
   }
 
-  const afterBatch: (() => Promise<void>)[] = [];
-  for (const projection of projections) {
+  // Dedupe, set-based, for every projection at once: the ids each projection folds for the first time.
+  type Folded = { kind: 'mobility'; event: MobilityEvent } | { kind: 'project'; event: ProjectEventIn };
+  const wanted = projections.map((projection) => {
     const from = positions.get(projection.name)!;
-    const mine = items.filter(({ at, d }) => at >= from && (d.kind === 'mobility' || (d.kind === 'project' && projection.applyProject)));
-    if (mine.length === 0) continue;
-    const ids = mine.map(({ d }) => (d as { event: { eventId: string } }).event.eventId);
-    const fresh = new Set(
-      (await tx.query<{ event_id: string }>(
-        `INSERT INTO processed_events (projector, event_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING event_id`,
-        [projection.name, ids],
-      )).rows.map((r) => r.event_id),
-    );
-    const applied: MobilityEvent[] = [];
-    for (const { d } of mine) {
-      const id = (d as { event: { eventId: string } }).event.eventId;
-      if (!fresh.delete(id)) {
+    return items
+      .filter(({ at, d }) => at >= from && (d.kind === 'mobility' || (d.kind === 'project' && (projection.applyProject || projection.applyProjectBatch))))
+      .map(({ d }) => d as Folded);
+  });
+  // In key order: the index takes them in one sweep.
+  const pairs = projections.flatMap((p, i) => wanted[i]!.map((d) => [p.name, d.event.eventId] as const)).sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0));
+  const fresh = new Map<string, Set<string>>(projections.map((p) => [p.name, new Set<string>()]));
+  if (pairs.length > 0) {
+    for (const r of (await tx.query<{ projector: string; event_id: string }>(
+      `INSERT INTO processed_events (projector, event_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING RETURNING projector, event_id`,
+      [pairs.map(([p]) => p), pairs.map(([, id]) => id)],
+    )).rows) fresh.get(r.projector)!.add(r.event_id);
+  }
+
+  const afterBatch: (() => Promise<void>)[] = [];
+  for (const [i, projection] of projections.entries()) {
+    const firstTime = fresh.get(projection.name)!;
+    const mobility: MobilityEvent[] = [];
+    const project: ProjectEventIn[] = [];
+    for (const d of wanted[i]!) {
+      // An id twice in one batch (a re-sent event) is folded at its first place.
+      if (!firstTime.delete(d.event.eventId)) {
         result.duplicates++;
         continue;
       }
-      if (d.kind === 'mobility') {
-        await projection.apply(tx, d.event);
-        applied.push(d.event);
-      } else if (d.kind === 'project') await projection.applyProject!(tx, d.event);
+      if (d.kind === 'mobility') mobility.push(d.event);
+      else project.push(d.event);
+    }
+    if (mobility.length > 0) {
+      if (projection.applyBatch) await projection.applyBatch(tx, mobility);
+      else for (const e of mobility) await projection.apply(tx, e);
+    }
+    if (project.length > 0) {
+      if (projection.applyProjectBatch) await projection.applyProjectBatch(tx, project);
+      else for (const e of project) await projection.applyProject!(tx, e);
+    }
+    for (let k = mobility.length + project.length; k > 0; k--) {
       result.applied++;
       opts.onApplied?.(result.applied);
     }
-    if (projection.afterBatch && applied.length > 0) afterBatch.push(() => projection.afterBatch!(tx, applied));
+    if (projection.afterBatch && mobility.length > 0) afterBatch.push(() => projection.afterBatch!(tx, mobility));
   }
   for (const recompute of afterBatch) await recompute();
 
