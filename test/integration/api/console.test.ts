@@ -5,7 +5,7 @@ import { connectTemporal } from '../../../infra/temporal';
 import { startProjector } from '../../../workers/projector';
 import { createMobilityWorker } from '../../../workers/temporal-worker';
 import { eventually, testConfig, uniq } from '../../support/env';
-import { application, http, project, seedTenancy, startApi } from './support';
+import { application, http, participant, project, seedTenancy, startApi } from './support';
 
 /**
  * The console's read side (workers/api/console-routes.ts) on the real stack: which pages each role
@@ -95,7 +95,7 @@ describe('the console read side', () => {
 
   it('says within about a second that an application was recorded, then that the projector folded it; the pipeline and search show it to its tenants only', async () => {
     const { call } = http(api.base);
-    const app = application(projectA, 1, { institutionId: tn.id.a1 });
+    const app = { ...application(projectA, 1, { institutionId: tn.id.a1 }), participantRef: await participant(api.base, tokens.ioA1!, tn.id.a1) };
     const feed = await listen(tokens.ioA1!, (es) => es.some((e) => e.event === 'change' && e.data.topics.includes('projections')));
     await new Promise((r) => setTimeout(r, 300));
     const t0 = Date.now();
@@ -128,7 +128,7 @@ describe('the console read side', () => {
 
   it('keeps the budget drill-down to the roles that may view budgets, within their scope', async () => {
     const { call } = http(api.base);
-    const app = application(projectA, 2, { institutionId: tn.id.a1 });
+    const app = { ...application(projectA, 2, { institutionId: tn.id.a1 }), participantRef: await participant(api.base, tokens.ioA1!, tn.id.a1) };
     const sub = await call('POST', '/api/mobilities', { token: tokens.ioA1, body: app });
     expect(sub.status, JSON.stringify(sub.body)).toBe(201);
     expect((await call('POST', `/api/mobilities/${sub.body.mobilityId}/actions/select`, { token: tokens.ioA1, body: {} })).status).toBe(200);
