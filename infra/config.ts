@@ -43,6 +43,8 @@ const Env = z.object({
   /** This process's Kafka identity (SASL/SCRAM) where the broker is not the local stack's (which keeps its own, infra/kafka/principals.ts). */
   ME_KAFKA_USERNAME: z.string().optional(),
   ME_KAFKA_PASSWORD: z.string().optional(),
+  /** The engine's event-signing keys (infra/kafka/signing.ts); default `<dataDir>/keys/event-signing.key`. */
+  ME_EVENT_SIGNING_KEY_FILE: z.string().optional(),
   /** A projector gives up on a message after this many failed folds and sends it to the dead-letter topic. */
   ME_PROJECTOR_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
   /** An event parked because its sequence is not the next one of its stream is dead-lettered after this long (ms). */
@@ -107,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     smtp: { host: e.ME_SMTP_HOST ?? host, port: ports.smtp },
     console: { url: `http://${host}:${ports.console}`, port: ports.console, listenHost: e.ME_CONSOLE_HOST ?? host },
     logsDir: join(dataDir, 'logs'),
+    signing: { keyFile: resolve(e.ME_EVENT_SIGNING_KEY_FILE ?? join(dataDir, 'keys', 'event-signing.key')) },
     logLevel: e.ME_LOG_LEVEL,
     projector: { maxAttempts: e.ME_PROJECTOR_MAX_ATTEMPTS, parkTimeoutMs: e.ME_PROJECTOR_PARK_TIMEOUT_MS },
     api: { temporalDeadlineMs: e.ME_API_TEMPORAL_DEADLINE_MS },

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { type Config, loadConfig } from '../infra/config';
 import { createPool } from '../infra/db/pool';
 import { createPublisher } from '../infra/kafka/client';
+import { loadSigningKeys } from '../infra/kafka/signing';
 import { createLogger, errorFields, type Logger } from '../infra/log';
 import { applicationsProjection } from './projections/applications';
 import { budgetProjection } from './projections/budget';
@@ -30,11 +31,13 @@ export async function startProjector(
   opts: { groupId?: string; onApplied?: (n: number) => void; log?: Logger } = {},
 ): Promise<RunningProjector> {
   const list = Array.isArray(projections) ? (projections as readonly Projection[]) : [projections as Projection];
+  // The keys that verify the engine's signatures, read from their file (never from the topics).
+  const keys = loadSigningKeys(cfg);
   // The projector principal reads the event topics and writes only the dead-letter topic.
   const dlq = await createPublisher(cfg, 'projector-dlq', 'projector', opts.log);
   let running: RunningProjector;
   try {
-    running = await runProjections(cfg, pool, list, { dlq, groupId: opts.groupId, onApplied: opts.onApplied, log: opts.log });
+    running = await runProjections(cfg, pool, list, { dlq, keys, groupId: opts.groupId, onApplied: opts.onApplied, log: opts.log });
   } catch (err) {
     await dlq.close().catch(() => undefined);
     throw err;

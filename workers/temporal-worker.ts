@@ -9,6 +9,7 @@ import { createPaymentActivities, type PaymentOrderRequest } from '../activities
 import { type Config, loadConfig } from '../infra/config';
 import { createPool } from '../infra/db/pool';
 import { createPublisher } from '../infra/kafka/client';
+import { loadSigningKeys } from '../infra/kafka/signing';
 import { createLogger, errorFields, type Logger } from '../infra/log';
 import { adjustReservationUpdate, budgetWorkflowId, releaseReservationUpdate, reserveBudgetUpdate } from '../workflows/budget-messages';
 
@@ -64,7 +65,8 @@ export async function createActivities(cfg: Config, client: Client, opts: Worker
   // A pooled SMTP connection the server drops is reported here, not as an uncaught error; the send that needed it fails and is retried.
   transport.on('error', (err) => (opts.log ? opts.log.warn({ err: err.message }, 'smtp connection lost') : process.stderr.write(`smtp connection lost: ${err.message}\n`)));
   const activities = {
-    ...createEventActivities({ publisher }),
+    // The event-signing key is read from its file here, outside any workflow history.
+    ...createEventActivities({ publisher, keys: loadSigningKeys(cfg) }),
     ...createNotificationActivities({ pool, transport, from: 'Mobility engine <no-reply@mobility-engine.local>', leaseMs: opts.outboxLeaseMs, faults: opts.faults?.notifications }),
     ...createPaymentActivities({ pool, faults: opts.faults?.payments }),
     ...createBudgetActivities({ guard: temporalBudgetGuard(client) }),

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import type { Config } from '../config';
 import { migrate } from '../db/migrate';
+import { ensureSigningKeys } from '../kafka/signing';
 import { ensureAcls, ensureTopics } from '../kafka/topics';
 import { kafkaService } from './kafka';
 import { mailService } from './mail';
@@ -64,6 +65,8 @@ export async function stackUp(cfg: Config, log: Log = console.log): Promise<{ st
     await migrate(cfg.postgres.url, log);
     await ensureTopics(cfg);
     await ensureAcls(cfg);
+    // The engine's event-signing key (infra/kafka/signing.ts): created once, kept under the data directory.
+    ensureSigningKeys(cfg);
   } catch (err) {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
     throw err;

@@ -11,6 +11,7 @@ import type { Config } from '../../infra/config';
 import { createEventActivities } from '../../activities/events';
 import type { EventEnvelope } from '../../domain/envelope';
 import { createPublisher, kafkaFor, type OutgoingMessage, type Publisher } from '../../infra/kafka/client';
+import { loadSigningKeys } from '../../infra/kafka/signing';
 import { readToEnd } from '../../infra/kafka/consumer';
 import { TOPICS } from '../../infra/kafka/topics';
 import { asMessage, generateStream } from '../integration/projections/stream';
@@ -72,7 +73,7 @@ export async function publishBench(cfg: Config, shape: LifecycleShape | null, co
   // The engine: the worker's activity over the worker's publisher, its topic redirected to the bench's.
   const real = await createPublisher(cfg, 'bench-engine', 'admin');
   const redirected: Publisher = { publish: (_topic, msgs) => real.publish(BENCH_TOPIC, msgs), close: () => real.close() };
-  const { publishEvents } = createEventActivities({ publisher: redirected });
+  const { publishEvents } = createEventActivities({ publisher: redirected, keys: loadSigningKeys(cfg) });
   const envelopes = groups.map((g) => g.map((s) => s.map((m) => JSON.parse(m.value) as EventEnvelope)));
   const producer = kafkaFor(cfg, 'bench-raw', 'admin').producer();
   await producer.connect();

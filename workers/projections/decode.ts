@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { projectEventIdFor } from '../../domain/budget/events';
 import { eventIdFor } from '../../domain/envelope';
 import type { IncomingMessage } from '../../infra/kafka/consumer';
+import { signatureProblem, type SigningKeys } from '../../infra/kafka/signing';
 import { TOPICS } from '../../infra/kafka/topics';
 import { CURRENT_VERSION, type EventType } from '../../domain/mobility/events';
 import { isParseFailure, parseEvent } from '../../domain/mobility/upcast';
@@ -10,7 +11,7 @@ import { EventEnvelope, latestVersion, OpenProjectEnvelope, PROJECT_SCHEMAS, sch
 export type MobilityEvent = EventEnvelope;
 export type ProjectEventIn = z.infer<typeof OpenProjectEnvelope>;
 
-export type RejectReason = 'invalid-json' | 'invalid-envelope' | 'invalid-payload' | 'key-mismatch' | 'unknown-topic';
+export type RejectReason = 'bad-signature' | 'invalid-json' | 'invalid-envelope' | 'invalid-payload' | 'key-mismatch' | 'unknown-topic';
 export type ParkReason = 'unknown-version' | 'unknown-type';
 
 /** What a projector makes of one message. */
@@ -30,6 +31,23 @@ const peek = (raw: unknown) => {
     version: typeof o.version === 'number' ? o.version : null,
   };
 };
+
+/**
+ * The first check of every message of an event topic: the engine's signature (infra/kafka/signing.ts).
+ * Null when it verifies; otherwise a reject ('bad-signature'), so an unsigned or forged envelope is
+ * never judged by its sequence and can never take the place of the engine's event.
+ */
+export function checkSignature(m: Pick<IncomingMessage, 'key' | 'value' | 'headers'>, keys: SigningKeys): Extract<Decoded, { kind: 'reject' }> | null {
+  const problem = signatureProblem(keys, m);
+  if (problem === null) return null;
+  let raw: unknown = null;
+  try {
+    raw = JSON.parse(m.value?.toString('utf8') ?? '');
+  } catch {
+    /* what it claims to be is only informative here */
+  }
+  return { kind: 'reject', reason: 'bad-signature', detail: problem, ...peek(raw) };
+}
 
 /**
  * Validates a message of an event topic: JSON, envelope, key, then the payload against the schema

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Config } from '../../infra/config';
 import { readToEnd } from '../../infra/kafka/consumer';
+import { loadSigningKeys } from '../../infra/kafka/signing';
 import { EVENT_TOPICS } from '../../infra/kafka/topics';
 import { foldBatchInTx, type Projection } from './runner';
 
@@ -31,6 +32,7 @@ const REBUILD_FETCH_BYTES = 8 * 1024 * 1024;
 export async function rebuildProjections(cfg: Config, pool: pg.Pool, projections: readonly Projection[], log: (l: string) => void = () => undefined): Promise<RebuildReport> {
   const t0 = Date.now();
   const names = projections.map((p) => p.name);
+  const keys = loadSigningKeys(cfg);
   const report: RebuildReport = { projections: names, events: 0, applied: 0, duplicates: 0, deadLettered: 0, parked: 0, ends: {}, ms: 0 };
   const tx = await pool.connect();
   try {
@@ -43,7 +45,7 @@ export async function rebuildProjections(cfg: Config, pool: pg.Pool, projections
     log(`rebuild: emptied ${tables.join(', ')}; reading ${EVENT_TOPICS.join(', ')} from the beginning`);
     const ends = await readToEnd(cfg, 'projections-rebuild', EVENT_TOPICS, async (batch) => {
       report.startupMs ??= Date.now() - t0;
-      const r = await foldBatchInTx(tx, projections, batch, { projector: 'projections-rebuild', dlq: null });
+      const r = await foldBatchInTx(tx, projections, batch, { projector: 'projections-rebuild', dlq: null, keys });
       if (r.seekTo !== undefined) throw new Error(`rebuild read ${batch.topic}#${batch.partition} from ${batch.messages[0]!.offset}, expected ${r.seekTo}`);
       report.events += batch.messages.length;
       report.applied += r.applied;

@@ -3,9 +3,10 @@ import type { Config } from '../../infra/config';
 import { isDataDbError, isTransientDbError } from '../../infra/db/pool';
 import { isTransientKafkaError, type Publisher } from '../../infra/kafka/client';
 import { type IncomingBatch, type IncomingMessage, partitionKey, type PartitionKey, startBatchConsumer } from '../../infra/kafka/consumer';
+import type { SigningKeys } from '../../infra/kafka/signing';
 import { DLQ_HEADERS, EVENT_TOPICS, TOPICS } from '../../infra/kafka/topics';
 import { errorFields, type Logger } from '../../infra/log';
-import { type Decoded, decodeMessage, type MobilityEvent, type ProjectEventIn } from './decode';
+import { checkSignature, type Decoded, decodeMessage, type MobilityEvent, type ProjectEventIn } from './decode';
 import { type StreamRef, StreamGate, streamRefOf } from './integrity';
 
 /**
@@ -43,6 +44,8 @@ export interface FoldOptions {
   projector: string;
   /** Dead-letter publisher; null during rebuilds (the message is already in the dead-letter topic). */
   dlq: Publisher | null;
+  /** The engine's event-signing keys: a message whose signature does not verify is dead-lettered as `bad-signature`. */
+  keys: SigningKeys;
   /** Test hook: called after each applied event with the running count in this batch. */
   onApplied?: (n: number) => void;
   /** Where alerts (a known event id with another payload) are reported, besides projection_alerts. */
@@ -106,11 +109,13 @@ export async function foldBatchInTx(tx: pg.PoolClient, projections: readonly Pro
   }
   const todo = batch.messages.filter((m) => BigInt(m.offset) >= lowest);
   result.skipped = batch.messages.length - todo.length;
-  const decoded = todo.map((m) => ({ m, d: decodeMessage(m) }));
+  // The signature first: an unsigned or forged message is never judged by its sequence or folded.
+  const decoded = todo.map((m) => ({ m, d: checkSignature(m, opts.keys) ?? decodeMessage(m) }));
   const items = await admit(tx, decoded, opts, result);
 
   for (const { m, d } of items) {
     if (d.kind === 'reject') {
+      if (d.reason === 'bad-signature') await badSignature(tx, m, d, opts);
       if (await recordDeadLetter(tx, m, d, opts)) result.deadLettered++;
     } else if (d.kind === 'park') {
       if (await recordParked(tx, m, d, opts)) result.parked++;
@@ -223,6 +228,13 @@ async function admit(tx: pg.PoolClient, decoded: readonly { m: IncomingMessage; 
   return out;
 }
 
+/** A message on an event topic that the engine did not sign: an alert, besides its dead letter. */
+async function badSignature(tx: pg.PoolClient, m: IncomingMessage, d: Extract<Decoded, { kind: 'reject' }>, opts: FoldOptions): Promise<void> {
+  const detail = `${d.detail} (event id ${d.eventId ?? '?'}): not folded`;
+  opts.log?.error({ alert: 'bad-signature', eventId: d.eventId, topic: m.topic, partition: m.partition, offset: m.offset }, detail);
+  await recordAlert(tx, m, 'bad-signature', d.eventId, d.type, detail, opts);
+}
+
 async function recordAlert(tx: pg.PoolClient, m: IncomingMessage, kind: string, eventId: string | null, type: string | null, detail: string, opts: FoldOptions): Promise<void> {
   await tx.query(
     `INSERT INTO projection_alerts (kind, event_id, event_type, topic, partition, "offset", detail, projector) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING`,
@@ -317,6 +329,8 @@ export interface RunningProjector {
 export interface ProjectorOptions {
   groupId?: string;
   dlq: Publisher | null;
+  /** The engine's event-signing keys (infra/kafka/signing.ts). */
+  keys: SigningKeys;
   onApplied?: (n: number) => void;
   onBatch?: (r: FoldResult, batch: IncomingBatch) => void;
   log?: Logger;
@@ -352,7 +366,7 @@ export async function quarantine(pool: pg.Pool, projections: readonly Projection
     const peek = d.kind === 'reject' || d.kind === 'park' ? d : d.kind === 'mobility' || d.kind === 'project' ? { eventId: d.event.eventId, type: d.event.type, version: d.event.version } : { eventId: null, type: null, version: null };
     await recordDeadLetter(tx, m, { kind: 'reject', reason: 'fold-failed', detail, eventId: peek.eventId, type: peek.type, version: peek.version }, opts);
     // A well-formed envelope at the head of its stream keeps its sequence, so the stream's next events still fit.
-    const ref = streamRefOf(m, d);
+    const ref = checkSignature(m, opts.keys) ? null : streamRefOf(m, d);
     if (ref && !/\u0000/.test(ref.eventId + ref.streamId)) {
       await tx.query('INSERT INTO projection_stream_heads (stream_id, topic, next_sequence) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING', [ref.streamId, ref.topic]);
       const moved = await tx.query(
@@ -465,7 +479,7 @@ export async function expireSequenceParked(pool: pg.Pool, timeoutMs: number, opt
 export async function runProjections(cfg: Config, pool: pg.Pool, projections: readonly Projection[], opts: ProjectorOptions): Promise<RunningProjector> {
   const names = projections.map((p) => p.name);
   const groupId = opts.groupId ?? `projector-${names.join('+')}`;
-  const foldOpts: FoldOptions = { projector: groupId, dlq: opts.dlq, onApplied: opts.onApplied, log: opts.log };
+  const foldOpts: FoldOptions = { projector: groupId, dlq: opts.dlq, keys: opts.keys, onApplied: opts.onApplied, log: opts.log };
   const attempts = new Map<string, number>();
   const maxAttempts = opts.maxAttempts ?? cfg.projector.maxAttempts;
   const consumer = await startBatchConsumer(cfg, {

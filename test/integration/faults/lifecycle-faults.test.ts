@@ -15,6 +15,7 @@ import { ALL_PROJECTIONS } from '../../../workers/projector';
 import { mobility, projectBudget, registerProject, startMobility } from '../../../workflows/client';
 import type { PayloadOf, UpdateName } from '../../../workflows/messages';
 import { eventually, uniq } from '../../support/env';
+import { signed } from '../projections/stream';
 import { caughtUp } from '../projections/support';
 import { addContacts, erasmusLine, mailsFor, newProject, studyApplication, today } from '../workflow/fixtures';
 
@@ -205,7 +206,8 @@ describe('faults during a lifecycle run', () => {
     await Promise.all([drivers, faults]);
     note('every mobility driven to its target');
 
-    // A poison message and forged events, written with the worker's own credentials (a leaked key, an insider).
+    // A poison message and forged events, written with the worker's own credentials and signed with the
+    // engine's key (an insider holding both); and one forged without the key, with the next sequence.
     const agreed = plan.find((p) => p.target === 'agreed')!;
     const view = await retrying('view', () => mobility(client, agreed.id).view());
     const real = await readStream(agreed.id, view.eventsRecorded);
@@ -214,9 +216,11 @@ describe('faults during a lifecycle run', () => {
     const forgedFuture = { ...selected, sequence: view.eventsRecorded + 50, eventId: `${agreed.id}:${view.eventsRecorded + 50}`, type: 'PaymentOrdered' };
     const poisonId = mobilityId(999);
     const poison = { ...real[0]!, eventId: `${poisonId}:0`, mobilityId: poisonId, type: 'Application\u0000Submitted', payload: { ...(real[0]!.payload as object), mobilityId: poisonId } };
+    const forgedUnsigned = { ...selected, sequence: view.eventsRecorded, eventId: `${agreed.id}:${view.eventsRecorded}`, type: 'PaymentOrdered' };
     const insider = await createPublisher(cfg, 'fault-injector', 'worker');
-    const message = (e: { mobilityId: string; eventId: string; type: string; version: number }) => ({ key: e.mobilityId, value: JSON.stringify(e), headers: { 'event-id': e.eventId, 'event-type': e.type, 'event-version': String(e.version) } });
-    await insider.publish(TOPICS.mobilityEvents.name, [message(poison as never), message(forgedDuplicate as never), message(forgedFuture as never)]);
+    const message = (e: { mobilityId: string; eventId: string; type: string; version: number }) => signed(e.mobilityId, JSON.stringify(e), { 'event-id': e.eventId, 'event-type': e.type, 'event-version': String(e.version) });
+    const unsigned = { key: forgedUnsigned.mobilityId, value: JSON.stringify(forgedUnsigned), headers: { 'event-id': forgedUnsigned.eventId, 'event-type': forgedUnsigned.type, 'event-version': '1' } };
+    await insider.publish(TOPICS.mobilityEvents.name, [message(poison as never), message(forgedDuplicate as never), message(forgedFuture as never), unsigned]);
     await insider.close();
     note('poison message and forged events written');
 
@@ -226,6 +230,7 @@ describe('faults during a lifecycle run', () => {
     expect(await dead(poison.eventId)).toEqual(['fold-failed']);
     expect(await dead(selected.eventId)).toEqual(['conflicting-duplicate']);
     expect(await dead(forgedFuture.eventId)).toEqual(['out-of-sequence']);
+    expect(await dead(forgedUnsigned.eventId)).toEqual(['bad-signature']);
     expect((await pool.query('SELECT 1 FROM projection_alerts WHERE event_id = $1 AND kind = $2', [selected.eventId, 'conflicting-duplicate'])).rowCount).toBe(1);
     note('poison and forged events dead-lettered');
 

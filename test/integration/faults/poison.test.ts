@@ -9,7 +9,7 @@ import { ALL_PROJECTIONS, startProjector } from '../../../workers/projector';
 import { type FoldResult, foldIsolating, type Projection, type RunningProjector } from '../../../workers/projections/runner';
 import { eventually, uniq } from '../../support/env';
 import { caughtUp, findInDlq } from '../projections/support';
-import { asMessage, asProjectMessage, generateStream, mobilityStory, projectRegistered, rng } from '../projections/stream';
+import { asMessage, asProjectMessage, engineKeys, generateStream, mobilityStory, projectRegistered, rng } from '../projections/stream';
 
 /**
  * A poison message never blocks a partition, and a forged event changes no figure:
@@ -82,7 +82,7 @@ describe('a poison message', () => {
       messages: events.map(asMessage).map((m, offset): IncomingMessage => ({ topic: TOPICS.mobilityEvents.name, partition, offset: String(offset), key: m.key, value: Buffer.from(m.value), headers: m.headers ?? {} })),
     };
     const attempts = new Map<string, number>();
-    const opts = { projector: 'poison-test', dlq: null };
+    const opts = { projector: 'poison-test', dlq: null, keys: engineKeys() };
     // Attempts 1 and 2 fail and leave the batch to be delivered again; the third dead-letters the message.
     for (let attempt = 1; attempt < 3; attempt++) await expect(foldIsolating(pool, [probe], batch, opts, attempts, 3)).rejects.toThrow('fold bug');
     const r: FoldResult = await foldIsolating(pool, [probe], batch, opts, attempts, 3);

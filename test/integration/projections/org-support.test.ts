@@ -9,7 +9,7 @@ import { TOPICS } from '../../../infra/kafka/topics';
 import { ALL_PROJECTIONS } from '../../../workers/projector';
 import { foldBatch, foldBatchInTx } from '../../../workers/projections/runner';
 import { testConfig, uniq } from '../../support/env';
-import { asMessage, type MobilityPlan, mobilityStory, type Outcome, rng } from './stream';
+import { asMessage, engineKeys, type MobilityPlan, mobilityStory, type Outcome, rng } from './stream';
 
 /**
  * Organisational support and inclusion support for organisations, as the budget projection shows
@@ -81,7 +81,7 @@ async function foldConcurrently(events: readonly EventEnvelope[], seed: number):
     const messages = incoming(log, partitions[k]!);
     for (let at = 0; at < messages.length;) {
       const end = Math.min(messages.length, at + r.int(1, 40));
-      const res = await foldBatch(pool, ALL_PROJECTIONS, { topic: TOPICS.mobilityEvents.name, partition: partitions[k]!, messages: messages.slice(at, end), highWatermark: String(messages.length) }, { projector: 'org-support', dlq: null });
+      const res = await foldBatch(pool, ALL_PROJECTIONS, { topic: TOPICS.mobilityEvents.name, partition: partitions[k]!, messages: messages.slice(at, end), highWatermark: String(messages.length) }, { projector: 'org-support', dlq: null, keys: engineKeys() });
       expect(res.seekTo).toBeUndefined();
       at = end;
     }
@@ -159,7 +159,7 @@ describe('organisational support in the budget projection is the domain\'s', () 
     used.push({ prefix: projectId, partitions });
     const batch = (mobilityId: string, partition: number) =>
       ({ topic: TOPICS.mobilityEvents.name, partition, messages: incoming(events.filter((e) => e.mobilityId === mobilityId), partition), highWatermark: '1000' });
-    const opts = { projector: 'org-support', dlq: null };
+    const opts = { projector: 'org-support', dlq: null, keys: engineKeys() };
     const [a, b] = [await pool.connect(), await pool.connect()];
     try {
       await a.query('BEGIN');

@@ -6,7 +6,7 @@ import { TOPICS } from '../../../infra/kafka/topics';
 import { ALL_PROJECTIONS } from '../../../workers/projector';
 import { foldBatch, foldBatchInTx } from '../../../workers/projections/runner';
 import { testConfig, uniq } from '../../support/env';
-import { asMessage, expectedLineTotals, generateStream, rng } from './stream';
+import { asMessage, engineKeys, expectedLineTotals, generateStream, rng } from './stream';
 
 /**
  * Exactly once in effect, as a property: whatever the schedule — duplicates published at new
@@ -62,7 +62,7 @@ describe('duplicates, reordering and redelivery never count twice', () => {
 
           // The clean fold: every event once, in order, one batch.
           const cleanMsgs = clean.mobilityEvents.map(asMessage).map(toIncoming(pClean));
-          await foldBatch(pool, ALL_PROJECTIONS, { topic: TOPICS.mobilityEvents.name, partition: pClean, messages: cleanMsgs, highWatermark: String(cleanMsgs.length) }, { projector: 'property', dlq: null });
+          await foldBatch(pool, ALL_PROJECTIONS, { topic: TOPICS.mobilityEvents.name, partition: pClean, messages: cleanMsgs, highWatermark: String(cleanMsgs.length) }, { projector: 'property', dlq: null, keys: engineKeys() });
 
           // The chaotic schedule: duplicates, then a shuffle of the whole partition.
           const r = rng(scheduleSeed);
@@ -83,12 +83,12 @@ describe('duplicates, reordering and redelivery never count twice', () => {
               // The projector dies mid-batch: its transaction never commits.
               const tx = await pool.connect();
               await tx.query('BEGIN');
-              await foldBatchInTx(tx, ALL_PROJECTIONS, batch, { projector: 'property', dlq: null, onApplied: () => undefined });
+              await foldBatchInTx(tx, ALL_PROJECTIONS, batch, { projector: 'property', dlq: null, keys: engineKeys(), onApplied: () => undefined });
               await tx.query('ROLLBACK');
               tx.release();
               continue;
             }
-            const res = await foldBatch(pool, ALL_PROJECTIONS, batch, { projector: 'property', dlq: null });
+            const res = await foldBatch(pool, ALL_PROJECTIONS, batch, { projector: 'property', dlq: null, keys: engineKeys() });
             expect(res.seekTo).toBeUndefined();
             position = end;
           }

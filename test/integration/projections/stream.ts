@@ -4,6 +4,8 @@ import type { GrantBreakdown, GrantLine } from '../../../domain/grant/breakdown'
 import { mobilityIdFor } from '../../../domain/ids';
 import { type EventType, MobilityEvent, type PayloadOf } from '../../../domain/mobility/events';
 import type { OutgoingMessage } from '../../../infra/kafka/client';
+import { loadConfig } from '../../../infra/config';
+import { loadSigningKeys, signatureHeaders, type SigningKeys } from '../../../infra/kafka/signing';
 
 /**
  * A generated, valid event stream for the projection tests: every mobility event is parsed by the
@@ -234,16 +236,16 @@ export function generateStream(seed: number, tag: string, mobilities = 20, proje
   return out;
 }
 
-export const asMessage = (e: EventEnvelope): OutgoingMessage => ({
-  key: e.mobilityId,
-  value: JSON.stringify(e),
-  headers: { 'event-id': e.eventId, 'event-type': e.type, 'event-version': String(e.version) },
-});
-export const asProjectMessage = (e: ProjectEventEnvelope): OutgoingMessage => ({
-  key: e.projectId,
-  value: JSON.stringify(e),
-  headers: { 'event-id': e.eventId, 'event-type': e.type, 'event-version': String(e.version) },
-});
+let keys: SigningKeys | undefined;
+/** The test stack's event-signing keys (created by the stack under its data directory), as the engine signs. */
+export const engineKeys = (): SigningKeys => (keys ??= loadSigningKeys(loadConfig()));
+/** A message as the engine's worker publishes it: signed with the engine's key. */
+export const signed = (key: string, value: string, headers: Record<string, string>): OutgoingMessage => ({ key, value, headers: { ...headers, ...signatureHeaders(engineKeys(), key, value) } });
+
+export const asMessage = (e: EventEnvelope): OutgoingMessage =>
+  signed(e.mobilityId, JSON.stringify(e), { 'event-id': e.eventId, 'event-type': e.type, 'event-version': String(e.version) });
+export const asProjectMessage = (e: ProjectEventEnvelope): OutgoingMessage =>
+  signed(e.projectId, JSON.stringify(e), { 'event-id': e.eventId, 'event-type': e.type, 'event-version': String(e.version) });
 
 /** Expected per project × line figures, summed from the generated truths. */
 export function expectedLineTotals(s: GeneratedStream) {
