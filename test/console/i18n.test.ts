@@ -7,6 +7,7 @@ import { fr } from '../../console/src/i18n/fr';
 import { fieldsOf } from '../../console/src/forms';
 import type { JsonSchema } from '../../console/src/openapi';
 import { DeadlineId, DeadlineStatus } from '../../domain/calendar/deadlines';
+import { PaymentKind } from '../../domain/mobility/codes';
 import { OPEN_STAGES } from '../../domain/mobility/lifecycle';
 import { Role } from '../../domain/tenancy';
 import { ACTION_NAMES } from '../../workers/api/actions';
@@ -46,7 +47,7 @@ describe('the console speaks French and English', () => {
     for (const k of Object.keys(en) as (keyof typeof en)[]) expect(vars(fr[k]), k).toEqual(vars(en[k]));
   });
 
-  it('names every stage of the lifecycle table, every staff action, deadline, deadline status and role', () => {
+  it('names every stage of the lifecycle table, every staff action, deadline, deadline status, role and payment kind', () => {
     expect(missing([
       ...OPEN_STAGES.map((s) => `stage.${s}`),
       ...ACTION_NAMES.map((a) => `action.${a}`),
@@ -54,6 +55,7 @@ describe('the console speaks French and English', () => {
       ...Object.keys(WORK_ACTION).map((k) => `deadline.${k}`),
       ...DeadlineStatus.options.map((s) => `deadlineStatus.${s}`),
       ...Role.options.map((r) => `role.${r}`),
+      ...PaymentKind.options.map((k) => `paymentKind.${k}`),
     ])).toEqual([]);
   });
 

@@ -21,6 +21,14 @@ export function MobilityPage() {
   const [open, setOpen] = useState<string | null>(query.action ?? null);
   const [done, setDone] = useState<string | null>(null);
   const { options } = useSession();
+  const doneRef = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    // The outcome of an action is said where the user looks: brought into view and focused.
+    if (done) {
+      doneRef.current?.scrollIntoView({ block: 'nearest' });
+      doneRef.current?.focus();
+    }
+  }, [done]);
 
   if (error) {
     return error instanceof ApiError && error.status === 404 ? <p class="msg error" role="alert">{t('refusal.not-found')}</p> : <ErrorNote error={error} />;
@@ -48,7 +56,7 @@ export function MobilityPage() {
         <h1 id="mobility-title">{t('mobility.title', { id })}</h1>
         <Stage stage={data.stage} />
       </header>
-      {done && <p class="msg info" role="status" data-testid="action-done">{done}</p>}
+      {done && <p class="msg info" role="status" tabIndex={-1} ref={doneRef} data-testid="action-done">{done}</p>}
 
       <section class="card" aria-labelledby="actions-title">
         <h2 id="actions-title">{t('action.available')}</h2>
@@ -117,6 +125,17 @@ export function MobilityPage() {
               <dt>{t('mobility.recovered')}</dt><dd>{euros(data.grant.payments.recoveredCents)}</dd>
               <dt>{t('mobility.budgetHold')}</dt><dd>{euros(data.grant.budget.heldCents)} ({data.grant.budget.lineId})</dd>
             </dl>
+            {data.grant.payments.orders.length > 0 && (
+              <table class="compact" data-testid="payment-orders">
+                <caption>{t('mobility.orders')}</caption>
+                <thead><tr><th scope="col">{t('mobility.when')}</th><th scope="col">{t('mobility.what')}</th><th scope="col" class="num">{t('mobility.amount')}</th><th scope="col">{t('mobility.reference')}</th></tr></thead>
+                <tbody>
+                  {data.grant.payments.orders.map((o) => (
+                    <tr key={o.paymentId}><td>{dateTime(o.at)}</td><td>{tv('paymentKind', o.kind)}</td><td class="num">{euros(o.amountCents)}</td><td><code>{o.paymentId}</code></td></tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
           </>
         )}
       </section>
