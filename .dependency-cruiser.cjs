@@ -52,6 +52,13 @@ module.exports = {
       to: { path: '^bin/' },
     },
     {
+      name: 'console-knows-only-the-api',
+      comment: 'console/src/ runs in the browser and knows the server only through its HTTP API (and the OpenAPI document): its own files and npm packages, never a server layer, so no domain fact is ever computed in the browser.',
+      severity: 'error',
+      from: { path: '^console/src/' },
+      to: { path: '^(domain|workflows|activities|workers|infra|bin|test)/' },
+    },
+    {
       name: 'only-tests-import-tests',
       comment: 'test/ holds tests, fixtures and their helpers; product code never imports them.',
       severity: 'error',

@@ -15,7 +15,7 @@ import { ROOT } from '../config';
 
 export const RULES_FILE = join(ROOT, '.dependency-cruiser.cjs');
 /** The top-level folders whose imports are checked. */
-export const LAYERS = ['domain', 'workflows', 'activities', 'workers', 'infra', 'bin', 'test'] as const;
+export const LAYERS = ['domain', 'workflows', 'activities', 'workers', 'infra', 'bin', 'test', 'console'] as const;
 
 export interface ImportViolation {
   rule: string;
