@@ -98,11 +98,16 @@ export async function projectionBench(cfg: Config, db: pg.Pool, projector: Engin
     }
     bar.done(`${added} events`);
     await pub.close();
+    // The projector's own pace: what was still to fold when publishing ended, over the time it took.
+    const t1 = performance.now();
+    const behind = Math.ceil((await lag(cfg, db, NAMES)) / NAMES.length);
     await waitCaughtUp(cfg, db, added, 'live projector folding');
     const s = (performance.now() - t0) / 1000;
-    details.liveFold = { events: added, seconds: s };
-    say(`  live fold: ${added} events published and folded by the projector process in ${s.toFixed(1)} s = ${(added / s).toFixed(0)} events/s`);
-    figures.push(figure({ id: 'fold-live', figure: `live fold, Kafka → projector process → Postgres (${added.toLocaleString('en')} events, dedupe + positions)`, unit: 'events/s', engineRuns: [added / s], higherIsBetter: true }));
+    const catchUp = (performance.now() - t1) / 1000;
+    const rate = behind > added * 0.2 ? behind / catchUp : added / s;
+    details.liveFold = { events: added, seconds: s, behindWhenPublished: behind, catchUpSeconds: catchUp };
+    say(`  live fold: ${added} events published and folded in ${s.toFixed(1)} s; ${behind} were still to fold when publishing ended, folded in ${catchUp.toFixed(1)} s: ${rate.toFixed(0)} events/s`);
+    figures.push(figure({ id: 'fold-live', figure: `live fold, Kafka → projector process → Postgres (${added.toLocaleString('en')} events, dedupe + positions)`, unit: 'events/s', engineRuns: [rate], higherIsBetter: true }));
   }
   await projector.stop();
 

@@ -27,7 +27,8 @@ const REBUILD_FETCH_BYTES = 8 * 1024 * 1024;
  * same fold as the live projector, in ONE transaction: readers see the old tables until the
  * rebuilt ones commit, and a live projector waits on the locks, then resumes after the rebuilt
  * positions (nothing counts twice). Dead letters and parked events are kept (keyed by source
- * position); the dead-letter topic is not written again.
+ * position); the dead-letter topic is not written again; a message the live projector quarantined
+ * (dead-lettered as fold-failed) is not folded again.
  */
 export async function rebuildProjections(cfg: Config, pool: pg.Pool, projections: readonly Projection[], log: (l: string) => void = () => undefined): Promise<RebuildReport> {
   const t0 = Date.now();
@@ -42,10 +43,14 @@ export async function rebuildProjections(cfg: Config, pool: pg.Pool, projections
     const tables = projections.flatMap((p) => p.tables ?? []);
     if (tables.length > 0) await tx.query(`TRUNCATE ${tables.map((t) => `"${t}"`).join(', ')}`);
     await tx.query('DELETE FROM processed_events WHERE projector = ANY($1)', [names]);
+    // What the live projector quarantined (a message no fold could take) stays out, as it did live.
+    const quarantined = new Set((await tx.query<{ key: string }>(
+      `SELECT topic || '#' || partition || '@' || "offset" AS key FROM projection_dead_letters WHERE reason = 'fold-failed'`,
+    )).rows.map((r) => r.key));
     log(`rebuild: emptied ${tables.join(', ')}; reading ${EVENT_TOPICS.join(', ')} from the beginning`);
     const ends = await readToEnd(cfg, 'projections-rebuild', EVENT_TOPICS, async (batch) => {
       report.startupMs ??= Date.now() - t0;
-      const r = await foldBatchInTx(tx, projections, batch, { projector: 'projections-rebuild', dlq: null, keys });
+      const r = await foldBatchInTx(tx, projections, batch, { projector: 'projections-rebuild', dlq: null, keys, skip: (m) => quarantined.has(`${m.topic}#${m.partition}@${m.offset}`) });
       if (r.seekTo !== undefined) throw new Error(`rebuild read ${batch.topic}#${batch.partition} from ${batch.messages[0]!.offset}, expected ${r.seekTo}`);
       report.events += batch.messages.length;
       report.applied += r.applied;

@@ -50,6 +50,8 @@ export interface FoldOptions {
   onApplied?: (n: number) => void;
   /** Where alerts (a known event id with another payload) are reported, besides projection_alerts. */
   log?: Pick<Logger, 'error' | 'warn'>;
+  /** Messages not to fold, counted as dead letters: a rebuild leaves out what the live projector quarantined. */
+  skip?: (m: IncomingMessage) => boolean;
 }
 
 export interface FoldResult {
@@ -107,8 +109,10 @@ export async function foldBatchInTx(tx: pg.PoolClient, projections: readonly Pro
     result.seekTo = lowest.toString();
     return result;
   }
-  const todo = batch.messages.filter((m) => BigInt(m.offset) >= lowest);
-  result.skipped = batch.messages.length - todo.length;
+  const unread = batch.messages.filter((m) => BigInt(m.offset) >= lowest);
+  result.skipped = batch.messages.length - unread.length;
+  const todo = opts.skip ? unread.filter((m) => !opts.skip!(m)) : unread;
+  result.deadLettered += unread.length - todo.length;
   // The signature first: an unsigned or forged message is never judged by its sequence or folded.
   const decoded = todo.map((m) => ({ m, d: checkSignature(m, opts.keys) ?? decodeMessage(m) }));
   const items = await admit(tx, decoded, opts, result);
