@@ -33,7 +33,8 @@ export const erasmusLine = (allocatedCents: number, allocatedMobilities = 10) =>
 
 export async function addContacts(pool: pg.Pool, participantRef: string, institutionId = 'F-PARIS-001') {
   await pool.query('INSERT INTO participant_contacts (participant_ref, email, display_name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [participantRef, `${participantRef.toLowerCase()}@student.example.org`, 'Alex Martin']);
-  await pool.query('INSERT INTO coordinator_contacts (institution_id, email) VALUES ($1, $2) ON CONFLICT DO NOTHING', [institutionId, `erasmus-office@${institutionId.toLowerCase()}.example.org`]);
+  // The test's own coordinator address, whatever another test (the demo) wrote for the same institution.
+  await pool.query('INSERT INTO coordinator_contacts (institution_id, email) VALUES ($1, $2) ON CONFLICT (institution_id) DO UPDATE SET email = excluded.email', [institutionId, `erasmus-office@${institutionId.toLowerCase()}.example.org`]);
 }
 
 export interface InboxMail { to: string[]; messageId: string | null; subject: string | null; headers: Record<string, string> }
