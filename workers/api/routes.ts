@@ -286,14 +286,21 @@ export function buildRoutes(deps: ApiDeps): RouteSpec[] {
         const keys = { line: ['project_id', 'funder_line_id'], project: ['project_id'], institution: ['institution_id'], consortium: ['consortium_id'], row: ['project_id', 'funder_line_id', 'institution_id', 'consortium_id'] }[query.groupBy];
         const sums = ['allocated_cents', 'allocated_mobilities', 'reserved_cents', 'contracted_cents', 'final_cents', 'committed_cents', 'prefinanced_cents', 'paid_cents',
           'recovered_cents', 'mobilities_used', 'zero_grant_mobilities', 'fewer_opportunity_mobilities', 'org_support_cents', 'org_support_participants',
-          'inclusion_support_cents', 'org_inclusion_support_cents', 'remaining_cents', 'mobilities_remaining'];
+          'inclusion_support_cents', 'org_inclusion_support_cents'];
         const args: unknown[] = [inst, cons];
         let where = '(c.institution_id = ANY($1) OR c.consortium_id = ANY($2))';
         if (query.projectId) where += ` AND c.project_id = $${args.push(query.projectId)}`;
-        // Every figure, remaining included, is a budget_consumption figure: the route only adds up the rows in the caller's view.
+        // Every figure is a budget_consumption figure: the route only adds up the rows in the caller's view. What
+        // remains is the remaining of the funder lines the group draws from (each line once): a consortium member
+        // holds no allocation of its own but draws on the consortium's line, so it sees that pool, never a negative.
+        const on = keys.map((k) => `g.${k} IS NOT DISTINCT FROM p.${k}`).join(' AND ');
         const { rows } = await pool.query(
-          `SELECT ${keys.join(', ')}, ${sums.map((s) => `sum(${s})::bigint AS ${s}`).join(', ')}
-             FROM budget_consumption c WHERE ${where} GROUP BY ${keys.join(', ')} ORDER BY ${keys.join(', ')}`, args);
+          `WITH v AS (SELECT * FROM budget_consumption c WHERE ${where}),
+                g AS (SELECT ${keys.join(', ')}, ${sums.map((s) => `sum(${s})::bigint AS ${s}`).join(', ')} FROM v GROUP BY ${keys.join(', ')}),
+                p AS (SELECT ${keys.join(', ')}, sum(lr)::bigint AS remaining_cents, sum(lm)::bigint AS mobilities_remaining
+                        FROM (SELECT DISTINCT ${keys.join(', ')}, project_id AS lp, funder_line_id AS ll, line_remaining_cents AS lr, line_mobilities_remaining AS lm FROM v) d
+                       GROUP BY ${keys.join(', ')})
+           SELECT g.*, p.remaining_cents, p.mobilities_remaining FROM g JOIN p ON ${on} ORDER BY ${keys.map((k) => `g.${k}`).join(', ')}`, args);
         return ok({ groupBy: query.groupBy, rows: rows.map(camel) });
       },
     }),

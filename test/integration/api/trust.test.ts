@@ -233,5 +233,13 @@ describe("each role's budget view agrees with the guard", () => {
       }, 60_000, `${who}'s budget view`);
       expect(row).toMatchObject({ allocatedCents: line.allocatedCents, allocatedMobilities: line.allocatedMobilities, remainingCents: line.allocatedCents - line.reservedCents });
     }
+    // A member institution holds no allocation of its own: it sees its own commitments and what remains of the consortium's line it draws on.
+    const member = await call('GET', `/api/budget?projectId=${lyon}&groupBy=institution`, { token: tokens.ioA3 });
+    expect(member.body.rows).toHaveLength(1);
+    expect(member.body.rows[0]).toMatchObject({ institutionId: tn.id.a3, allocatedCents: 0, committedCents: line.reservedCents, remainingCents: line.allocatedCents - line.reservedCents, mobilitiesRemaining: line.allocatedMobilities - line.reservedMobilities });
+    // Per member, the coordinator's view adds up to the guard's line.
+    const perMember = (await call('GET', `/api/budget?projectId=${lyon}&groupBy=institution`, { token: tokens.coordA })).body.rows as { committedCents: number; remainingCents: number }[];
+    expect(perMember.reduce((n, r) => n + r.committedCents, 0)).toBe(line.reservedCents);
+    for (const r of perMember) expect(r.remainingCents).toBe(line.allocatedCents - line.reservedCents);
   });
 });
