@@ -18,6 +18,7 @@
  * way continues with the same deterministic Update ids, which Temporal answers from history.
  */
 import type { Client } from '@temporalio/client';
+import type { Stage } from '../domain/mobility/lifecycle';
 import type pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { type Config, loadConfig } from '../infra/config';
@@ -36,8 +37,8 @@ const ACTOR = 'staff.demo-office';
 type Step = { [U in UpdateName]: [U, PayloadOf<U>] }[UpdateName];
 const step = <U extends UpdateName>(name: U, payload: Omit<PayloadOf<U>, 'actor'>): Step => [name, { actor: ACTOR, ...payload } as PayloadOf<U>] as Step;
 
-type Target = 'applied' | 'reserve-list' | 'rejected' | 'withdrawn' | 'selected' | 'agreed' | 'departed' | 'departed-overdue'
-  | 'attended' | 'reported' | 'recognised' | 'cancelled';
+/** The stage a demo mobility is driven to (a stage of the lifecycle table), or a departure left overdue. */
+type Target = Exclude<Stage, 'none'> | 'departed-overdue';
 
 export interface DemoMobility {
   mobilityId: string;

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { ENTERS } from '../../domain/mobility/lifecycle';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { z } from 'zod';
@@ -13,6 +14,9 @@ import { mobility } from '../../workflows/client';
 import type { UpdateName } from '../../workflows/messages';
 import { ACTION_PERMISSION } from './actions';
 import { HttpError, ok, route, type RouteSpec } from './route';
+
+/** The stage in mobility, as the lifecycle table names it (the one a certificate of attendance is awaited in). */
+const DEPARTED = ENTERS.DepartureConfirmed;
 
 /**
  * The read side of the operations console (console/): the pages' own queries and the live feed.
@@ -74,7 +78,7 @@ const MOBILITIES = `
          CASE WHEN q.mobility_id IS NOT NULL THEN q.consortium_id ELSE c.consortium_id END AS consortium_id,
          c.site_id,
          coalesce(c.activity, a.activity, b.activity) AS activity,
-         coalesce(sn.stage, 'applied') AS stage,
+         coalesce(sn.stage, '${ENTERS.ApplicationSubmitted}') AS stage,
          a.participant_ref,
          coalesce(q.fewer_opportunities, false) AS fewer_opportunities,
          coalesce(q.green_travel, false) AS green_travel
@@ -113,11 +117,11 @@ function departedCache(temporal: Client) {
   let cached: { at: number; value: Promise<Map<string, string>> } | null = null;
   const read = async (): Promise<Map<string, string>> => {
     const ids: string[] = [];
-    for await (const w of temporal.workflow.list({ query: `WorkflowType = 'mobilityWorkflow' AND ExecutionStatus = 'Running' AND MobilityStage = 'departed'`, pageSize: 1000 })) ids.push(w.workflowId);
+    for await (const w of temporal.workflow.list({ query: `WorkflowType = 'mobilityWorkflow' AND ExecutionStatus = 'Running' AND MobilityStage = '${DEPARTED}'`, pageSize: 1000 })) ids.push(w.workflowId);
     const out = new Map<string, string>();
     await mapLimit(ids, 8, async (id) => {
       const st = await mobility(temporal, id).state().catch(() => null);
-      if (st?.stage === 'departed') out.set(id, st.plan.endDate);
+      if (st?.stage === DEPARTED) out.set(id, st.plan.endDate);
     });
     return out;
   };
@@ -497,7 +501,7 @@ export function consoleApi(deps: ConsoleDeps) {
         const gone = await pool.query(`SELECT v.* FROM (${MOBILITIES}) v WHERE ${dscoped} AND v.mobility_id = ANY($${dargs.push([...ends.keys()])})`, dargs);
         for (const r of gone.rows) {
           const end = ends.get(r.mobility_id)!;
-          if (end <= horizon) items.push(item({ ...r, stage: 'departed' }, 'certificate-of-attendance', end));
+          if (end <= horizon) items.push(item({ ...r, stage: DEPARTED }, 'certificate-of-attendance', end));
         }
         const shown = items
           .filter((i) => !query.kind || i.kind === query.kind)
