@@ -4,7 +4,7 @@
  * worker and the projector, started exactly as `npm start` starts them).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../../infra/config';
 import { kafkaService } from '../../infra/stack/kafka';
@@ -233,6 +233,27 @@ export async function freshTemporal(cfg: Config): Promise<void> {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Bytes under a directory (files only, symlinks not followed). */
+export function duBytes(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) total += duBytes(p);
+    else if (e.isFile()) total += statSync(p).size;
+  }
+  return total;
+}
+
+/** What the stack holds on disk: the Temporal server's SQLite files, Kafka's logs, the engine's database. */
+export async function diskUsage(cfg: Config, db: { query: (sql: string) => Promise<{ rows: { n: string }[] }> }): Promise<{ temporal: number; kafka: number; postgres: number }> {
+  return {
+    temporal: duBytes(temporalService(cfg).dataDir),
+    kafka: duBytes(join(kafkaService(cfg).dataDir, 'data')),
+    postgres: Number((await db.query('SELECT pg_database_size(current_database())::text AS n')).rows[0]!.n),
+  };
+}
 
 /** Runs `n` jobs, `concurrency` at a time. */
 export async function pool<T>(n: number, concurrency: number, job: (i: number) => Promise<T>): Promise<T[]> {

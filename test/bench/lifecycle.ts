@@ -18,7 +18,7 @@ import { mobility, registerProject, startMobility } from '../../workflows/client
 import type { PayloadOf, StartMobilityInput, UpdateName } from '../../workflows/messages';
 import { KA131_TERMS } from '../integration/api/support';
 import { addContacts, erasmusLine, newProject, studyApplication, today } from '../integration/workflow/fixtures';
-import { cpuMeter, type EngineProcess, freshTemporal, percentile, pool as inParallel, progress, say, sleep, stackPids, startProcess, startWorker } from './lib';
+import { cpuMeter, diskUsage, type EngineProcess, freshTemporal, percentile, pool as inParallel, progress, say, sleep, stackPids, startProcess, startWorker } from './lib';
 import type { RawLifecycleInput } from './raw/workflows';
 
 const STAFF = { actor: 'staff.bench' };
@@ -108,6 +108,8 @@ export interface LifecycleRun {
   events?: number;
   lagMs?: number[];
   lagMissing?: number;
+  /** Bytes each lifecycle adds: Temporal's SQLite files (fresh per run), Kafka's logs, the engine's database. */
+  diskBytesPerLifecycle?: { temporal: number; kafka: number; postgres: number };
 }
 
 /** The shape of one engine lifecycle, read from histories: what the raw baseline must match. */
@@ -205,6 +207,7 @@ export async function engineRun(cfg: Config, db: pg.Pool, projector: EngineProce
     await registerProject(client, taskQueue, { projectId: warm.projects[0]!.projectId, institutionId: 'F-PARIS-001', lines: erasmusLine(1_000_000_000, 1), terms: KA131_TERMS as never });
     await addContacts(db, warm.apps[0]!.participantRef);
     await engineLifecycle(client, taskQueue, warm.apps[0]!, null, [], { retries: 0 });
+    const diskBefore = await diskUsage(cfg, db);
     const lag = new LagProbe(db);
     const meter = cpuMeter({ ...stackPids(cfg), worker: () => [worker.pid], projector: () => [projector.pid], client: () => [process.pid] });
     const updateMs: number[] = [];
@@ -221,9 +224,11 @@ export async function engineRun(cfg: Config, db: pg.Pool, projector: EngineProce
     const { cpu } = meter.read();
     bar.done();
     const lagMissing = await lag.stop();
+    const diskAfter = await diskUsage(cfg, db);
+    const disk = { temporal: diskAfter.temporal / n, kafka: (diskAfter.kafka - diskBefore.kafka) / n, postgres: (diskAfter.postgres - diskBefore.postgres) / n };
     const shape = await shapeOf(client, apps.slice(0, 3).map((a) => a.mobilityId), projects.slice(0, 1).map((p) => p.projectId), Math.min(perProject, n));
     return {
-      run: { kind: 'engine', lifecycles: n, wallS, perSecond: n / wallS, updates: updateMs.length, updateMs, retries: counters.retries, cpu, events: results.reduce((s, r) => s + r, 0), lagMs: lag.samples, lagMissing },
+      run: { kind: 'engine', lifecycles: n, wallS, perSecond: n / wallS, updates: updateMs.length, updateMs, retries: counters.retries, cpu, events: results.reduce((s, r) => s + r, 0), lagMs: lag.samples, lagMissing, diskBytesPerLifecycle: disk },
       shape,
     };
   } finally {
@@ -249,7 +254,7 @@ async function engineLifecycle(client: Client, taskQueue: string, app: StartMobi
         // The report can be recorded once the workflow has invited the participant (at once here, the mobility ended yesterday).
         if (!isNotYet(err)) throw err;
         counters.retries++;
-        await sleep(20);
+        await sleep(50);
       }
     }
   }
@@ -309,7 +314,8 @@ async function rawLifecycle(client: Client, taskQueue: string, app: StartMobilit
 export const describeRun = (r: LifecycleRun): string => {
   const total = Object.values(r.cpu).reduce((s, v) => s + v, 0);
   const per = Object.entries(r.cpu).map(([k, v]) => `${k} ${(v / r.lifecycles).toFixed(0)}`).join(', ');
-  return `${r.kind}: ${r.lifecycles} in ${r.wallS.toFixed(1)} s = ${r.perSecond.toFixed(2)}/s; Update p50 ${percentile(r.updateMs, 50).toFixed(0)} ms, p99 ${percentile(r.updateMs, 99).toFixed(0)} ms${r.retries ? ` (${r.retries} early Updates sent again)` : ''}; CPU ms per lifecycle: ${per} (total ${(total / r.lifecycles).toFixed(0)}, ${(total / r.wallS / 1000).toFixed(2)} cores busy)`;
+  const disk = r.diskBytesPerLifecycle ? `; disk per lifecycle: Temporal ${(r.diskBytesPerLifecycle.temporal / 1024).toFixed(0)} KiB, Kafka ${(r.diskBytesPerLifecycle.kafka / 1024).toFixed(0)} KiB, Postgres ${(r.diskBytesPerLifecycle.postgres / 1024).toFixed(0)} KiB` : '';
+  return `${r.kind}: ${r.lifecycles} in ${r.wallS.toFixed(1)} s = ${r.perSecond.toFixed(2)}/s; Update p50 ${percentile(r.updateMs, 50).toFixed(0)} ms, p99 ${percentile(r.updateMs, 99).toFixed(0)} ms${r.retries ? ` (${r.retries} early Updates sent again)` : ''}; CPU ms per lifecycle: ${per} (total ${(total / r.lifecycles).toFixed(0)}, ${(total / r.wallS / 1000).toFixed(2)} cores busy)${disk}`;
 };
 
 export { say };

@@ -3,6 +3,7 @@ import type { Config } from '../../infra/config';
 import { readToEnd } from '../../infra/kafka/consumer';
 import { loadSigningKeys } from '../../infra/kafka/signing';
 import { EVENT_TOPICS } from '../../infra/kafka/topics';
+import type { MobilityEvent } from './decode';
 import { foldBatchInTx, type Projection } from './runner';
 
 export interface RebuildReport {
@@ -42,15 +43,27 @@ export async function rebuildProjections(cfg: Config, pool: pg.Pool, projections
     await tx.query('DELETE FROM projection_offsets WHERE projection = ANY($1)', [names]);
     const tables = projections.flatMap((p) => p.tables ?? []);
     if (tables.length > 0) await tx.query(`TRUNCATE ${tables.map((t) => `"${t}"`).join(', ')}`);
-    await tx.query('DELETE FROM processed_events WHERE projector = ANY($1)', [names]);
+    // The dedupe records of the refold go to a table of this transaction (no WAL, no dead rows to
+    // step over); processed_events then gets only the difference, which is nothing when the topics
+    // hold what the live projector folded.
+    await tx.query('CREATE TEMP TABLE rebuild_processed (projector text NOT NULL, event_id text NOT NULL, PRIMARY KEY (projector, event_id)) ON COMMIT DROP');
     // What the live projector quarantined (a message no fold could take) stays out, as it did live.
     const quarantined = new Set((await tx.query<{ key: string }>(
       `SELECT topic || '#' || partition || '@' || "offset" AS key FROM projection_dead_letters WHERE reason = 'fold-failed'`,
     )).rows.map((r) => r.key));
     log(`rebuild: emptied ${tables.join(', ')}; reading ${EVENT_TOPICS.join(', ')} from the beginning`);
+    // Figures recomputed from stored rows after each batch (afterBatch) are recomputed once, at the end.
+    const changed = new Map<Projection, Map<string, MobilityEvent>>();
     const ends = await readToEnd(cfg, 'projections-rebuild', EVENT_TOPICS, async (batch) => {
       report.startupMs ??= Date.now() - t0;
-      const r = await foldBatchInTx(tx, projections, batch, { projector: 'projections-rebuild', dlq: null, keys, skip: (m) => quarantined.has(`${m.topic}#${m.partition}@${m.offset}`) });
+      const r = await foldBatchInTx(tx, projections, batch, {
+        projector: 'projections-rebuild', dlq: null, keys, dedupeTable: 'rebuild_processed', skip: (m) => quarantined.has(`${m.topic}#${m.partition}@${m.offset}`),
+        deferAfterBatch: (p, applied) => {
+          const last = changed.get(p) ?? new Map<string, MobilityEvent>();
+          for (const e of applied) last.set(e.mobilityId, e);
+          changed.set(p, last);
+        },
+      });
       if (r.seekTo !== undefined) throw new Error(`rebuild read ${batch.topic}#${batch.partition} from ${batch.messages[0]!.offset}, expected ${r.seekTo}`);
       report.events += batch.messages.length;
       report.applied += r.applied;
@@ -58,6 +71,16 @@ export async function rebuildProjections(cfg: Config, pool: pg.Pool, projections
       report.deadLettered += r.deadLettered;
       report.parked += r.parked;
     }, { maxBytes: REBUILD_FETCH_BYTES });
+    for (const [p, last] of changed) await p.afterBatch!(tx, [...last.values()]);
+    await tx.query(
+      `DELETE FROM processed_events p WHERE p.projector = ANY($1)
+          AND NOT EXISTS (SELECT 1 FROM rebuild_processed r WHERE r.projector = p.projector AND r.event_id = p.event_id)`,
+      [names],
+    );
+    await tx.query(
+      `INSERT INTO processed_events (projector, event_id) SELECT r.projector, r.event_id FROM rebuild_processed r
+        WHERE NOT EXISTS (SELECT 1 FROM processed_events p WHERE p.projector = r.projector AND p.event_id = r.event_id)`,
+    );
     // Partitions with no messages (or none yet) still get a position, so the live projector resumes cleanly.
     for (const [key, high] of ends) {
       const [topic, partition] = key.split('#') as [string, string];

@@ -34,7 +34,9 @@ export interface Projection {
    * Called once per batch, in the same transaction, with this projection's fresh mobility events of
    * the batch (never an empty list), after every projection applied its events. For figures that
    * depend on several streams' rows at once: recomputed from the stored rows, they too are
-   * independent of arrival order. Called last, so a lock taken here is the batch's last one.
+   * independent of arrival order. Called last, so a lock taken here is the batch's last one. The
+   * events only say which mobilities changed: a rebuild calls it once, at its end, with the last
+   * event of each mobility it folded.
    */
   afterBatch?(tx: pg.PoolClient, applied: readonly MobilityEvent[]): Promise<void>;
 }
@@ -52,6 +54,10 @@ export interface FoldOptions {
   log?: Pick<Logger, 'error' | 'warn'>;
   /** Messages not to fold, counted as dead letters: a rebuild leaves out what the live projector quarantined. */
   skip?: (m: IncomingMessage) => boolean;
+  /** Where the dedupe records go (default processed_events; a rebuild keeps its own until it commits). */
+  dedupeTable?: string;
+  /** Instead of calling each projection's afterBatch, hand it what it would get (a rebuild calls it once, at its end). */
+  deferAfterBatch?: (projection: Projection, applied: readonly MobilityEvent[]) => void;
 }
 
 export interface FoldResult {
@@ -134,12 +140,11 @@ export async function foldBatchInTx(tx: pg.PoolClient, projections: readonly Pro
       .filter(({ at, d }) => at >= from && (d.kind === 'mobility' || (d.kind === 'project' && (projection.applyProject || projection.applyProjectBatch))))
       .map(({ d }) => d as Folded);
   });
-  // In key order: the index takes them in one sweep.
-  const pairs = projections.flatMap((p, i) => wanted[i]!.map((d) => [p.name, d.event.eventId] as const)).sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0));
+  const pairs = projections.flatMap((p, i) => wanted[i]!.map((d) => [p.name, d.event.eventId] as const));
   const fresh = new Map<string, Set<string>>(projections.map((p) => [p.name, new Set<string>()]));
   if (pairs.length > 0) {
     for (const r of (await tx.query<{ projector: string; event_id: string }>(
-      `INSERT INTO processed_events (projector, event_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING RETURNING projector, event_id`,
+      `INSERT INTO ${opts.dedupeTable ?? 'processed_events'} (projector, event_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING RETURNING projector, event_id`,
       [pairs.map(([p]) => p), pairs.map(([, id]) => id)],
     )).rows) fresh.get(r.projector)!.add(r.event_id);
   }
@@ -170,7 +175,10 @@ export async function foldBatchInTx(tx: pg.PoolClient, projections: readonly Pro
       result.applied++;
       opts.onApplied?.(result.applied);
     }
-    if (projection.afterBatch && mobility.length > 0) afterBatch.push(() => projection.afterBatch!(tx, mobility));
+    if (projection.afterBatch && mobility.length > 0) {
+      if (opts.deferAfterBatch) opts.deferAfterBatch(projection, mobility);
+      else afterBatch.push(() => projection.afterBatch!(tx, mobility));
+    }
   }
   for (const recompute of afterBatch) await recompute();
 
