@@ -43,10 +43,37 @@ export async function rebuildProjections(cfg: Config, pool: pg.Pool, projections
     await tx.query('DELETE FROM projection_offsets WHERE projection = ANY($1)', [names]);
     const tables = projections.flatMap((p) => p.tables ?? []);
     if (tables.length > 0) await tx.query(`TRUNCATE ${tables.map((t) => `"${t}"`).join(', ')}`);
-    // The dedupe records of the refold go to a table of this transaction (no WAL, no dead rows to
-    // step over); processed_events then gets only the difference, which is nothing when the topics
-    // hold what the live projector folded.
-    await tx.query('CREATE TEMP TABLE rebuild_processed (projector text NOT NULL, event_id text NOT NULL, PRIMARY KEY (projector, event_id)) ON COMMIT DROP');
+    // The refold's dedupe is kept in memory (every projection starts at offset 0, so an id seen in an
+    // earlier batch was seen by every projection that folds its kind) and its records are appended to
+    // a table of this transaction; processed_events then gets only the difference at the end, which
+    // is nothing when the topics hold what the live projector folded.
+    await tx.query('CREATE TEMP TABLE rebuild_processed (projector text NOT NULL, event_id text NOT NULL) ON COMMIT DROP');
+    const seen = new Map<string, Set<number>>(); // stream → sequences folded (ids are `<stream>:<sequence>`)
+    const split = (id: string): [string, number] => {
+      const at = id.lastIndexOf(':');
+      return [id.slice(0, at), Number(id.slice(at + 1))];
+    };
+    const dedupe = async (t: pg.PoolClient, pairs: readonly (readonly [string, string])[]) => {
+      const inBatch = new Set<string>();
+      const fresh: (readonly [string, string])[] = [];
+      for (const pair of pairs) {
+        const [stream, sequence] = split(pair[1]);
+        const key = `${pair[0]}\u0000${pair[1]}`;
+        if (seen.get(stream)?.has(sequence) || inBatch.has(key)) continue;
+        inBatch.add(key);
+        fresh.push(pair);
+      }
+      for (const [, id] of fresh) {
+        const [stream, sequence] = split(id);
+        const s = seen.get(stream) ?? new Set<number>();
+        s.add(sequence);
+        seen.set(stream, s);
+      }
+      if (fresh.length > 0) {
+        await t.query('INSERT INTO rebuild_processed SELECT * FROM unnest($1::text[], $2::text[])', [fresh.map(([p]) => p), fresh.map(([, id]) => id)]);
+      }
+      return fresh;
+    };
     // What the live projector quarantined (a message no fold could take) stays out, as it did live.
     const quarantined = new Set((await tx.query<{ key: string }>(
       `SELECT topic || '#' || partition || '@' || "offset" AS key FROM projection_dead_letters WHERE reason = 'fold-failed'`,
@@ -57,7 +84,7 @@ export async function rebuildProjections(cfg: Config, pool: pg.Pool, projections
     const ends = await readToEnd(cfg, 'projections-rebuild', EVENT_TOPICS, async (batch) => {
       report.startupMs ??= Date.now() - t0;
       const r = await foldBatchInTx(tx, projections, batch, {
-        projector: 'projections-rebuild', dlq: null, keys, dedupeTable: 'rebuild_processed', skip: (m) => quarantined.has(`${m.topic}#${m.partition}@${m.offset}`),
+        projector: 'projections-rebuild', dlq: null, keys, dedupe, skip: (m) => quarantined.has(`${m.topic}#${m.partition}@${m.offset}`),
         deferAfterBatch: (p, applied) => {
           const last = changed.get(p) ?? new Map<string, MobilityEvent>();
           for (const e of applied) last.set(e.mobilityId, e);
@@ -72,6 +99,7 @@ export async function rebuildProjections(cfg: Config, pool: pg.Pool, projections
       report.parked += r.parked;
     }, { maxBytes: REBUILD_FETCH_BYTES });
     for (const [p, last] of changed) await p.afterBatch!(tx, [...last.values()]);
+    await tx.query('ANALYZE rebuild_processed');
     await tx.query(
       `DELETE FROM processed_events p WHERE p.projector = ANY($1)
           AND NOT EXISTS (SELECT 1 FROM rebuild_processed r WHERE r.projector = p.projector AND r.event_id = p.event_id)`,

@@ -54,8 +54,11 @@ export interface FoldOptions {
   log?: Pick<Logger, 'error' | 'warn'>;
   /** Messages not to fold, counted as dead letters: a rebuild leaves out what the live projector quarantined. */
   skip?: (m: IncomingMessage) => boolean;
-  /** Where the dedupe records go (default processed_events; a rebuild keeps its own until it commits). */
-  dedupeTable?: string;
+  /**
+   * Records the (projection, event id) pairs of a batch and returns those folded for the first time,
+   * each once (default recordProcessed: processed_events; a rebuild keeps its own until it commits).
+   */
+  dedupe?: (tx: pg.PoolClient, pairs: readonly (readonly [string, string])[]) => Promise<Iterable<readonly [string, string]>>;
   /** Instead of calling each projection's afterBatch, hand it what it would get (a rebuild calls it once, at its end). */
   deferAfterBatch?: (projection: Projection, applied: readonly MobilityEvent[]) => void;
 }
@@ -142,12 +145,7 @@ export async function foldBatchInTx(tx: pg.PoolClient, projections: readonly Pro
   });
   const pairs = projections.flatMap((p, i) => wanted[i]!.map((d) => [p.name, d.event.eventId] as const));
   const fresh = new Map<string, Set<string>>(projections.map((p) => [p.name, new Set<string>()]));
-  if (pairs.length > 0) {
-    for (const r of (await tx.query<{ projector: string; event_id: string }>(
-      `INSERT INTO ${opts.dedupeTable ?? 'processed_events'} (projector, event_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING RETURNING projector, event_id`,
-      [pairs.map(([p]) => p), pairs.map(([, id]) => id)],
-    )).rows) fresh.get(r.projector)!.add(r.event_id);
-  }
+  if (pairs.length > 0) for (const [p, id] of await (opts.dedupe ?? recordProcessed)(tx, pairs)) fresh.get(p)!.add(id);
 
   const afterBatch: (() => Promise<void>)[] = [];
   for (const [i, projection] of projections.entries()) {
@@ -189,6 +187,14 @@ export async function foldBatchInTx(tx: pg.PoolClient, projections: readonly Pro
     [names, batch.topic, batch.partition, next],
   );
   return result;
+}
+
+/** Records (projection, event id) pairs in processed_events; returns those it did not hold yet, each once. */
+export async function recordProcessed(tx: pg.PoolClient, pairs: readonly (readonly [string, string])[]): Promise<(readonly [string, string])[]> {
+  return (await tx.query<{ projector: string; event_id: string }>(
+    `INSERT INTO processed_events (projector, event_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING RETURNING projector, event_id`,
+    [pairs.map(([p]) => p), pairs.map(([, id]) => id)],
+  )).rows.map((r) => [r.projector, r.event_id] as const);
 }
 
 interface Admitted {
