@@ -18,6 +18,7 @@
  * way continues with the same deterministic Update ids, which Temporal answers from history.
  */
 import type { Client } from '@temporalio/client';
+import { z } from 'zod';
 import type { Stage } from '../domain/mobility/lifecycle';
 import type pg from 'pg';
 import { fileURLToPath } from 'node:url';
@@ -386,6 +387,8 @@ async function drive(cfg: Config, client: Client, pool: pg.Pool, m: DemoMobility
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const cfg = loadConfig();
   const client = await connectTemporal(cfg);
-  await runDemo(cfg, client);
+  // ME_DEMO_COUNT: how many mobilities the demo seeds (default 240); a smaller demo starts faster.
+  const count = z.coerce.number().int().min(12).max(5_000).optional().parse(process.env.ME_DEMO_COUNT || undefined);
+  await runDemo(cfg, client, count ? { count } : {});
   await client.connection.close();
 }

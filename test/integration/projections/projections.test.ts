@@ -7,7 +7,7 @@ import { ALL_PROJECTIONS, startProjector } from '../../../workers/projector';
 import type { RunningProjector } from '../../../workers/projections/runner';
 import { eventually, testConfig, uniq } from '../../support/env';
 import { caughtUp, findInDlq, publishStream } from './support';
-import { asMessage, expectedLineTotals, generateStream, mobilityStory, rng } from './stream';
+import { asMessage, expectedLineTotals, generateStream, mobilityStory, rng, signed } from './stream';
 
 const cfg = testConfig();
 const pool = createPool(cfg);
@@ -156,7 +156,8 @@ describe('dead letters, unknown versions and unknown types', () => {
     const selected = events.find((e) => e.type === 'ParticipantSelected')!;
     const bad = { ...selected, payload: { ...selected.payload, estimatedGrant: { totalCents: 5, currency: 'EUR', callYear: 2024, days: 1, lines: [] } } };
     await pub.publish(TOPICS.mobilityEvents.name, [
-      { key: events[0]!.mobilityId, value: `{"not json ${tag}` },
+      // Signed as the engine would (an insider's garbage): the signature holds, the JSON does not.
+      signed(events[0]!.mobilityId, `{"not json ${tag}`, {}),
       asMessage(bad),
       asMessage(events[0]!),
     ]);
