@@ -326,7 +326,8 @@ describe('the operations console in a real browser', () => {
       }
       await form.locator('button[type=submit]').click();
       await page.locator('[data-testid=action-done]').waitFor();
-      if (stage) expect(await page.locator('.page-head .stage').innerText(), action).toBe(stage);
+      // The confirmation of the previous action may still be on the page: wait for the stage itself to change.
+      if (stage) await expect.poll(async () => page.locator('.page-head .stage').innerText(), { message: action, timeout: 20_000 }).toBe(stage);
     };
     await act('select', {}, 'Sélectionné·e');
     await act('signAgreement', { participantSignedOn: day(-15), institutionSignedOn: day(-14) }, 'Convention signée');
