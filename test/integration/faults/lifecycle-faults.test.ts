@@ -287,12 +287,17 @@ describe('faults during a lifecycle run', () => {
     const { rows: [projectedPaid] } = await pool.query('SELECT coalesce(sum(paid_cents), 0)::bigint AS cents FROM budget_line_totals WHERE project_id = $1', [projectId]);
     expect(projectedPaid.cents).toBe(paid.cents);
 
-    // E-mails exactly once: one message per reminder sent, each Message-ID once in the mailbox.
+    // E-mails once each: one message per reminder sent, under its own deterministic Message-ID. When the SMTP
+    // server or the worker dies after the server stored a message but before its answer reached the engine,
+    // the engine sends that message again with the same Message-ID (SMTP itself is at-least-once; mail
+    // clients drop the copy): so the distinct Message-IDs equal the reminders sent.
     const mails = plan.flatMap((p) => mailsFor(cfg, p.id));
     const { rows: [outbox] } = await pool.query(`SELECT count(*)::int AS sent FROM notification_outbox WHERE mobility_id LIKE $1 AND status = 'sent'`, [`${projectId}-MOB-%`]);
     expect(outbox.sent).toBeGreaterThan(0);
-    expect(mails).toHaveLength(outbox.sent);
-    expect(new Set(mails.map((m) => m.messageId)).size).toBe(mails.length);
+    const ids = new Set(mails.map((m) => m.messageId));
+    expect(ids.size).toBe(outbox.sent);
+    expect(mails.length - ids.size).toBeLessThanOrEqual(4); // at most one in flight per kill (three workers, one SMTP server)
+    note(`${mails.length} messages in the mailbox for ${ids.size} reminders (${mails.length - ids.size} resent after a kill)`);
 
     // Budget: the projection's committed total = the sum of the domain's breakdowns = the guard's reservations, to the cent.
     const committedByDomain = plan.reduce((sum, p, i) => {
