@@ -4,8 +4,8 @@
  * worker and the projector, started exactly as `npm start` starts them).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Config } from '../../infra/config';
 import { kafkaService } from '../../infra/stack/kafka';
 import { postgresService } from '../../infra/stack/postgres';
@@ -176,6 +176,8 @@ export function cpuMeter(groups: Record<string, () => number[]>) {
 
 export interface EngineProcess {
   pid: number;
+  /** Resolves with the tail of its output when the process exits. */
+  exited: Promise<string>;
   /** Stops it with SIGTERM and waits for its exit. */
   stop(): Promise<void>;
   output(): string;
@@ -187,14 +189,18 @@ export interface EngineProcess {
  */
 export async function startProcess(cfg: Config, entry: string, env: Record<string, string>, readyWhen: RegExp, timeoutMs = 180_000): Promise<EngineProcess> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(cfg.root, entry)], { cwd: cfg.root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its output is also kept in <stack>/logs/bench-<name>-<pid>.log.
+  mkdirSync(cfg.logsDir, { recursive: true });
+  const log = createWriteStream(join(cfg.logsDir, `bench-${basename(entry, '.ts')}-${child.pid}.log`));
   let out = '';
   const keep = (d: Buffer) => {
+    log.write(d);
     out += d.toString();
     if (out.length > 200_000) out = out.slice(-100_000);
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const exited = new Promise<string>((r) => child.once('exit', (code, signal) => r(`${entry} exited (${signal ?? code}): ${out.slice(-1500)}`)));
   const ok = await waitFor(entry, async () => readyWhen.test(out) || child.exitCode !== null, timeoutMs, 100);
   if (!ok || child.exitCode !== null) {
     child.kill('SIGKILL');
@@ -202,6 +208,7 @@ export async function startProcess(cfg: Config, entry: string, env: Record<strin
   }
   return {
     pid: child.pid!,
+    exited,
     output: () => out,
     async stop() {
       if (child.exitCode !== null) return;

@@ -40,9 +40,10 @@ export const STEPS: Step[] = [
   { name: 'signAgreement', payload: (a) => ({ participantSignedOn: addDays(a.plan.startDate, -30), institutionSignedOn: addDays(a.plan.startDate, -29) }), visible: (r) => r.agreed === true },
   { name: 'confirmDeparture', payload: (a) => ({ actualStartDate: a.plan.startDate }), visible: (r) => r.stage_rank >= 50 },
   { name: 'recordCertificateOfAttendance', payload: (a) => ({ actualStartDate: a.plan.startDate, actualEndDate: a.plan.endDate }), visible: (r) => r.certified === true },
-  { name: 'recordReportSubmitted', payload: (_a, on) => ({ submittedOn: on }), visible: (r) => r.report_submitted },
+  // The transcript and the second OLS before the report: meanwhile the workflow invites the participant.
   { name: 'recordTranscriptOfRecords', payload: (_a, on) => ({ receivedOn: on, ects: 30 }), visible: (r) => r.transcript_received },
   { name: 'recordOlsAssessment', payload: () => ({ phase: 'after', language: 'de', level: 'B2' }), visible: (r) => r.ols_after },
+  { name: 'recordReportSubmitted', payload: (_a, on) => ({ submittedOn: on }), visible: (r) => r.report_submitted },
   { name: 'recordRecognition', payload: () => ({ outcome: 'full', recognisedEcts: 30 }), visible: (r) => r.recognition_outcome !== null },
 ];
 
@@ -251,10 +252,11 @@ async function engineLifecycle(client: Client, taskQueue: string, app: StartMobi
         lag?.expect(app.mobilityId, performance.now(), step.visible);
         break;
       } catch (err) {
-        // The report can be recorded once the workflow has invited the participant (at once here, the mobility ended yesterday).
+        // The workflow invites the participant by itself after the certificate, when no Update holds
+        // its lock: a report recorded before that is refused, and sent again as a client would.
         if (!isNotYet(err)) throw err;
         counters.retries++;
-        await sleep(50);
+        await sleep(100);
       }
     }
   }

@@ -31,7 +31,7 @@ async function settle(pid: number): Promise<number> {
   return prev;
 }
 
-interface MemoryRun { kind: 'engine' | 'raw'; open: number; cached: number; restKiB: number; loadedKiB: number; perOpenKiB: number; stoppedEarly: boolean }
+interface MemoryRun { kind: 'engine' | 'raw'; open: number; cached: number; restKiB: number; loadedKiB: number; perOpenKiB: number; stoppedEarly: boolean; workerDied?: string }
 
 async function measure(kind: 'engine' | 'raw', worker: EngineProcess, m: number, concurrency: number, openOne: (i: number) => Promise<void>): Promise<MemoryRun> {
   await openOne(-1); // the workflow code is loaded and one workflow is cached: the worker at rest
@@ -40,10 +40,22 @@ async function measure(kind: 'engine' | 'raw', worker: EngineProcess, m: number,
   let done = 0;
   let stoppedEarly = false;
   const budgetKiB = (freemem() / 1024) * 0.6;
+  let failure: unknown = null;
+  // A worker that dies (out of memory) stops the run: what it held until then is the measure.
+  let died: string | undefined;
+  let peakKiB = restKiB;
+  const death = worker.exited.then((why) => (died = why));
   await inParallel(m, concurrency, async (i) => {
-    if (stoppedEarly) return;
-    await openOne(i);
-    bar.tick(++done, `worker RSS ${(rssKiB(worker.pid) / 1024).toFixed(0)} MiB`);
+    if (stoppedEarly || failure || died) return;
+    try {
+      await Promise.race([openOne(i), death]);
+      if (died) return;
+      peakKiB = Math.max(peakKiB, rssKiB(worker.pid));
+    } catch (err) {
+      failure ??= err;
+      return;
+    }
+    bar.tick(++done, `worker RSS ${(peakKiB / 1024).toFixed(0)} MiB`);
     // Stop before the machine runs out of memory: the growth so far, extrapolated, says enough.
     if (done >= 100 && done % 50 === 0) {
       const grown = rssKiB(worker.pid) - restKiB;
@@ -51,10 +63,11 @@ async function measure(kind: 'engine' | 'raw', worker: EngineProcess, m: number,
     }
   });
   bar.done();
-  const loadedKiB = await settle(worker.pid);
+  if (failure) throw new Error(`${kind}: opening mobility ${done + 1} failed: ${(failure as Error).message}`, { cause: failure });
+  const loadedKiB = died ? peakKiB : await settle(worker.pid);
   const open = done;
   const cached = Math.min(open, defaultCache());
-  return { kind, open, cached, restKiB, loadedKiB, perOpenKiB: (loadedKiB - restKiB) / cached, stoppedEarly };
+  return { kind, open, cached, restKiB, loadedKiB, perOpenKiB: (loadedKiB - restKiB) / cached, stoppedEarly: stoppedEarly || died !== undefined, ...(died ? { workerDied: died } : {}) };
 }
 
 export async function memoryBench(cfg: Config, db: pg.Pool, m: number, concurrency: number): Promise<{ figures: Figure[]; details: Record<string, unknown> }> {
@@ -79,7 +92,7 @@ export async function memoryBench(cfg: Config, db: pg.Pool, m: number, concurren
     await client.connection.close();
     await worker.stop();
   }
-  say(`  engine: worker RSS ${(engine.restKiB / 1024).toFixed(0)} MiB at rest → ${(engine.loadedKiB / 1024).toFixed(0)} MiB with ${engine.open} open (${engine.cached} cached): ${engine.perOpenKiB.toFixed(0)} KiB per cached mobility${engine.stoppedEarly ? ' (stopped early: the rest would not fit in memory)' : ''}`);
+  say(`  engine: worker RSS ${(engine.restKiB / 1024).toFixed(0)} MiB at rest → ${(engine.loadedKiB / 1024).toFixed(0)} MiB with ${engine.open} open (${engine.cached} cached): ${engine.perOpenKiB.toFixed(0)} KiB per cached mobility${engine.workerDied ? ` (the worker died with ${engine.open} open: ${engine.workerDied.replace(/\s+/g, ' ').slice(-400)})` : engine.stoppedEarly ? ' (stopped early: the rest would not fit in memory)' : ''}`);
 
   // The raw baseline.
   await freshTemporal(cfg);
@@ -106,7 +119,7 @@ export async function memoryBench(cfg: Config, db: pg.Pool, m: number, concurren
       figure({
         id: 'memory', figure: `worker memory per open mobility, KiB (${engine.open.toLocaleString('en')} open, parked after selection)`, unit: 'KiB',
         engineRuns: [engine.perOpenKiB], baselineName: 'raw workflow waiting on a condition', baselineRuns: [raw.perOpenKiB], higherIsBetter: false,
-        note: `the default workflow cache of this worker holds ${cache} workflows; beyond that, mobilities are evicted and replayed when they next act (10,000 open: ${((engine.restKiB + engine.perOpenKiB * Math.min(10_000, cache)) / 2 ** 20).toFixed(1)} GiB by this arithmetic, ${((engine.restKiB + engine.perOpenKiB * 10_000) / 2 ** 20).toFixed(1)} GiB if all were cached)`,
+        note: `${engine.workerDied ? `the engine's worker died with ${engine.open} open mobilities (${/heap out of memory|Reached heap limit/i.test(engine.workerDied) ? 'JavaScript heap out of memory' : 'see details'}); ` : ''}the default workflow cache of this worker holds ${cache} workflows; beyond that, mobilities are evicted and replayed when they next act (10,000 open: ${((engine.restKiB + engine.perOpenKiB * Math.min(10_000, cache)) / 2 ** 20).toFixed(1)} GiB by this arithmetic, ${((engine.restKiB + engine.perOpenKiB * 10_000) / 2 ** 20).toFixed(1)} GiB if all were cached)`,
       }),
     ],
     details: { engine, raw, defaultCache: cache },

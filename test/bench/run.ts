@@ -69,11 +69,13 @@ const wants = (p: (typeof PHASES)[number]) => (opts.only.length === 0 ? p !== 'a
 
 const base = process.env.ME_DATA_DIR ? join(process.env.ME_DATA_DIR) : join(ROOT, '.data', 'bench');
 const stackDir = join(base, 'stack');
-rmSync(stackDir, { recursive: true, force: true });
 process.env.ME_PROFILE ??= 'test';
 process.env.ME_PORT_OFFSET ??= '50';
 process.env.ME_DATA_DIR = stackDir;
 const cfg = loadConfig();
+// A stack left running by an interrupted bench is stopped before its data goes.
+await stackDown(cfg, undefined, () => undefined);
+rmSync(stackDir, { recursive: true, force: true });
 
 const machine = { cores: cpus().length, memGiB: +(totalmem() / 2 ** 30).toFixed(1), freeGiB: +(freemem() / 2 ** 30).toFixed(1), loadAtStart: loadavg().map((l) => +l.toFixed(2)) };
 say(`bench: ${JSON.stringify(opts)}; machine ${machine.cores} cores, ${machine.memGiB} GiB (${machine.freeGiB} free), load ${machine.loadAtStart.join(' ')}`);
@@ -150,6 +152,9 @@ try {
     const { apiBench } = await import('./api');
     figures.push(...(await apiBench(cfg)));
   }
+} catch (err) {
+  say(`bench failed: ${(err as Error).stack ?? String(err)}`);
+  process.exitCode = 1;
 } finally {
   await projector?.stop().catch(() => undefined);
   await db.end().catch(() => undefined);
@@ -158,6 +163,7 @@ try {
 
 // ———————————————————————————————————————————— the table
 
+if (process.exitCode === 1) process.exit(1);
 const fmt = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '—' : v >= 100 ? Math.round(v).toLocaleString('en') : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const runs = (xs?: number[]) => (xs && xs.length > 1 ? ` (${xs.map(fmt).join(' / ')})` : '');
 const rows = figures.map((f) => [
