@@ -31,6 +31,8 @@ async function settle(pid: number): Promise<number> {
   return prev;
 }
 
+const STALL_MS = 120_000;
+
 interface MemoryRun { kind: 'engine' | 'raw'; open: number; cached: number; restKiB: number; loadedKiB: number; perOpenKiB: number; stoppedEarly: boolean; workerDied?: string }
 
 async function measure(kind: 'engine' | 'raw', worker: EngineProcess, m: number, concurrency: number, openOne: (i: number) => Promise<void>): Promise<MemoryRun> {
@@ -48,7 +50,14 @@ async function measure(kind: 'engine' | 'raw', worker: EngineProcess, m: number,
   await inParallel(m, concurrency, async (i) => {
     if (stoppedEarly || failure || died) return;
     try {
-      await Promise.race([openOne(i), death]);
+      // A worker that stops making progress (its heap full, its tasks timing out) ends the run too.
+      let timer: NodeJS.Timeout | undefined;
+      const stall = new Promise<void>((r) => (timer = setTimeout(() => {
+        died ??= `no progress for ${STALL_MS / 1000} s with ${done} open (worker RSS ${(rssKiB(worker.pid) / 1024).toFixed(0)} MiB)`;
+        r();
+      }, STALL_MS)));
+      await Promise.race([openOne(i), death, stall]);
+      clearTimeout(timer);
       if (died) return;
       peakKiB = Math.max(peakKiB, rssKiB(worker.pid));
     } catch (err) {
@@ -92,7 +101,7 @@ export async function memoryBench(cfg: Config, db: pg.Pool, m: number, concurren
     await client.connection.close();
     await worker.stop();
   }
-  say(`  engine: worker RSS ${(engine.restKiB / 1024).toFixed(0)} MiB at rest → ${(engine.loadedKiB / 1024).toFixed(0)} MiB with ${engine.open} open (${engine.cached} cached): ${engine.perOpenKiB.toFixed(0)} KiB per cached mobility${engine.workerDied ? ` (the worker died with ${engine.open} open: ${engine.workerDied.replace(/\s+/g, ' ').slice(-400)})` : engine.stoppedEarly ? ' (stopped early: the rest would not fit in memory)' : ''}`);
+  say(`  engine: worker RSS ${(engine.restKiB / 1024).toFixed(0)} MiB at rest → ${(engine.loadedKiB / 1024).toFixed(0)} MiB with ${engine.open} open (${engine.cached} cached): ${engine.perOpenKiB.toFixed(0)} KiB per cached mobility${engine.workerDied ? ` (the worker gave out with ${engine.open} open: ${engine.workerDied.replace(/\s+/g, ' ').slice(-400)})` : engine.stoppedEarly ? ' (stopped early: the rest would not fit in memory)' : ''}`);
 
   // The raw baseline.
   await freshTemporal(cfg);
@@ -119,7 +128,7 @@ export async function memoryBench(cfg: Config, db: pg.Pool, m: number, concurren
       figure({
         id: 'memory', figure: `worker memory per open mobility, KiB (${engine.open.toLocaleString('en')} open, parked after selection)`, unit: 'KiB',
         engineRuns: [engine.perOpenKiB], baselineName: 'raw workflow waiting on a condition', baselineRuns: [raw.perOpenKiB], higherIsBetter: false,
-        note: `${engine.workerDied ? `the engine's worker died with ${engine.open} open mobilities (${/heap out of memory|Reached heap limit/i.test(engine.workerDied) ? 'JavaScript heap out of memory' : 'see details'}); ` : ''}the default workflow cache of this worker holds ${cache} workflows; beyond that, mobilities are evicted and replayed when they next act (10,000 open: ${((engine.restKiB + engine.perOpenKiB * Math.min(10_000, cache)) / 2 ** 20).toFixed(1)} GiB by this arithmetic, ${((engine.restKiB + engine.perOpenKiB * 10_000) / 2 ** 20).toFixed(1)} GiB if all were cached)`,
+        note: `${engine.workerDied ? `the engine's worker gave out with ${engine.open} open mobilities (${/heap out of memory|Reached heap limit/i.test(engine.workerDied) ? 'JavaScript heap out of memory' : engine.workerDied.slice(0, 120)}); ` : ''}the default workflow cache of this worker holds ${cache} workflows; beyond that, mobilities are evicted and replayed when they next act (10,000 open: ${((engine.restKiB + engine.perOpenKiB * Math.min(10_000, cache)) / 2 ** 20).toFixed(1)} GiB by this arithmetic, ${((engine.restKiB + engine.perOpenKiB * 10_000) / 2 ** 20).toFixed(1)} GiB if all were cached)`,
       }),
     ],
     details: { engine, raw, defaultCache: cache },

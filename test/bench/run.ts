@@ -81,6 +81,15 @@ const machine = { cores: cpus().length, memGiB: +(totalmem() / 2 ** 30).toFixed(
 say(`bench: ${JSON.stringify(opts)}; machine ${machine.cores} cores, ${machine.memGiB} GiB (${machine.freeGiB} free), load ${machine.loadAtStart.join(' ')}`);
 say(`stack under ${stackDir} (Temporal ${cfg.temporal.address}, Kafka ${cfg.kafka.brokers.join(',')}, Postgres ${cfg.postgres.url})`);
 
+// Calls still retrying when a phase closes its Temporal client (after a worker gave out) end here, not the bench.
+const closedChannel = (err: unknown) => /Channel has been shut down/.test(String((err as Error)?.message));
+process.on('uncaughtException', (err) => {
+  if (!closedChannel(err)) throw err;
+});
+process.on('unhandledRejection', (err) => {
+  if (!closedChannel(err)) throw err;
+});
+
 const figures: Figure[] = [];
 const details: Record<string, unknown> = {};
 const t0 = Date.now();
