@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { MobilityId, OrgId, ProjectId } from '../../domain/ids';
 import { ENTERS, StageName } from '../../domain/mobility/lifecycle';
 import { type Action, type MobilityOwnership, type Principal, Role, RoleGrant, roleMayDo, type TenantDirectory } from '../../domain/tenancy';
-import { mobility, projectBudget, projectRegistration } from '../../workflows/client';
+import { mobility, projectBudget } from '../../workflows/client';
 import { type MobilityView, type UpdateName } from '../../workflows/messages';
 import { ACTION_BODIES, ACTION_NAMES, ACTION_PERMISSION, stageActions } from './actions';
 import { participantRoutes } from './participants';
@@ -205,12 +205,11 @@ export function buildRoutes(deps: ApiDeps): RouteSpec[] {
         403: E('your roles may not register an application there, or the project is not yours (reason given)'), 409: E('the mobility id already exists'),
       },
       handler: async ({ body, session }) => {
-        const { mobilityId } = await submitApplicationFor(deps, session.directory, session.principal, session.username, body);
-        const r = await projectRegistration(deps.temporal, body.projectId);
+        const { mobilityId, consortiumId } = await submitApplicationFor(deps, session.directory, session.principal, session.username, body);
         await pool.query(
           `INSERT INTO console_mobilities (mobility_id, project_id, institution_id, consortium_id, site_id, activity, submitted_by)
            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (mobility_id) DO NOTHING`,
-          [mobilityId, body.projectId, body.institutionId, r?.consortiumId ?? null, body.siteId ?? null, body.activity, session.username],
+          [mobilityId, body.projectId, body.institutionId, consortiumId, body.siteId ?? null, body.activity, session.username],
         );
         return ok({ mobilityId, stage: ENTERS.ApplicationSubmitted }, 201);
       },

@@ -84,7 +84,7 @@ async function nextMobilityId(pool: pg.Pool, projectId: string): Promise<string>
  * Check an application against its project, the actor's tenancy and the domain, then start its
  * workflow. Returns the mobility id. Every refusal names the field and, where there is one, the rule.
  */
-export async function submitApplicationFor(deps: SubmissionDeps, dir: TenantDirectory, principal: Principal, actor: string, body: ApplicationBody): Promise<{ mobilityId: string }> {
+export async function submitApplicationFor(deps: SubmissionDeps, dir: TenantDirectory, principal: Principal, actor: string, body: ApplicationBody): Promise<{ mobilityId: string; consortiumId: string | null }> {
   const project = await projectRegistration(deps.temporal, ProjectId.parse(body.projectId));
   if (!project || !project.terms) throw bad([{ field: 'projectId', rule: 'PROJECT-REGISTERED', message: `no registered project ${body.projectId} with its terms in your scope` }]);
   // The project's owner is the tenant: a consortium project's mobilities are its members', an institution's project its own.
@@ -132,7 +132,7 @@ export async function submitApplicationFor(deps: SubmissionDeps, dir: TenantDire
     const mobilityId = body.mobilityId ?? (await nextMobilityId(deps.pool, project.projectId));
     try {
       await startMobility(deps.temporal, deps.taskQueue, { ...body, plan, mobilityId, consortiumId, actor, rates, policy: { prefinancingPercent: project.terms.prefinancingPercent } });
-      return { mobilityId };
+      return { mobilityId, consortiumId };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       if (body.mobilityId !== undefined) throw new HttpError(409, 'conflict', `mobility ${body.mobilityId} already exists`);
