@@ -1,3 +1,4 @@
 export * from './model';
 export * from './actions';
 export * from './directory';
+export * from './onboarding';

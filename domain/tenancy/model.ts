@@ -31,8 +31,23 @@ export const Consortium = z.strictObject({
 });
 export type Consortium = z.infer<typeof Consortium>;
 
+/**
+ * The registry identifiers of an institution (§3: the Beneficiary Module names organisations by OID):
+ * the Erasmus institutional code of a higher-education institution (ECHE holders: "F  LYON03", "D-BERLIN-01")
+ * and the organisation ID of the EU's Organisation Registration System (E + 8 digits). Both are public
+ * registry codes, never free text.
+ */
+export const ErasmusCode = z.string().regex(/^[A-Z]{1,3}[ -]{1,2}[A-Z]{3,}[ -]?\d{2,3}$/, 'Erasmus code: country letters, city letters and a number (e.g. F  LYON03, D-BERLIN-01)');
+export const Oid = z.string().regex(/^E\d{8}$/, 'OID: E and 8 digits (e.g. E10208646)');
+
 /** An institution belongs to one network; consortium membership is held by the consortium (an institution may sit in several). */
-export const Institution = z.strictObject({ id: OrgId, networkId: OrgId, name: z.string().min(1) });
+export const Institution = z.strictObject({
+  id: OrgId,
+  networkId: OrgId,
+  name: z.string().min(1),
+  erasmusCode: ErasmusCode.optional(),
+  oid: Oid.optional(),
+});
 export type Institution = z.infer<typeof Institution>;
 
 export const Site = z.strictObject({ id: OrgId, institutionId: OrgId, name: z.string().min(1) });
@@ -51,6 +66,10 @@ export const DirectoryData = z
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     for (const key of ['networks', 'consortia', 'institutions', 'sites'] as const) {
       for (const id of duplicates(d[key].map((x) => x.id))) issue([key], `duplicate id ${id}`);
+    }
+    for (const code of ['erasmusCode', 'oid'] as const) {
+      const held = d.institutions.flatMap((i) => (i[code] ? [i[code]] : []));
+      for (const v of duplicates(held)) issue(['institutions'], `${code} ${v} is held by two institutions`);
     }
     const networks = new Set(d.networks.map((n) => n.id));
     const institutionNetwork = new Map(d.institutions.map((i) => [i.id, i.networkId]));
