@@ -12,7 +12,7 @@ export async function loadDirectory(db: pg.Pool | pg.PoolClient): Promise<Tenant
   const { rows } = await db.query<{ data: unknown }>(`
     SELECT json_build_object(
       'networks', coalesce((SELECT json_agg(json_build_object('id', id, 'name', name) ORDER BY id) FROM tenancy_networks), '[]'),
-      'institutions', coalesce((SELECT json_agg(json_build_object('id', id, 'networkId', network_id, 'name', name) ORDER BY id) FROM tenancy_institutions), '[]'),
+      'institutions', coalesce((SELECT json_agg(json_strip_nulls(json_build_object('id', id, 'networkId', network_id, 'name', name, 'erasmusCode', erasmus_code, 'oid', oid)) ORDER BY id) FROM tenancy_institutions), '[]'),
       'sites', coalesce((SELECT json_agg(json_build_object('id', id, 'institutionId', institution_id, 'name', name) ORDER BY id) FROM tenancy_sites), '[]'),
       'consortia', coalesce((SELECT json_agg(json_build_object('id', c.id, 'networkId', c.network_id, 'name', c.name,
           'members', coalesce((SELECT json_agg(json_build_object('institutionId', m.institution_id, 'functions', to_json(m.functions)) ORDER BY m.institution_id)
@@ -33,7 +33,7 @@ export async function saveDirectory(pool: pg.Pool, fragment: z.input<typeof Dire
     await tx.query('BEGIN');
     for (const n of data.networks) await tx.query('INSERT INTO tenancy_networks (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [n.id, n.name]);
     for (const i of data.institutions)
-      await tx.query('INSERT INTO tenancy_institutions (id, network_id, name) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING', [i.id, i.networkId, i.name]);
+      await tx.query('INSERT INTO tenancy_institutions (id, network_id, name, erasmus_code, oid) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING', [i.id, i.networkId, i.name, i.erasmusCode ?? null, i.oid ?? null]);
     for (const c of data.consortia) {
       await tx.query('INSERT INTO tenancy_consortia (id, network_id, name) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING', [c.id, c.networkId, c.name]);
       for (const m of c.members)
@@ -86,6 +86,29 @@ export async function saveStaffUser(pool: pg.Pool, raw: NewStaffUser): Promise<v
   } finally {
     tx.release();
   }
+}
+
+/**
+ * The password policy of staff accounts set through an invitation: 12 to 200 characters, not made of
+ * the username. (Accounts seeded by the demo and the tests keep NewStaffUser's 8-character minimum.)
+ */
+export const StaffPassword = z.string().min(12, 'at least 12 characters').max(200, 'at most 200 characters');
+export const passwordProblem = (password: string, username: string): string | null =>
+  password.toLowerCase().includes(username.toLowerCase()) ? 'must not contain the username' : new Set(password).size < 5 ? 'too few different characters' : null;
+
+/** The role grants of every account, per username. */
+export async function loadGrants(db: pg.Pool | pg.PoolClient, usernames?: readonly string[]): Promise<Map<string, RoleGrant[]>> {
+  const { rows } = await db.query<{ username: string; role: string; scope_kind: string; scope_id: string }>(
+    `SELECT username, role, scope_kind, scope_id FROM staff_role_grants ${usernames ? 'WHERE username = ANY($1)' : ''} ORDER BY username, role, scope_kind, scope_id`,
+    usernames ? [usernames] : [],
+  );
+  const out = new Map<string, RoleGrant[]>();
+  for (const r of rows) {
+    const list = out.get(r.username) ?? [];
+    list.push(RoleGrant.parse({ role: r.role, scope: { kind: r.scope_kind, id: r.scope_id } }));
+    out.set(r.username, list);
+  }
+  return out;
 }
 
 /** The principal of a staff account: its username (the audit actor) and role grants. */

@@ -9,6 +9,7 @@ import { mobility, projectBudget } from '../../workflows/client';
 import { type MobilityView, type UpdateName } from '../../workflows/messages';
 import { ACTION_BODIES, ACTION_NAMES, ACTION_PERMISSION, stageActions } from './actions';
 import { participantRoutes } from './participants';
+import { onboardingRoutes } from './onboarding';
 import { dummyHash, verifyPassword } from './passwords';
 import { HttpError, ok, route, type RouteSpec } from './route';
 import { createSession, revokeSession } from './sessions';
@@ -326,6 +327,8 @@ export function buildRoutes(deps: ApiDeps): RouteSpec[] {
     }),
     // The participant registry: the one place of personal data (participants.ts).
     ...participantRoutes(deps),
+    // Onboarding: the organisation, staff accounts and their invitations (onboarding.ts, invitations.ts).
+    ...onboardingRoutes(deps),
   ];
 }
 
