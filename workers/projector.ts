@@ -6,17 +6,19 @@ import { createPublisher } from '../infra/kafka/client';
 import { loadSigningKeys } from '../infra/kafka/signing';
 import { createLogger, errorFields, type Logger } from '../infra/log';
 import { applicationsProjection } from './projections/applications';
+import { bmProjection } from './projections/bm';
 import { budgetProjection } from './projections/budget';
 import { qualityProjection } from './projections/quality';
 import { type Projection, type RunningProjector, runProjections } from './projections/runner';
 
 export type { Projection } from './projections/runner';
 export { applicationsProjection } from './projections/applications';
+export { bmProjection } from './projections/bm';
 export { budgetProjection } from './projections/budget';
 export { qualityProjection } from './projections/quality';
 
 /** Every projection the engine maintains (one consumer group folds them all, batch by batch). */
-export const ALL_PROJECTIONS: readonly Projection[] = [applicationsProjection, budgetProjection, qualityProjection];
+export const ALL_PROJECTIONS: readonly Projection[] = [applicationsProjection, budgetProjection, qualityProjection, bmProjection];
 
 /**
  * Runs projections as a kafkajs consumer group over mobility-events and project-events. Each

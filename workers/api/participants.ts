@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { CountryCode, IsoDate, OrgId } from '../../domain/ids';
 import { FewerOpportunitiesCriterion, SiteId } from '../../domain/mobility/codes';
-import type { MobilityOwnership, Principal } from '../../domain/tenancy';
+import type { MobilityOwnership, Principal, TenantDirectory } from '../../domain/tenancy';
 import { HttpError, ok, route, type RouteSpec, type Session } from './route';
 import type { ApiDeps } from './routes';
 
@@ -155,6 +155,10 @@ export async function eraseParticipant(pool: pg.Pool, ref: string, actor: string
 const ownershipOf = (p: Pick<Participant, 'institutionId' | 'siteId'>): MobilityOwnership => ({ institutionId: p.institutionId, consortiumId: null, siteId: p.siteId });
 /** Only institution- and site-level grants ever reach personal data. */
 const staffOnly = (p: Principal): Principal => ({ userRef: p.userRef, roles: p.roles.filter((g) => g.scope.kind === 'institution' || g.scope.kind === 'site') });
+
+/** Whether these roles may read the personal data of a participant registered by this institution (and site): the registry's rule, for exports. */
+export const mayReadPersonalData = (directory: TenantDirectory, principal: Principal, owner: { institutionId: string; siteId: string | null }): boolean =>
+  directory.canAct(staffOnly(principal), 'mobility.apply', ownershipOf(owner)).allowed;
 
 /** The record, if the session may handle it; 404 outside its institution (existence does not leak), 403 for its read-only roles. */
 async function handled(pool: pg.Pool, session: Session, ref: string): Promise<Participant> {
