@@ -23,9 +23,11 @@ import {
 import { SYSTEM, mobilityEffects, publishEvents } from './mobility.effects';
 import { ConsortiumIdKey, InstitutionIdKey, MobilityStageKey, NextDeadlineKey, ProjectIdKey } from './search-attributes';
 
-/** Behaviour changes after histories were recorded: escalate an overdue participant report; publish the deadline schedule. */
+/** Behaviour changes after histories were recorded: escalate an overdue participant report; publish the deadline schedule; deadlines before departure. */
 export const REPORT_ESCALATION_PATCH = 'report-escalation-to-coordinator';
 export const DEADLINE_SCHEDULE_PATCH = 'deadline-schedule-events';
+/** The calendar's deadlines before departure and the host's certificate (policy.preDepartureDeadlines) for mobilities started since. */
+export const PRE_DEPARTURE_PATCH = 'pre-departure-deadlines';
 
 /**
  * One mobility, one durable workflow (id = mobility id). It orchestrates only; every rule is the
@@ -39,9 +41,10 @@ export const DEADLINE_SCHEDULE_PATCH = 'deadline-schedule-events';
  *   so that a retry repeats nothing.
  */
 export async function mobilityWorkflow(input: StartMobility): Promise<MobilityView> {
-  const policy = Policy.parse(input.policy ?? {});
   const escalateOverdueReport = patched(REPORT_ESCALATION_PATCH);
   const publishSchedule = patched(DEADLINE_SCHEDULE_PATCH);
+  const preDeparture = patched(PRE_DEPARTURE_PATCH);
+  const policy = Policy.parse({ ...(input.policy ?? {}), ...(preDeparture ? {} : { preDepartureDeadlines: false }) });
   let state: MobilityState = initialState;
   let sequence = 0;
   let published = 0;

@@ -5,6 +5,10 @@ import { addDays, addMonthsClamped, daysBetween, maxDate, minDate } from '../dat
 import { Policy, type PolicyOverrides } from './policy';
 
 export const DeadlineId = z.enum([
+  'agreement-signature',
+  'ols-assessment',
+  'insurance-travel',
+  'certificate-of-attendance',
   'prefinancing-payment',
   'la-change-request',
   'la-change-decision',
@@ -21,6 +25,10 @@ export type Audience = z.infer<typeof Audience>;
 
 /** How each deadline reads to a person (console, reminder e-mails). */
 export const DEADLINE_LABELS: Record<DeadlineId, string> = {
+  'agreement-signature': 'Grant agreement signature',
+  'ols-assessment': 'OLS language assessment before departure',
+  'insurance-travel': 'Insurance and travel arranged',
+  'certificate-of-attendance': 'Certificate of attendance from the host',
   'prefinancing-payment': 'Pre-financing payment',
   'la-change-request': 'Learning agreement change request',
   'la-change-decision': 'Learning agreement change decision',
@@ -80,6 +88,8 @@ interface Rule {
   readonly missedAs: MissedDeadline | null;
   /** null while the triggering facts are unknown. */
   readonly derive: (f: MobilityFacts, p: Policy) => Derived | null;
+  /** Only under the policy's preDepartureDeadlines (deadlines added after the first mobilities ran). */
+  readonly preDeparture?: true;
 }
 
 const after = (fact: DatedFact, date: string) => ({ fact, date, relation: 'after' as const });
@@ -92,7 +102,45 @@ export const reportInvitation = (f: MobilityFacts, p: Policy): { fact: DatedFact
   return { fact: 'endDate', date, words: `invitation expected ${p.reportInvitationOffsetDays} days after the end date ${f.endDate} = ${date}` };
 };
 
+const before = (fact: DatedFact, date: string) => ({ fact, date, relation: 'before' as const });
+
 export const RULES: readonly Rule[] = [
+  {
+    id: 'agreement-signature', missedAs: null, ruleId: 'DL-AGREEMENT-SIGNATURE', kind: 'obligation', audience: 'participant', preDeparture: true,
+    source: '§2 Participant GA; LA before mobility (signed before departure) [S S17]', fulfilledBy: 'agreementSignedAt',
+    derive: (f, p) => {
+      if (!f.startDate) return null;
+      const due = addDays(f.startDate, -p.agreementSignatureDays);
+      return { dueDate: due, trigger: before('startDate', f.startDate), basis: `grant agreement signed by both parties ${p.agreementSignatureDays} days before the planned start: ${f.startDate} − ${p.agreementSignatureDays} days = ${due}` };
+    },
+  },
+  {
+    id: 'ols-assessment', missedAs: null, ruleId: 'DL-OLS-BEFORE', kind: 'window', audience: 'participant', preDeparture: true,
+    source: '§2 OLS (assessment before the mobility; recommended 2021–27) [V S21; U]', fulfilledBy: 'olsBeforeAt',
+    derive: (f) => {
+      if (!f.expectsOls || !f.startDate) return null;
+      const due = addDays(f.startDate, -1);
+      return { dueDate: due, trigger: before('startDate', f.startDate), basis: `OLS assessment taken before departure: the day before the planned start ${f.startDate} = ${due}` };
+    },
+  },
+  {
+    id: 'insurance-travel', missedAs: null, ruleId: 'DL-TRAVEL-PREPARATION', kind: 'window', audience: 'participant', preDeparture: true,
+    source: '§2 Participant GA, general conditions (insurance, travel) [U]', fulfilledBy: 'departedOn',
+    derive: (f, p) => {
+      if (!f.startDate) return null;
+      const due = addDays(f.startDate, -p.travelPreparationDays);
+      return { dueDate: due, trigger: before('startDate', f.startDate), basis: `insurance and travel arranged ${p.travelPreparationDays} days before the planned start: ${f.startDate} − ${p.travelPreparationDays} days = ${due}` };
+    },
+  },
+  {
+    id: 'certificate-of-attendance', missedAs: null, ruleId: 'DL-CERTIFICATE', kind: 'obligation', audience: 'host', preDeparture: true,
+    source: '§2 Certificate of attendance (the host confirms the actual dates) [S Örebro, UPC]', fulfilledBy: 'certificateReceivedAt',
+    derive: (f, p) => {
+      if (!f.departedOn || !f.endDate) return null;
+      const due = addDays(f.endDate, p.certificateDays);
+      return { dueDate: due, trigger: after('endDate', f.endDate), basis: `host certificate of attendance within ${p.certificateDays} days of the end date: ${f.endDate} + ${p.certificateDays} days = ${due}` };
+    },
+  },
   {
     id: 'prefinancing-payment', missedAs: 'prefinancing', ruleId: 'DL-PREFINANCING', kind: 'obligation', audience: 'finance',
     source: '§2 Participant pre-financing [V S16]', fulfilledBy: 'prefinancingPaidAt',
@@ -195,10 +243,13 @@ export const statusOf = (kind: Deadline['kind'], dueDate: string, fulfilledAt: s
  * Sorted by due date, then id. Invalid facts or policy throw a zod error naming the field.
  */
 export const deadlinesFor = (facts: MobilityFactsInput, options: { now: string; policy?: PolicyOverrides }): Deadline[] => {
-  const f = MobilityFacts.parse(facts);
+  const parsed = MobilityFacts.parse(facts);
+  const signedBoth = parsed.agreementSignedByParticipant && parsed.agreementSignedByInstitution ? maxDate(parsed.agreementSignedByParticipant, parsed.agreementSignedByInstitution) : undefined;
+  const f: MobilityFacts = { ...parsed, agreementSignedAt: parsed.agreementSignedAt ?? signedBoth };
   const p = Policy.parse(options.policy ?? {});
   const now = IsoDate.parse(options.now);
   return RULES.flatMap((rule): Deadline[] => {
+    if (rule.preDeparture && !p.preDepartureDeadlines) return [];
     const d = rule.derive(f, p);
     if (!d) return [];
     const fulfilledAt = f[rule.fulfilledBy] ?? null;
@@ -212,5 +263,7 @@ export const missedCodeOf = (id: DeadlineId): MissedDeadline | null => RULES.fin
 /** The due date the calendar gives one deadline for these facts, whatever its status; null when the facts do not set it yet. */
 export const dueDateOf = (id: DeadlineId, facts: MobilityFactsInput, policy?: PolicyOverrides): string | null => {
   const rule = RULES.find((r) => r.id === id)!;
-  return rule.derive(MobilityFacts.parse(facts), Policy.parse(policy ?? {}))?.dueDate ?? null;
+  const p = Policy.parse(policy ?? {});
+  if (rule.preDeparture && !p.preDepartureDeadlines) return null;
+  return rule.derive(MobilityFacts.parse(facts), p)?.dueDate ?? null;
 };

@@ -27,6 +27,16 @@ export const MobilityFacts = z
     prefinancingPaidAt: IsoDate.optional(),
     /** Balance paid, or recovery order issued, or nothing owed (§2 Balance payment). */
     balanceSettledAt: IsoDate.optional(),
+    /** Both parties have signed the grant agreement (the later signature). */
+    agreementSignedAt: IsoDate.optional(),
+    /** The OLS language assessment before departure was taken. */
+    olsBeforeAt: IsoDate.optional(),
+    /** The participant's departure was confirmed (the actual start date). */
+    departedOn: IsoDate.optional(),
+    /** The host's certificate of attendance was received. */
+    certificateReceivedAt: IsoDate.optional(),
+    /** A static attribute: whether the participant is asked to take the OLS assessment before departure (learners). */
+    expectsOls: z.boolean().default(false),
     /** A static attribute: the pre-financing rate of the signed agreement (70–100 %; the policy's default before signature). */
     prefinancingPercent: z.int().min(0).max(100).optional(),
     /**
@@ -39,5 +49,5 @@ export const MobilityFacts = z
 export type MobilityFacts = z.infer<typeof MobilityFacts>;
 export type MobilityFactsInput = z.input<typeof MobilityFacts>;
 
-/** The dated facts (every key except the static expectsTranscript). */
-export type DatedFact = Exclude<keyof MobilityFacts, 'expectsTranscript' | 'prefinancingPercent'>;
+/** The dated facts (every key except the static attributes). */
+export type DatedFact = Exclude<keyof MobilityFacts, 'expectsTranscript' | 'expectsOls' | 'prefinancingPercent'>;

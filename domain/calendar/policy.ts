@@ -36,6 +36,18 @@ export const Policy = z.strictObject({
   balanceDays: z.int().min(1).max(90).default(45),
   /** Days before a due date when the person who must act is reminded (deadlines other than the participant report). */
   reminderLeadDays: z.int().min(1).max(30).default(7),
+  /**
+   * Deadlines before departure and at the end of the stay (§2 Participant GA, LA before mobility, OLS, certificate of
+   * attendance): the agreement signed, the OLS assessment taken, insurance and travel arranged, the host's certificate.
+   * On by default; mobilities started before these existed keep them off (their workflows replay unchanged).
+   */
+  preDepartureDeadlines: z.boolean().default(true),
+  /** §2 Participant GA: the grant agreement is signed by both parties this many days before the planned start. */
+  agreementSignatureDays: z.int().min(0).max(90).default(14),
+  /** Insurance and travel are arranged this many days before the planned start. */
+  travelPreparationDays: z.int().min(0).max(60).default(7),
+  /** §2 Certificate of attendance: the host confirms the actual dates within this many days of the end date. */
+  certificateDays: z.int().min(0).max(60).default(7),
 }).refine((p) => p.reportEscalationDays > (p.reportReminderOffsetsDays.at(-1) ?? 0), {
   message: 'the escalation must come after the last reminder',
   path: ['reportEscalationDays'],

@@ -86,7 +86,7 @@ const apply = (state: MobilityState, e: MobilityEvent): MobilityState => {
       const p = e.payload;
       return {
         ...expect(s, e), stage: 'attended',
-        attendance: { actualStartDate: p.actualStartDate, actualEndDate: p.actualEndDate, physicalDays: p.physicalDays, interruptedDays: p.interruptedDays, minimumMet: p.minimumMet, finalGrant: p.finalGrant },
+        attendance: { actualStartDate: p.actualStartDate, actualEndDate: p.actualEndDate, physicalDays: p.physicalDays, interruptedDays: p.interruptedDays, minimumMet: p.minimumMet, finalGrant: p.finalGrant, certifiedAt: p.at },
       };
     }
     case 'MobilityInterrupted': {

@@ -9,8 +9,8 @@ import type { DeadlineId } from '../calendar/deadlines';
  * - the workflow's notion of closed, the API's per-stage actions and the console's stage filter,
  * - the quality projection's stage order (`STAGE_ORDER`; a test checks the SQL against it).
  *
- * `deadlines` names the calendar deadlines that are live in the stage ('all': every one the facts give);
- * nothing due after the end is live before attendance is certified.
+ * `deadlines` names the calendar deadlines that are live in the stage;
+ * nothing due after the end is live before attendance is certified, except the certificate itself.
  *
  * An entry `Command.variant` (e.g. `RecordOlsAssessment.before`) narrows a command by one of its fields
  * (the OLS phase, the payment kind) when the stages differ per value.
@@ -20,6 +20,12 @@ import type { DeadlineId } from '../calendar/deadlines';
  *   agreed → departed → attended → reported → recognised
  *   applied | selected | reserve-list | agreed → cancelled
  */
+/** The deadlines that stay live once attendance is certified (the pre-departure ones and the certificate are behind). */
+const AFTER_ATTENDANCE = [
+  'prefinancing-payment', 'la-change-request', 'la-change-decision', 'extension-request', 'participant-report', 'transcript-of-records',
+  'recognition', 'balance-payment',
+] as const satisfies readonly DeadlineId[];
+
 export const LIFECYCLE = {
   none: {
     order: 0,
@@ -39,7 +45,7 @@ export const LIFECYCLE = {
   selected: {
     order: 30,
     allows: ['SignAgreement', 'WithdrawApplication', 'CancelMobility', 'RecordOlsAssessment.before', 'RecordGrantConditions', 'RecordDeadlineSchedule'],
-    deadlines: [],
+    deadlines: ['agreement-signature', 'ols-assessment', 'insurance-travel'],
   },
   agreed: {
     order: 40,
@@ -47,7 +53,7 @@ export const LIFECYCLE = {
       'ConfirmDeparture', 'ChangeLearningAgreement', 'DeclareForceMajeure', 'RecordOlsAssessment.before', 'CancelMobility',
       'RecordPaymentOrdered.prefinancing', 'RecordDeadlineMissed', 'RecordGrantConditions', 'RecordDeadlineSchedule',
     ],
-    deadlines: ['prefinancing-payment'],
+    deadlines: ['prefinancing-payment', 'ols-assessment', 'insurance-travel'],
   },
   departed: {
     order: 50,
@@ -55,7 +61,7 @@ export const LIFECYCLE = {
       'RecordCertificateOfAttendance', 'RecordInterruption', 'DeclareForceMajeure', 'RequestExtension', 'ApproveExtension',
       'RefuseExtension', 'ChangeLearningAgreement', 'RecordOlsAssessment.before', 'RecordPaymentOrdered.prefinancing', 'RecordDeadlineMissed', 'RecordGrantConditions', 'RecordDeadlineSchedule',
     ],
-    deadlines: ['prefinancing-payment', 'la-change-request', 'la-change-decision', 'extension-request'],
+    deadlines: ['prefinancing-payment', 'la-change-request', 'la-change-decision', 'extension-request', 'certificate-of-attendance'],
   },
   attended: {
     order: 60,
@@ -63,7 +69,7 @@ export const LIFECYCLE = {
       'InviteParticipantReport', 'RemindParticipantReport', 'RecordParticipantReportSubmitted', 'RecordTranscriptOfRecords',
       'DeclareForceMajeure', 'RecordOlsAssessment.after', 'RecordPaymentOrdered.balance', 'RecordPaymentOrdered.recovery', 'RecordDeadlineMissed', 'RecordDeadlineSchedule',
     ],
-    deadlines: 'all',
+    deadlines: AFTER_ATTENDANCE,
   },
   reported: {
     order: 70,
@@ -71,17 +77,17 @@ export const LIFECYCLE = {
       'RecordTranscriptOfRecords', 'RecordRecognition', 'RecordOlsAssessment.after', 'RecordPaymentOrdered.balance',
       'RecordPaymentOrdered.recovery', 'RecordDeadlineMissed', 'RecordDeadlineSchedule',
     ],
-    deadlines: 'all',
+    deadlines: AFTER_ATTENDANCE,
   },
   recognised: {
     order: 80,
     allows: ['RecordOlsAssessment.after', 'RecordPaymentOrdered.balance', 'RecordPaymentOrdered.recovery', 'RecordDeadlineMissed', 'RecordDeadlineSchedule'],
-    deadlines: 'all',
+    deadlines: AFTER_ATTENDANCE,
   },
   rejected: { order: 100, allows: ['RecordDeadlineSchedule'], deadlines: [] },
   withdrawn: { order: 101, allows: ['RecordDeadlineSchedule'], deadlines: [] },
   cancelled: { order: 102, allows: ['RecordPaymentOrdered.recovery', 'RecordDeadlineSchedule'], deadlines: [] },
-} as const satisfies Record<string, { order: number; allows: readonly string[]; deadlines: readonly DeadlineId[] | 'all' }>;
+} as const satisfies Record<string, { order: number; allows: readonly string[]; deadlines: readonly DeadlineId[] }>;
 
 export type Stage = keyof typeof LIFECYCLE;
 /** Every entry of the table: a command type, or `Command.variant`. */

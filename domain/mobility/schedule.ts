@@ -3,7 +3,7 @@ import { DEADLINE_LABELS, type Deadline, type DeadlineId, deadlinesFor, missedCo
 import type { MobilityFactsInput } from '../calendar/facts';
 import type { Policy } from '../calendar/policy';
 import { reportReminders } from '../calendar/reminders';
-import { addDays, utcDateOf } from '../dates';
+import { addDays, maxDate, utcDateOf } from '../dates';
 import { formatEur } from '../money';
 import type { CommandOf } from './commands';
 import { paymentIdFor, type PaymentKind } from './codes';
@@ -24,6 +24,9 @@ export const transcriptApplies = (activity: ActivityCode): boolean => {
   return r.sector === 'HE' && r.participant === 'learner';
 };
 
+/** Learners are asked to take the OLS language assessment before departure (§2 OLS; staff are not). */
+export const olsApplies = (activity: ActivityCode): boolean => activityRule(activity).participant === 'learner';
+
 /** The balance is settled once a balance or recovery is ordered after the report, or when nothing is owed then. */
 const balanceSettledOn = (s: OpenMobility): string | undefined => {
   if (!inStage(s, ['reported', 'recognised'])) return undefined;
@@ -35,12 +38,16 @@ const balanceSettledOn = (s: OpenMobility): string | undefined => {
 /** What the calendar knows of a mobility, read from its state alone (null before the application). */
 export const calendarFacts = (s: MobilityState): MobilityFactsInput | null => {
   if (s.stage === 'none') return null;
-  const f: MobilityFactsInput = { expectsTranscript: transcriptApplies(s.identity.activity) };
+  const f: MobilityFactsInput = { expectsTranscript: transcriptApplies(s.identity.activity), expectsOls: olsApplies(s.identity.activity) };
   if (inStage(s, AGREED_STAGES)) {
     f.agreementSignedByParticipant = s.agreement.participantSignedOn;
     f.agreementSignedByInstitution = s.agreement.institutionSignedOn;
+    f.agreementSignedAt = maxDate(s.agreement.participantSignedOn, s.agreement.institutionSignedOn);
     f.prefinancingPercent = s.agreement.prefinancingPercent;
   }
+  if (s.ols.before) f.olsBeforeAt = utcDateOf(s.ols.before.at);
+  if (inStage(s, DEPARTED_STAGES)) f.departedOn = s.departure.actualStartDate;
+  if (inStage(s, CERTIFIED_STAGES)) f.certificateReceivedAt = utcDateOf(s.attendance.certifiedAt);
   if (inStage(s, SELECTED_STAGES)) {
     f.startDate = inStage(s, DEPARTED_STAGES) ? s.departure.actualStartDate : s.plan.startDate;
     f.endDate = inStage(s, CERTIFIED_STAGES) ? s.attendance.actualEndDate : s.plan.endDate;
@@ -66,7 +73,7 @@ export const liveDeadlines = (s: MobilityState, policy: Policy, today: string): 
   const live = LIFECYCLE[s.stage].deadlines;
   if (!f || live.length === 0) return [];
   const all = deadlinesFor(f, { now: today, policy });
-  return live === 'all' ? all : all.filter((d) => (live as readonly DeadlineId[]).includes(d.id));
+  return all.filter((d) => (live as readonly DeadlineId[]).includes(d.id));
 };
 
 /** The next open deadline (what a worklist, a list column and the NextDeadline search attribute show). */
@@ -92,7 +99,8 @@ const midnight = (date: string) => `${date}T00:00:00.000Z`;
  * Every alarm of the mobility, fired or not, sorted by instant then key:
  * - the participant-report invitation the day after certified attendance ends;
  * - for the participant report, the policy's reminders and (when `escalateOverdueReport`) the escalation;
- * - for other deadlines, a reminder `policy.reminderLeadDays` before the due date (notice periods always);
+ * - for other deadlines, a reminder `policy.reminderLeadDays` before the due date (notice periods always; the host's
+ *   certificate on the end date at the latest);
  * - for obligations, the overdue alarm the day after the due date (recorded as missed, the coordinator told).
  * Fulfilled deadlines and windows that have lapsed are not reminded.
  */
@@ -115,8 +123,10 @@ export const plannedAlarms = (s: MobilityState, policy: Policy, now: string, opt
         alarm({ key: `${d.id}:${r.id}:${r.date}`, at: at9(r.date), deadlineId: d.id, dueDate: d.dueDate, kind: r.kind, audience: r.audience });
       }
     } else {
-      const remindOn = addDays(d.dueDate, -policy.reminderLeadDays);
-      if (remindOn > d.trigger.date || d.trigger.relation === 'before') {
+      // The host is reminded of the certificate on the end date at the latest (§2: it confirms the actual dates).
+      const onEnd = d.id === 'certificate-of-attendance';
+      const remindOn = onEnd ? maxDate(addDays(d.dueDate, -policy.reminderLeadDays), d.trigger.date) : addDays(d.dueDate, -policy.reminderLeadDays);
+      if (remindOn > d.trigger.date || d.trigger.relation === 'before' || onEnd) {
         alarm({ key: `${d.id}:reminder:${d.dueDate}`, at: at9(remindOn), deadlineId: d.id, dueDate: d.dueDate, kind: 'reminder', audience: d.audience === 'participant' ? 'participant' : 'coordinator' });
       }
     }

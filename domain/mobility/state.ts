@@ -85,6 +85,8 @@ export interface Attendance {
   readonly interruptedDays: number;
   readonly minimumMet: boolean;
   readonly finalGrant: GrantBreakdown;
+  /** When the certificate of attendance was recorded. */
+  readonly certifiedAt: string;
 }
 export interface ReportSubmission { readonly submittedOn: string; readonly daysLate: number; /** when staff recorded it (the balance request) */ readonly recordedAt: string }
 export interface Recognition {

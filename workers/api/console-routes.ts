@@ -105,6 +105,9 @@ export const WORK_ACTION: Record<string, UpdateName | null> = {
   'extension-request': 'requestExtension',
   'prefinancing-payment': null,
   'balance-payment': null,
+  'agreement-signature': 'signAgreement',
+  'ols-assessment': 'recordOlsAssessment',
+  'insurance-travel': null,
 };
 
 // ---------- what the projections do not hold ----------
@@ -499,9 +502,11 @@ export function consoleApi(deps: ConsoleDeps) {
         const dargs: unknown[] = [f.institutionIds, f.consortiumIds, f.siteIds];
         const dscoped = `${inScope('v')}${filters(query, dargs)}`;
         const gone = await pool.query(`SELECT v.* FROM (${MOBILITIES}) v WHERE ${dscoped} AND v.mobility_id = ANY($${dargs.push([...ends.keys()])})`, dargs);
+        // (Mobilities started since the calendar has the certificate's own deadline carry it in their schedule.)
+        const scheduled = new Set(items.filter((i) => i.kind === 'certificate-of-attendance').map((i) => i.mobilityId));
         for (const r of gone.rows) {
           const end = ends.get(r.mobility_id)!;
-          if (end <= horizon) items.push(item({ ...r, stage: DEPARTED }, 'certificate-of-attendance', end));
+          if (end <= horizon && !scheduled.has(r.mobility_id)) items.push(item({ ...r, stage: DEPARTED }, 'certificate-of-attendance', end));
         }
         const shown = items
           .filter((i) => !query.kind || i.kind === query.kind)

@@ -99,6 +99,9 @@ export const en = {
   'action.sending': 'Sending…',
   'action.available': 'What you can do now',
 
+  'deadline.agreement-signature': 'Grant agreement signature',
+  'deadline.ols-assessment': 'OLS language assessment before departure',
+  'deadline.insurance-travel': 'Insurance and travel arranged',
   'deadline.prefinancing-payment': 'Pre-financing payment',
   'deadline.la-change-request': 'Learning agreement change request',
   'deadline.la-change-decision': 'Learning agreement change decision',

@@ -96,6 +96,9 @@ export const fr: Record<MessageKey, string> = {
   'action.sending': 'Envoi…',
   'action.available': 'Ce que vous pouvez faire maintenant',
 
+  'deadline.agreement-signature': 'Signature de la convention de subvention',
+  'deadline.ols-assessment': 'Évaluation linguistique OLS avant le départ',
+  'deadline.insurance-travel': 'Assurance et voyage organisés',
   'deadline.prefinancing-payment': 'Versement du préfinancement',
   'deadline.la-change-request': 'Demande de modification du contrat pédagogique',
   'deadline.la-change-decision': 'Décision sur la modification du contrat pédagogique',

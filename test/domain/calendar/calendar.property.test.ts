@@ -69,7 +69,11 @@ describe('deadline calendar invariants (property)', () => {
     fc.assert(fc.property(arbFacts, arbPolicy, arbDate, (facts, policy, now) => {
       for (const d of deadlinesFor(facts, { now, policy })) {
         const rule = RULES.find((r) => r.id === d.id)!;
-        expect(d.fulfilledAt).toBe((facts[rule.fulfilledBy] as string | undefined) ?? null);
+        // The agreement counts as signed on the later of the two signatures when no date of its own is given.
+        const bothSigned = facts.agreementSignedByParticipant && facts.agreementSignedByInstitution
+          ? [facts.agreementSignedByParticipant, facts.agreementSignedByInstitution].sort()[1] : undefined;
+        const known = (facts[rule.fulfilledBy] as string | undefined) ?? (rule.fulfilledBy === 'agreementSignedAt' ? bothSigned : undefined);
+        expect(d.fulfilledAt).toBe(known ?? null);
         expect(d.status === 'met').toBe(d.fulfilledAt !== null && d.fulfilledAt <= d.dueDate);
         expect(d.status === 'open').toBe(d.fulfilledAt === null && now <= d.dueDate);
         if (d.status === 'lapsed') expect(d.kind === 'window' && d.fulfilledAt === null && now > d.dueDate).toBe(true);

@@ -18,6 +18,7 @@ describe('policy', () => {
       prefinancingDays: 30, prefinancingPercent: 80, laChangeWeeks: 5, laApprovalWeeks: 2, extensionNoticeMonths: 1,
       reportInvitationOffsetDays: 0, reportDays: 30, reportReminderOffsetsDays: [-7, 0], reportEscalationDays: 7,
       torWeeks: 5, recognitionWeeks: 5, balanceDays: 45, reminderLeadDays: 7,
+      preDepartureDeadlines: true, agreementSignatureDays: 14, travelPreparationDays: 7, certificateDays: 7,
     });
   });
   it('refuses values outside the reference ranges, naming the field', () => {
@@ -149,9 +150,12 @@ describe('the whole calendar', () => {
       startDate: '2025-02-01', endDate: '2025-06-30', termStartDate: '2025-02-03',
     };
     const list = deadlinesFor(facts, { now: '2025-02-15' });
+    // agreement 2025-02-01 − 14 = 2025-01-18 (signed 2025-01-20: late); insurance and travel 2025-02-01 − 7 = 2025-01-25 (lapsed);
     // pre-financing 2025-02-01; LA window 2025-02-03 + 35 = 2025-03-10; extension 2025-05-30;
     // report 2025-07-30; ToR 2025-06-30 + 35 = 2025-08-04
     expect(list.map((d) => [d.id, d.dueDate, d.status])).toEqual([
+      ['agreement-signature', '2025-01-18', 'missed'],
+      ['insurance-travel', '2025-01-25', 'lapsed'],
       ['prefinancing-payment', '2025-02-01', 'missed'],
       ['la-change-request', '2025-03-10', 'open'],
       ['extension-request', '2025-05-30', 'open'],
@@ -159,8 +163,10 @@ describe('the whole calendar', () => {
       ['transcript-of-records', '2025-08-04', 'open'],
     ]);
     for (const d of list) expect(Deadline.parse(d)).toEqual(d);
-    expect(list[0]!.basis).toContain('2025-01-20 + 30 = 2025-02-19');
-    expect(list[0]!.source).toBe('§2 Participant pre-financing [V S16]');
+    expect(list[2]!.basis).toContain('2025-01-20 + 30 = 2025-02-19');
+    expect(list[2]!.source).toBe('§2 Participant pre-financing [V S16]');
+    // Mobilities that ran before the pre-departure deadlines keep the calendar they had.
+    expect(deadlinesFor(facts, { now: '2025-02-15', policy: { preDepartureDeadlines: false } }).map((d) => d.id)).toEqual(list.slice(2).map((d) => d.id));
   });
   it('knows nothing without facts', () => {
     expect(deadlinesFor({}, { now: NOW })).toEqual([]);
@@ -168,5 +174,41 @@ describe('the whole calendar', () => {
   it('utcDateOf turns an event time into its UTC calendar day', () => {
     expect(utcDateOf('2025-03-01T23:30:00-02:00')).toBe('2025-03-02');
     expect(utcDateOf('2025-03-01T00:30:00+02:00')).toBe('2025-02-28');
+  });
+});
+
+describe('before departure and at the end of the stay (§2 Participant GA, LA before mobility, OLS, certificate of attendance)', () => {
+  const planned = { startDate: '2025-09-01', endDate: '2025-12-20' };
+  it('given the planned start, when nothing is signed, then the agreement is due 14 days before it and still open', () => {
+    const d = deadlinesFor(planned, { now: '2025-08-01' }).find((x) => x.id === 'agreement-signature')!;
+    expect([d.dueDate, d.status, d.kind, d.audience, d.ruleId]).toEqual(['2025-08-18', 'open', 'obligation', 'participant', 'DL-AGREEMENT-SIGNATURE']);
+    expect(d.trigger).toEqual({ fact: 'startDate', date: '2025-09-01', relation: 'before' });
+    expect(d.basis).toContain('2025-09-01 − 14 days = 2025-08-18');
+  });
+  it('given both signatures, then the agreement deadline is met on the later one', () => {
+    const d = deadlinesFor({ ...planned, agreementSignedByParticipant: '2025-08-10', agreementSignedByInstitution: '2025-08-12' }, { now: '2025-08-20' }).find((x) => x.id === 'agreement-signature')!;
+    expect([d.status, d.fulfilledAt]).toEqual(['met', '2025-08-12']);
+  });
+  it('given a learner, then the OLS assessment is a window closing the day before departure; staff are not asked', () => {
+    expect(due('ols-assessment', { ...planned, expectsOls: true })).toBe('2025-08-31');
+    expect(due('ols-assessment', { ...planned })).toBeUndefined();
+    const taken = deadlinesFor({ ...planned, expectsOls: true, olsBeforeAt: '2025-08-20' }, { now: '2025-08-25' }).find((x) => x.id === 'ols-assessment')!;
+    expect(taken.status).toBe('met');
+  });
+  it('given the policy, then insurance and travel are due travelPreparationDays before the start', () => {
+    expect(due('insurance-travel', planned)).toBe('2025-08-25');
+    expect(due('insurance-travel', planned, { travelPreparationDays: 21 })).toBe('2025-08-11');
+  });
+  it('given a departure, then the host certificate is due certificateDays after the end date, met when received', () => {
+    expect(due('certificate-of-attendance', planned)).toBeUndefined(); // not before departure
+    expect(due('certificate-of-attendance', { ...planned, departedOn: '2025-09-01' })).toBe('2025-12-27');
+    const d = deadlinesFor({ ...planned, departedOn: '2025-09-01', certificateReceivedAt: '2025-12-22' }, { now: '2026-01-05' }).find((x) => x.id === 'certificate-of-attendance')!;
+    expect([d.status, d.audience, d.kind]).toEqual(['met', 'host', 'obligation']);
+    const late = deadlinesFor({ ...planned, departedOn: '2025-09-01' }, { now: '2026-01-05' }).find((x) => x.id === 'certificate-of-attendance')!;
+    expect([late.status, late.daysLate]).toEqual(['missed', 9]);
+  });
+  it('given preDepartureDeadlines off, then none of them exists', () => {
+    const ids = deadlinesFor({ ...planned, departedOn: '2025-09-01', expectsOls: true }, { now: '2025-08-01', policy: { preDepartureDeadlines: false } }).map((d) => d.id);
+    expect(ids.filter((id) => ['agreement-signature', 'ols-assessment', 'insurance-travel', 'certificate-of-attendance'].includes(id))).toEqual([]);
   });
 });

@@ -109,9 +109,15 @@ describe('the schedule (given a state, a policy and an instant)', () => {
     expect(calendarFacts(selected!)).not.toHaveProperty('agreementSignedByParticipant');
   });
 
-  it('live deadlines follow the lifecycle table: none before signature, nothing after the end before attendance', () => {
-    expect(liveDeadlines(selected!, policy, '2025-05-01')).toEqual([]);
-    expect(liveDeadlines(agreed!, policy, '2025-06-30').map((d) => d.id)).toEqual(['prefinancing-payment']);
+  it('live deadlines follow the lifecycle table: the pre-departure ones before signature, nothing after the end before attendance but the certificate', () => {
+    expect(liveDeadlines(selected!, policy, '2025-05-01').map((d) => [d.id, d.dueDate])).toEqual([
+      ['agreement-signature', '2025-08-18'], ['insurance-travel', '2025-08-25'], ['ols-assessment', '2025-08-31'],
+    ]);
+    expect(liveDeadlines(selected!, Policy.parse({ preDepartureDeadlines: false }), '2025-05-01')).toEqual([]);
+    expect(liveDeadlines(agreed!, policy, '2025-06-30').map((d) => d.id)).toEqual(['prefinancing-payment', 'insurance-travel', 'ols-assessment']);
+    expect(liveDeadlines(agreed!, Policy.parse({ preDepartureDeadlines: false }), '2025-06-30').map((d) => d.id)).toEqual(['prefinancing-payment']);
+    expect(liveDeadlines(departed!, policy, '2025-09-02').find((d) => d.id === 'certificate-of-attendance')).toMatchObject({ dueDate: '2026-02-07', audience: 'host', status: 'open' });
+    expect(liveDeadlines(attended!, policy, '2026-02-01').map((d) => d.id)).not.toContain('certificate-of-attendance');
     expect(liveDeadlines(departed!, policy, '2025-09-02').map((d) => d.id)).not.toContain('participant-report');
     expect(liveDeadlines(attended!, policy, '2026-02-01').map((d) => d.id)).toContain('transcript-of-records');
   });
@@ -129,6 +135,21 @@ describe('the schedule (given a state, a policy and an instant)', () => {
     expect(alarmEffect(overdue, { mobilityId: 'M', at: '2026-03-08T00:00:00Z', actor: 'system' })).toMatchObject({
       command: { type: 'RecordDeadlineMissed', deadline: 'transcript' }, notify: { kind: 'escalation', audience: 'coordinator' },
     });
+  });
+
+  it('reminders before departure (issue: agreement, OLS, insurance and travel) and the host\'s certificate near the end date', () => {
+    const before = plannedAlarms(selected!, policy, '2025-05-01T10:00:00Z', { escalateOverdueReport: true });
+    expect(before.map((a) => [a.deadlineId, a.kind, a.at.slice(0, 10), a.audience])).toEqual([
+      ['agreement-signature', 'reminder', '2025-08-11', 'participant'],
+      ['insurance-travel', 'reminder', '2025-08-18', 'participant'],
+      ['agreement-signature', 'overdue', '2025-08-19', 'coordinator'],
+      ['ols-assessment', 'reminder', '2025-08-24', 'participant'],
+    ]);
+    // An unsigned agreement is not a recorded breach: the coordinator is told, nothing is recorded.
+    expect(alarmEffect(before[2]!, { mobilityId: 'M', at: '2025-08-19T00:00:00Z', actor: 'system' })).toEqual({ command: null, notify: { kind: 'escalation', audience: 'coordinator' } });
+    const away = plannedAlarms(departed!, policy, '2025-09-02T10:00:00Z', { escalateOverdueReport: true }).filter((a) => a.deadlineId === 'certificate-of-attendance');
+    expect(away.map((a) => [a.kind, a.at.slice(0, 10), a.audience])).toEqual([['reminder', '2026-01-31', 'coordinator'], ['overdue', '2026-02-08', 'coordinator']]);
+    expect(plannedAlarms(attended!, policy, '2026-02-01T10:00:00Z', { escalateOverdueReport: true }).some((a) => a.deadlineId === 'certificate-of-attendance')).toBe(false);
   });
 
   it('settlement: the balance after the report when less was paid than is due; nothing when they agree', () => {
