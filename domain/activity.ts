@@ -15,6 +15,12 @@ export interface ActivityRule {
   readonly label: string;
   /** Short-term variant limits (HE student codes have both a long- and a short-term form). */
   readonly limits: { readonly longTerm?: DurationLimit; readonly shortTerm?: DurationLimit };
+  /**
+   * People the beneficiary invites or hosts, and preparatory visits (KA121/KA122), each with its own rules
+   * (domain/grant/README.md): an invited expert or a hosted teacher is paid at the staff rate of the
+   * beneficiary's country (the receiving country); a preparatory visit is one unit cost per participant.
+   */
+  readonly funding?: 'invited-expert' | 'hosted' | 'preparatory-visit';
 }
 
 export interface DurationLimit {
@@ -75,9 +81,33 @@ export const ACTIVITIES = {
     limits: { shortTerm: L(2, 365, 'DUR-STAFF-TA', '§1.6 [S]: 2–365 days') } },
   'ADU-STAFF-CO': { code: 'ADU-STAFF-CO', sector: 'ADU', participant: 'staff', label: 'Adult-education staff course or training',
     limits: { shortTerm: L(2, 30, 'DUR-STAFF-CO', '§1.6 [U]: 2–30 days') } },
+  // Invited and hosted people, preparatory visits (issue 14 item 3). The reference has no figures for them:
+  // every limit here is [U], PG 2021 as remembered, and documented in domain/grant/README.md.
+  'VET-EXPERT-IN': { code: 'VET-EXPERT-IN', sector: 'VET', participant: 'staff', label: 'Invited expert (VET), hosted by the beneficiary', funding: 'invited-expert',
+    limits: { shortTerm: L(2, 60, 'DUR-EXPERT-IN', '[U] PG 2021 as remembered: 2–60 days') } },
+  'SCH-EXPERT-IN': { code: 'SCH-EXPERT-IN', sector: 'SCH', participant: 'staff', label: 'Invited expert (school), hosted by the beneficiary', funding: 'invited-expert',
+    limits: { shortTerm: L(2, 60, 'DUR-EXPERT-IN', '[U] PG 2021 as remembered: 2–60 days') } },
+  'ADU-EXPERT-IN': { code: 'ADU-EXPERT-IN', sector: 'ADU', participant: 'staff', label: 'Invited expert (adult education), hosted by the beneficiary', funding: 'invited-expert',
+    limits: { shortTerm: L(2, 60, 'DUR-EXPERT-IN', '[U] PG 2021 as remembered: 2–60 days') } },
+  'VET-HOSTED-TE': { code: 'VET-HOSTED-TE', sector: 'VET', participant: 'staff', label: 'Hosted teacher or educator in training (VET)', funding: 'hosted',
+    limits: { shortTerm: L(10, 365, 'DUR-HOSTED-TE', '[U] PG 2021 as remembered: 10–365 days') } },
+  'SCH-HOSTED-TE': { code: 'SCH-HOSTED-TE', sector: 'SCH', participant: 'staff', label: 'Hosted teacher or educator in training (school)', funding: 'hosted',
+    limits: { shortTerm: L(10, 365, 'DUR-HOSTED-TE', '[U] PG 2021 as remembered: 10–365 days') } },
+  'ADU-HOSTED-TE': { code: 'ADU-HOSTED-TE', sector: 'ADU', participant: 'staff', label: 'Hosted teacher or educator in training (adult education)', funding: 'hosted',
+    limits: { shortTerm: L(10, 365, 'DUR-HOSTED-TE', '[U] PG 2021 as remembered: 10–365 days') } },
+  'VET-PREP-VISIT': { code: 'VET-PREP-VISIT', sector: 'VET', participant: 'staff', label: 'Preparatory visit (VET)', funding: 'preparatory-visit',
+    limits: { shortTerm: L(1, 30, 'DUR-PREP-VISIT', '[U] no limit found: chosen 1–30 days') } },
+  'SCH-PREP-VISIT': { code: 'SCH-PREP-VISIT', sector: 'SCH', participant: 'staff', label: 'Preparatory visit (school)', funding: 'preparatory-visit',
+    limits: { shortTerm: L(1, 30, 'DUR-PREP-VISIT', '[U] no limit found: chosen 1–30 days') } },
+  'ADU-PREP-VISIT': { code: 'ADU-PREP-VISIT', sector: 'ADU', participant: 'staff', label: 'Preparatory visit (adult education)', funding: 'preparatory-visit',
+    limits: { shortTerm: L(1, 30, 'DUR-PREP-VISIT', '[U] no limit found: chosen 1–30 days') } },
 } as const satisfies Record<string, ActivityRule>;
 
 export type ActivityCode = keyof typeof ACTIVITIES;
 export const ActivityCode = z.enum(Object.keys(ACTIVITIES) as [ActivityCode, ...ActivityCode[]]);
 
 export const activityRule = (code: ActivityCode): ActivityRule => ACTIVITIES[code];
+
+/** The sector's staff activities (whose NA rate also pays accompanying persons, §1.8), in order of preference. */
+export const staffActivitiesOf = (sector: Sector): ActivityCode[] =>
+  (Object.values(ACTIVITIES) as readonly ActivityRule[]).filter((r) => r.sector === sector && r.participant === 'staff' && r.funding === undefined).map((r) => r.code as ActivityCode);

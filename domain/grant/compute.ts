@@ -5,7 +5,7 @@ import { line, makeBreakdown } from './breakdown-build';
 import { actualDays, bmDays } from '../dates';
 import { DurationOutOfLimits, GrantRuleError } from './errors';
 import { GrantInput } from './input';
-import { groupingFor, groupOf, rateTableFor, travelBandFor, type CountryGrouping, type Group, type RateOverrides, type RateTable } from './rates';
+import { groupingChosen, groupOf, rateTableFor, travelBandFor, type CountryGrouping, type Group, type RateOverrides, type RateTable } from './rates';
 import { learnerDailyRangeProblem, monthlyRangeProblem } from './ranges';
 import type { RuleId } from './rule-ids';
 
@@ -40,6 +40,12 @@ interface Facts {
   readonly paidDays: number;
   /** "131 physical + 2 travel days" */
   readonly daysText: string;
+  /** An accompanying person of a learner activity, paid at the staff rate (§1.8). */
+  readonly accompanying: boolean;
+  /** Invited expert, hosted teacher, preparatory visit: their own rules (domain/activity.ts). */
+  readonly funding: ActivityRule['funding'];
+  /** Hybrid: virtual days outside the physical dates (not counted) and inside them (deducted). */
+  readonly virtual: { readonly outside: number; readonly inside: number } | null;
 }
 
 /**
@@ -56,34 +62,49 @@ export const computeMobilityGrant = (raw: GrantInput, options: GrantOptions = {}
       line('GRANT-ZERO-GRANT' satisfies RuleId, 'Zero-grant mobility', 0, `zero-grant mobility: counted for organisational support, no individual or travel support (${facts.call})`),
     ]);
   }
-  const lines: GrantLine[] = [...individualSupport(facts), ...travelSupport(facts), ...inclusionSupport(facts)];
-  return makeBreakdown(input.callYear, facts.paidDays, lines.filter((l) => l.amountCents > 0));
+  const lines: GrantLine[] = [...individualSupport(facts), ...courseFees(facts), ...travelSupport(facts), ...nationalTopUps(facts), ...inclusionSupport(facts)];
+  // A hybrid mobility's virtual component is shown with its 0 € (it is part of the mobility, not funded).
+  return makeBreakdown(input.callYear, facts.paidDays, [...lines.filter((l) => l.amountCents > 0), ...virtualComponent(facts)]);
 };
 
 // ————————————————————————————————————————— facts and checks
 
 const establishFacts = (input: GrantInput, table: RateTable): Facts => {
   const rule: ActivityRule = ACTIVITIES[input.activity];
-  const kind = kindOf(rule);
+  const accompanying = input.accompanyingPerson ?? false;
+  // §1.8: an accompanying person is paid as staff (staff rate, 100 % / 70 % after day 14), plus travel by band.
+  const kind: Kind = accompanying ? 'staff' : kindOf(rule);
   const call = `call ${input.callYear}`;
   const longTerm = resolveLongTerm(input, rule);
-  const limit = (longTerm ? rule.limits.longTerm : rule.limits.shortTerm)!;
+  const activityLimit = (longTerm ? rule.limits.longTerm : rule.limits.shortTerm)!;
+  // [U] an accompanying person may stay for part of the learners' activity: its maximum, a minimum of 1 day.
+  const limit: DurationLimit = accompanying ? { ...activityLimit, minDays: 1, source: `${activityLimit.source}; accompanying person: at least 1 day [U]` } : activityLimit;
   const monthly = kind === 'he-student' && longTerm;
 
   const physicalDays = input.durationDays ?? (monthly ? bmDays(input.startDate!, input.endDate!) : actualDays(input.startDate!, input.endDate!));
+  const virtual = virtualDays(input);
   const interrupted = input.interruptedDays ?? 0;
-  if (interrupted > physicalDays) throw new GrantRuleError('interruptedDays', `${interrupted} interrupted days exceed the ${physicalDays} days of the mobility`);
-  const netDays = physicalDays - interrupted;
+  if (interrupted + (virtual?.inside ?? 0) > physicalDays) throw new GrantRuleError('interruptedDays', `${interrupted} interrupted days exceed the ${physicalDays - (virtual?.inside ?? 0)} days of the mobility`);
+  const netDays = physicalDays - interrupted - (virtual?.inside ?? 0);
   checkLimits(input, limit, netDays);
 
-  if (kind === 'he-student' && !longTerm && input.activity !== 'HE-BIP' && !input.blended && !input.doctoral) {
+  const blended = input.blended || input.virtualComponent !== undefined;
+  if (kind === 'he-student' && !longTerm && input.activity !== 'HE-BIP' && !blended && !input.doctoral) {
     throw new GrantRuleError('blended', 'short-term student mobility must be blended (blended: true) or doctoral (doctoral: true)', rule.limits.shortTerm?.ruleId ?? null);
   }
   const zeroGrantDays = input.zeroGrantDays ?? 0;
   if (zeroGrantDays > netDays) throw new GrantRuleError('zeroGrantDays', `${zeroGrantDays} zero-grant days exceed the ${netDays} days of the mobility`);
 
+  if (input.courseDays !== undefined && input.courseDays > netDays) {
+    throw new GrantRuleError('courseDays', `${input.courseDays} course days exceed the ${netDays} days of the activity (course days only, travel days excluded, §1.8)`, 'GRANT-COURSE-FEES');
+  }
+
   const green = input.greenTravel ?? false;
-  const travelSupported = input.travelGrant ?? (kind !== 'he-student' || table.travel.heStudents === 'all' || (input.fewerOpportunities ?? false));
+  const prepVisit = rule.funding === 'preparatory-visit';
+  if (prepVisit && (input.travelGrant === true || (input.travelDays ?? 0) > 0)) {
+    throw new GrantRuleError(input.travelGrant === true ? 'travelGrant' : 'travelDays', 'the unit cost of a preparatory visit includes travel (no travel support, no funded travel days)', 'GRANT-PREP-VISIT');
+  }
+  const travelSupported = !prepVisit && (input.travelGrant ?? (kind !== 'he-student' || table.travel.heStudents === 'all' || (input.fewerOpportunities ?? false)));
   const greenTopUp = greenTopUpFor(kind, travelSupported, green, table);
   // §1.2 [V S8]: the pre-2024 green top-up (students without travel support) comes with "up to 4 extra
   // days", not the 6 days of green travel with travel support.
@@ -96,6 +117,7 @@ const establishFacts = (input: GrantInput, table: RateTable): Facts => {
   }
 
   const parts = [`${physicalDays} physical`];
+  if (virtual !== null && virtual.inside > 0) parts.push(`− ${virtual.inside} virtual`);
   if (interrupted > 0) parts.push(`− ${interrupted} interrupted`);
   if (zeroGrantDays > 0) parts.push(`− ${zeroGrantDays} zero-grant`);
   if (travelDays > 0) parts.push(`+ ${travelDays} travel`);
@@ -103,7 +125,25 @@ const establishFacts = (input: GrantInput, table: RateTable): Facts => {
     input, table, call, kind, longTerm, physicalDays, netDays, travelDays, travelSupported, green,
     paidDays: netDays - zeroGrantDays + travelDays,
     daysText: `${parts.join(' ')} days`,
+    accompanying,
+    funding: rule.funding,
+    virtual,
   };
+};
+
+/**
+ * Hybrid (§1.6, §1.7 [U]): the dates are the physical part. Virtual days outside them are neither counted
+ * nor paid; virtual days inside them (only known with dates) are deducted like an interruption.
+ */
+const virtualDays = (input: GrantInput): { outside: number; inside: number } | null => {
+  const v = input.virtualComponent;
+  if (v === undefined) return null;
+  const all = actualDays(v.startDate, v.endDate);
+  if (input.startDate === undefined || input.endDate === undefined) return { outside: all, inside: 0 };
+  const from = v.startDate > input.startDate ? v.startDate : input.startDate;
+  const to = v.endDate < input.endDate ? v.endDate : input.endDate;
+  const inside = from <= to ? actualDays(from, to) : 0;
+  return { outside: all - inside, inside };
 };
 
 const resolveLongTerm = (input: GrantInput, rule: ActivityRule): boolean => {
@@ -136,17 +176,47 @@ const greenTopUpFor = (kind: Kind, travelSupported: boolean, green: boolean, tab
 // ————————————————————————————————————————— individual support
 
 const individualSupport = (f: Facts): GrantLine[] => {
+  if (f.funding === 'preparatory-visit') return preparatoryVisit(f);
   if (f.kind === 'he-student') return f.longTerm ? heLongTerm(f) : heShortTerm(f);
   return dailyTiers(f);
 };
 
-const groupText = (grouping: CountryGrouping, g: Group | null, country: string) => (g === null ? `${country}: partner country` : `${country}: group ${g}, ${grouping.name}`);
+const groupText = (grouping: CountryGrouping, g: Group | null, country: string, byProject = false) =>
+  (g === null ? `${country}: partner country` : `${country}: group ${g}, ${grouping.name}`) + (byProject ? " (the project's NA grouping)" : '');
+
+/** The rate from day 15: the NA's published figure when the project gives one (§1.8), else the exact percentage. */
+const laterDays = (f: Facts, daily: Cents, percent: number, days: number): { cents: Cents; text: string } => {
+  const published = f.input.rates?.dailyFrom15Eur;
+  if (published === undefined) return { cents: mulDiv(daily, percent * days, 100), text: `${formatEur(daily)}/day × ${percent} % × ${days} days (${f.call})` };
+  const rate = eur(published);
+  if (rate > daily) throw new GrantRuleError('rates.dailyFrom15Eur', `${formatEur(rate)} from day 15 is above the ${formatEur(daily)}/day of days 1–14`);
+  return { cents: rate * days, text: `${formatEur(rate)}/day × ${days} days (${f.call}; the NA's published rate from day 15, exact ${percent} % of ${formatEur(daily)} = ${formatEur(mulDiv(daily, percent, 100))}, §1.8)` };
+};
+
+/** Preparatory visit (KA121/KA122): one unit cost per participant, travel and stay included [U]. */
+const preparatoryVisit = (f: Facts): GrantLine[] => {
+  const c = f.table.preparatoryVisitPerParticipant;
+  return [line('GRANT-PREP-VISIT' satisfies RuleId, 'Preparatory visit', c,
+    `${formatEur(c)} per participant, travel and stay included (${f.call}, ${f.daysText}) [U: not in the reference, PG 2021 as remembered; override preparatoryVisitPerParticipant per project]`)];
+};
+
+/** Course fees of a staff course (§1.4, §1.8): per course day, travel days excluded, capped per course. */
+const courseFees = (f: Facts): GrantLine[] => {
+  const days = f.input.courseDays;
+  if (days === undefined) return [];
+  const { perDayCents, capCents } = f.table.courseFees;
+  const full = perDayCents * days;
+  const basis = full > capCents
+    ? `${formatEur(perDayCents)} × ${days} course days = ${formatEur(full)}, capped at ${formatEur(capCents)} per course (${f.call}, §1.8 course fees)`
+    : `${formatEur(perDayCents)} × ${days} course days, at most ${formatEur(capCents)} per course (${f.call}, §1.8 course fees; travel days excluded)`;
+  return [line('GRANT-COURSE-FEES' satisfies RuleId, 'Course fees', Math.min(full, capCents), basis)];
+};
 
 const heLongTerm = (f: Facts): GrantLine[] => {
   const { input, table, call, paidDays, daysText } = f;
   // Only the applicable rate is read when both are given (the contract's "monthlyEur and/or dailyEur").
   if (input.rates?.dailyEur !== undefined && input.rates.monthlyEur === undefined) throw new GrantRuleError('rates.dailyEur', 'long-term HE student support is monthly: give rates.monthlyEur');
-  const grouping = groupingFor(table, input.activity);
+  const { grouping, byProject } = groupingChosen(table, input.activity, input.rates?.countryGrouping);
   const to = groupOf(grouping, input.receivingCountry);
   let monthly: Cents;
   let source: string;
@@ -154,10 +224,10 @@ const heLongTerm = (f: Facts): GrantLine[] => {
     monthly = eur(input.rates.monthlyEur);
     const problem = monthlyRangeProblem(table, groupOf(grouping, input.sendingCountry), to, monthly);
     if (problem) throw new GrantRuleError('rates.monthlyEur', problem);
-    source = `NA applicable rate, ${groupText(grouping, to, input.receivingCountry)}`;
+    source = `NA applicable rate, ${groupText(grouping, to, input.receivingCountry, byProject)}`;
   } else {
     monthly = to === null ? table.heLongTerm.partnerCountryMonthly : table.heLongTerm.monthlyByGroup[to];
-    source = `table default, ${groupText(grouping, to, input.receivingCountry)}`;
+    source = `table default, ${groupText(grouping, to, input.receivingCountry, byProject)}`;
   }
   const perMonth = (rate: Cents) => `${formatEur(rate)}/month × ${paidDays} days ÷ 30 (${call}, BM 30-day months: ${daysText})`;
   const lines = [line('GRANT-HE-LT' satisfies RuleId, 'Individual support (long-term)', mulDiv(monthly, paidDays, 30), `${perMonth(monthly)}; ${source}`)];
@@ -181,11 +251,16 @@ const heShortTerm = (f: Facts): GrantLine[] => {
   const first = input.rates?.dailyEur !== undefined ? eur(input.rates.dailyEur) : st.firstDaysDaily;
   const d1 = Math.min(paidDays, st.fullRateDays);
   const d2 = paidDays - d1;
+  const published = input.rates?.dailyFrom15Eur;
+  if (published !== undefined && eur(published) > first) throw new GrantRuleError('rates.dailyFrom15Eur', `${formatEur(eur(published))} from day 15 is above the ${formatEur(first)}/day of days 1–14`);
+  const later = published !== undefined ? eur(published) : st.laterDaysDaily;
   const lines = [
     line('GRANT-HE-ST-DAYS-1-14' satisfies RuleId, `Individual support (short-term), days 1–${st.fullRateDays}`, first * d1,
       `${formatEur(first)}/day × ${d1} days (${call}, actual days: ${daysText})`),
-    line('GRANT-HE-ST-DAYS-15+' satisfies RuleId, `Individual support (short-term), days ${st.fullRateDays + 1}+`, st.laterDaysDaily * d2,
-      `${formatEur(st.laterDaysDaily)}/day × ${d2} days (${call})`),
+    line('GRANT-HE-ST-DAYS-15+' satisfies RuleId, `Individual support (short-term), days ${st.fullRateDays + 1}+`, later * d2,
+      published !== undefined
+        ? `${formatEur(later)}/day × ${d2} days (${call}; the NA's published rate from day 15, table ${formatEur(st.laterDaysDaily)}, §1.8)`
+        : `${formatEur(st.laterDaysDaily)}/day × ${d2} days (${call})`),
   ];
   if (input.fewerOpportunities) {
     const tiers = st.fewerOpportunitiesTopUp;
@@ -201,7 +276,7 @@ const dailyTiers = (f: Facts): GrantLine[] => {
   const { input, table, call, paidDays, daysText, kind } = f;
   if (input.rates?.monthlyEur !== undefined && input.rates.dailyEur === undefined) throw new GrantRuleError('rates.monthlyEur', `${input.activity} is paid per day: give rates.dailyEur`);
   const isHe = input.activity.startsWith('HE-');
-  const grouping = groupingFor(table, input.activity);
+  const { grouping, byProject } = groupingChosen(table, input.activity, input.rates?.countryGrouping);
   const g = groupOf(grouping, input.receivingCountry);
   const tiers = kind === 'staff' ? table.staff : table.learners;
   let daily: Cents;
@@ -210,20 +285,30 @@ const dailyTiers = (f: Facts): GrantLine[] => {
     daily = eur(input.rates.dailyEur);
     const problem = kind === 'learner' ? learnerDailyRangeProblem(table, g, daily) : null;
     if (problem) throw new GrantRuleError('rates.dailyEur', problem);
-    source = `NA applicable rate, ${groupText(grouping, g, input.receivingCountry)}`;
+    source = `NA applicable rate, ${groupText(grouping, g, input.receivingCountry, byProject)}`;
   } else {
     if (g === null) throw new GrantRuleError('rates.dailyEur', `no table rate for partner country ${input.receivingCountry}: give the NA's applicable daily rate`);
     daily = kind === 'staff' ? (isHe ? table.staff.heDailyByGroup[g] : table.staff.vetSchoolAdultDailyByGroup[g]) : table.learners.dailyByGroup[g];
-    source = `table default, ${groupText(grouping, g, input.receivingCountry)}`;
+    source = `table default, ${groupText(grouping, g, input.receivingCountry, byProject)}`;
   }
   const d1 = Math.min(paidDays, tiers.fullRateDays);
   const d2 = paidDays - d1;
+  const later = laterDays(f, daily, tiers.laterDaysPercent, d2);
+  if (f.accompanying) {
+    // §1.8: an accompanying person is paid at the staff rate of the sector, with the staff split after day 14.
+    const of = `accompanying person of ${input.activity}, staff rate (§1.8)`;
+    return [
+      line('GRANT-ACCOMP-DAYS-1-14' satisfies RuleId, `Individual support, accompanying person, days 1–${tiers.fullRateDays}`, daily * d1,
+        `${formatEur(daily)}/day × ${d1} days at 100 % (${call}, actual days: ${daysText}); ${of}; ${source}`),
+      line('GRANT-ACCOMP-DAYS-15+' satisfies RuleId, `Individual support, accompanying person, days ${tiers.fullRateDays + 1}+`, later.cents, `${later.text}; ${of}`),
+    ];
+  }
   const who = kind === 'staff' ? 'STAFF' : 'LEARNER';
+  const hosted = f.funding === 'invited-expert' || f.funding === 'hosted' ? `; ${f.funding === 'hosted' ? 'hosted teacher or educator in training' : 'invited expert'}, at the staff rate of the beneficiary's country [U]` : '';
   return [
     line(`GRANT-${who}-DAYS-1-14` satisfies RuleId, `Individual support, days 1–${tiers.fullRateDays}`, daily * d1,
-      `${formatEur(daily)}/day × ${d1} days at 100 % (${call}, actual days: ${daysText}); ${source}`),
-    line(`GRANT-${who}-DAYS-15+` satisfies RuleId, `Individual support, days ${tiers.fullRateDays + 1}+`, mulDiv(daily, tiers.laterDaysPercent * d2, 100),
-      `${formatEur(daily)}/day × ${tiers.laterDaysPercent} % × ${d2} days (${call})`),
+      `${formatEur(daily)}/day × ${d1} days at 100 % (${call}, actual days: ${daysText}); ${source}${hosted}`),
+    line(`GRANT-${who}-DAYS-15+` satisfies RuleId, `Individual support, days ${tiers.fullRateDays + 1}+`, later.cents, later.text),
   ];
 };
 
@@ -245,10 +330,15 @@ const travelSupport = (f: Facts): GrantLine[] => {
     if (realCost !== null) throw new GrantRuleError('distanceKm', 'the distance is needed to compare exceptional travel costs with the unit cost');
     return [];
   }
-  const band = travelBandFor(f.green ? table.travel.green : table.travel.standard, input.distanceKm);
-  if (band === null) return [];
+  const bands = f.green ? table.travel.green : table.travel.standard;
+  checkBandOverrides(f);
+  const tableBand = travelBandFor(bands, input.distanceKm);
+  if (tableBand === null) return [];
+  const printed = input.rates?.travelBandsEur?.[f.green ? 'green' : 'standard']?.[String(tableBand.minKm)];
+  const band = printed === undefined ? tableBand : { ...tableBand, cents: eur(printed) };
   const bandText = band.maxKm === null ? `≥ ${thousands(band.minKm)} km` : `${thousands(band.minKm)}–${thousands(band.maxKm)} km`;
-  const unit = `${formatEur(band.cents)} return trip, ${f.green ? 'green' : 'standard'} band ${bandText} for ${input.distanceKm} km one-way (${call})`;
+  const na = printed === undefined ? '' : `; the NA's printed amount, the call table has ${formatEur(tableBand.cents)} (§1.8)`;
+  const unit = `${formatEur(band.cents)} return trip, ${f.green ? 'green' : 'standard'} band ${bandText} for ${input.distanceKm} km one-way (${call}${na})`;
   const ex = table.travel.exceptional;
   if (realCost !== null && band.cents * 100 < realCost * ex.coverageBelowPercent) {
     return [line('GRANT-TRAVEL-EXCEPTIONAL' satisfies RuleId, 'Exceptional costs for expensive travel', percentOf(realCost, ex.reimbursedPercent),
@@ -256,6 +346,40 @@ const travelSupport = (f: Facts): GrantLine[] => {
   }
   const note = realCost !== null ? `; exceptional costs not applicable: the unit cost covers ≥ ${ex.coverageBelowPercent} % of ${formatEur(realCost)}` : '';
   return [line(f.green ? 'GRANT-TRAVEL-GREEN' : 'GRANT-TRAVEL-STD', f.green ? 'Travel support (green travel)' : 'Travel support', band.cents, unit + note)];
+};
+
+/** A band amount the NA prints differently must name a band of the call table by its lower bound. */
+const checkBandOverrides = (f: Facts): void => {
+  for (const kind of ['standard', 'green'] as const) {
+    for (const key of Object.keys(f.input.rates?.travelBandsEur?.[kind] ?? {})) {
+      if (!f.table.travel[kind].some((b) => String(b.minKm) === key)) {
+        throw new GrantRuleError(`rates.travelBandsEur.${kind}.${key}`, `no ${kind} band of ${f.call} starts at ${key} km (bands start at ${f.table.travel[kind].map((b) => b.minKm).join(', ')} km)`);
+      }
+    }
+  }
+};
+
+/** National top-ups the beneficiary defines for its project (§1.8): per month (× paid days ÷ 30) or once per mobility. */
+const nationalTopUps = (f: Facts): GrantLine[] =>
+  (f.input.rates?.nationalTopUps ?? [])
+    .filter((t) => t.condition === 'all' || (f.input.fewerOpportunities ?? false))
+    .map((t) => {
+      const c = eur(t.amountEur);
+      const who = t.condition === 'all' ? 'every participant' : 'participants with fewer opportunities';
+      return t.per === 'month'
+        ? line('GRANT-NATIONAL-TOPUP' satisfies RuleId, `National top-up: ${t.name}`, mulDiv(c, f.paidDays, 30),
+            `${formatEur(c)}/month × ${f.paidDays} days ÷ 30 (${f.call}; project rule set by the beneficiary for ${who}, §1.8)`)
+        : line('GRANT-NATIONAL-TOPUP' satisfies RuleId, `National top-up: ${t.name}`, c,
+            `${formatEur(c)} once per mobility (${f.call}; project rule set by the beneficiary for ${who}, §1.8)`);
+    });
+
+/** Hybrid: the virtual component, shown with 0 € (virtual days are not funded by individual or travel support). */
+const virtualComponent = (f: Facts): GrantLine[] => {
+  const v = f.input.virtualComponent;
+  if (v === undefined || f.virtual === null) return [];
+  const inside = f.virtual.inside > 0 ? `; ${f.virtual.inside} of them inside the physical dates, deducted from the days paid` : '';
+  return [line('GRANT-VIRTUAL-COMPONENT' satisfies RuleId, 'Virtual component (hybrid, not funded)', 0,
+    `${f.virtual.outside + f.virtual.inside} virtual days ${v.startDate} – ${v.endDate}, not funded by individual or travel support${inside} (${f.call}, §1.6, §1.7 [U])`)];
 };
 
 /** 1999 → "1,999" (no locale data: the basis text is the same everywhere). */

@@ -57,6 +57,50 @@ describe('grant CLI contract', () => {
     expect(r.stderr).toMatch(message);
   });
 
+  describe('extended contract (issue 14): accompanyingPerson, courseDays, rates.dailyFrom15Eur', () => {
+    const run = (input: unknown) => {
+      const r = cli(['-'], JSON.stringify(input));
+      return { ...r, out: r.status === 0 ? JSON.parse(r.stdout) : null };
+    };
+    const lines = (out: { lines: { ruleId: string; amountCents: number }[] }) => out.lines.map((l) => [l.ruleId, l.amountCents]);
+
+    it('accompanyingPerson: paid at the staff rate of rates.dailyEur with 70 % after day 14, plus travel, same output shape (§1.8)', () => {
+      const r = run({ callYear: 2024, activity: 'SCH-PUPIL-GRP', accompanyingPerson: true, sendingCountry: 'IS', receivingCountry: 'DE', durationDays: 20, distanceKm: 2400, rates: { dailyEur: 191 } });
+      expect(r.status).toBe(0);
+      expect(Object.keys(r.out)).toEqual(['totalCents', 'currency', 'callYear', 'days', 'lines']);
+      expect(lines(r.out)).toEqual([['GRANT-ACCOMP-DAYS-1-14', 267_400], ['GRANT-ACCOMP-DAYS-15+', 106_960], ['GRANT-TRAVEL-STD', 39_500]]);
+      expect(r.out).toMatchObject({ totalCents: 413_860, days: 22 });
+    });
+
+    it('courseDays: adds the course-fee line (VET staff course, 5 days in Italy: 400 €)', () => {
+      const r = run({ callYear: 2024, activity: 'VET-STAFF-CO', sendingCountry: 'FR', receivingCountry: 'IT', durationDays: 5, distanceKm: 900, courseDays: 5 });
+      expect(r.status).toBe(0);
+      expect(r.out.lines.find((l: { ruleId: string }) => l.ruleId === 'GRANT-COURSE-FEES')).toMatchObject({ item: 'Course fees', amountCents: 40_000, basis: expect.stringMatching(/80\.00 € × 5 course days/) });
+    });
+
+    it("rates.dailyFrom15Eur: the NA's published rate from day 15 replaces 70 % of rates.dailyEur (FRSE 56 → 39)", () => {
+      const r = run({ callYear: 2023, activity: 'VET-LEARN-ST', sendingCountry: 'PL', receivingCountry: 'DE', durationDays: 20, distanceKm: 1000, rates: { dailyEur: 56, dailyFrom15Eur: 39 } });
+      expect(r.status).toBe(0);
+      expect(r.out.lines.find((l: { ruleId: string }) => l.ruleId === 'GRANT-LEARNER-DAYS-15+')).toMatchObject({ amountCents: 31_200, basis: expect.stringMatching(/published rate from day 15/) });
+    });
+
+    it.each([
+      ['courseDays on a job shadowing', { activity: 'VET-STAFF-JS', courseDays: 3 }, /courseDays: course fees apply to staff courses/],
+      ['courseDays not an integer', { activity: 'VET-STAFF-CO', courseDays: 2.5 }, /courseDays: /],
+      ['courseDays above the duration', { activity: 'VET-STAFF-CO', courseDays: 6 }, /courseDays: 6 course days exceed/],
+      ['accompanyingPerson not a boolean', { activity: 'SCH-PUPIL-GRP', accompanyingPerson: 'yes' }, /accompanyingPerson: /],
+      ['accompanyingPerson of a staff activity', { activity: 'SCH-STAFF-JS', accompanyingPerson: true }, /accompanyingPerson: an accompanying person accompanies/],
+      ['accompanyingPerson with fewer opportunities', { activity: 'SCH-PUPIL-GRP', accompanyingPerson: true, fewerOpportunities: true }, /fewerOpportunities: an accompanying person cannot/],
+      ['rates.dailyFrom15Eur negative', { activity: 'VET-STAFF-JS', rates: { dailyEur: 100, dailyFrom15Eur: -1 } }, /rates\.dailyFrom15Eur: /],
+      ['rates.dailyFrom15Eur above the daily rate', { activity: 'VET-STAFF-JS', rates: { dailyEur: 100, dailyFrom15Eur: 120 } }, /rates\.dailyFrom15Eur: 120\.00 € from day 15 is above/],
+    ])('%s → exit 2 naming the field', (_name, patch, message) => {
+      const r = run({ callYear: 2024, sendingCountry: 'FR', receivingCountry: 'IT', durationDays: 5, ...patch });
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(message);
+    });
+  });
+
   it('bad project input and bad usage → exit 2', () => {
     const bad = cli(['--project', file('bp.json', { callYear: 2024, action: 'KA999', participants: 1 })]);
     expect(bad.status).toBe(2);

@@ -102,4 +102,12 @@ export const CALL_2021: RateTable = {
 
   // §1.5 [V S6; S iky.gr]: 100 € per participant before 2024.
   inclusionSupportPerOrganisationParticipant: 10000,
+
+  // §1.4, §1.8 [S: four course providers agree]: 80 € per course day, at most 800 € per course, from call 2021
+  // (70 €/day capped at 700 € was the 2014–20 rule: no table here is older than call 2021).
+  courseFees: { perDayCents: 8000, capCents: 80000 },
+
+  // [U] not in the reference: 575 € per participant (travel and stay included), PG 2021 as remembered.
+  // Override per project (preparatoryVisitPerParticipant).
+  preparatoryVisitPerParticipant: 57500,
 };

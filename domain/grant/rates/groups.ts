@@ -28,3 +28,9 @@ export const NEW_GROUPING: CountryGrouping = {
     3: ['BG', 'HR', 'HU', 'LT', 'MK', 'PL', 'RO', 'RS', 'TR'],
   },
 };
+
+/**
+ * The old grouping under its sector-neutral name: VET/school/adult up to call 2023 per §1.8 [S: FRSE, an
+ * Icelandic school] (DE, FR, IT, ES, NL, AT, BE in group 2). Chosen per project (`rates.countryGrouping: 'old'`).
+ */
+export const OLD_GROUPING: CountryGrouping = { ...OLD_HE_STUDENT_GROUPING, name: 'old grouping' };

@@ -102,6 +102,12 @@ export interface RateTable {
   };
 
   readonly inclusionSupportPerOrganisationParticipant: Cents;
+
+  /** Course fees of staff courses (§1.8): per course day, capped per course. */
+  readonly courseFees: { readonly perDayCents: Cents; readonly capCents: Cents };
+
+  /** Preparatory visits (KA121/KA122): one unit cost per participant, travel and stay included. */
+  readonly preparatoryVisitPerParticipant: Cents;
 }
 
 /** A per-project override: any part of a table, nested. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ACTIVITIES, type ActivityCode } from '../../../domain/activity';
+import { ACTIVITIES, activityRule, type ActivityCode } from '../../../domain/activity';
 import { computeMobilityGrant, GrantBreakdown, type GrantInput } from '../../../domain/grant';
 
 /** Random valid mobilities (durationDays form) across every activity, call year and flag. */
@@ -39,7 +39,8 @@ const mobility: fc.Arbitrary<GrantInput> = fc
       interruptedDays,
       zeroGrantDays: Math.floor((net * r.zeroGrantShare) / 10),
       distanceKm: r.distanceKm,
-      travelGrant: r.travelGrant,
+      // A preparatory visit's unit cost includes travel: it refuses travel support.
+      travelGrant: activityRule(r.activity).funding === 'preparatory-visit' ? undefined : r.travelGrant,
       greenTravel: r.greenTravel,
       fewerOpportunities: r.fewerOpportunities,
       inclusionSupportEur: r.inclusionSupportEur,
