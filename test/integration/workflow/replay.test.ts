@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { DEADLINE_SCHEDULE_PATCH, REPORT_ESCALATION_PATCH } from '../../../workflows/mobility.workflow';
+import { DEADLINE_SCHEDULE_PATCH, PRE_DEPARTURE_PATCH, REPORT_ESCALATION_PATCH } from '../../../workflows/mobility.workflow';
 import { quietTemporalRuntime } from '../../../workers/temporal-worker';
 import { testConfig } from '../../support/env';
 import { workflowBundle } from './harness';
@@ -52,6 +52,17 @@ describe('replay of recorded histories', () => {
     expect(published('mobility-lifecycle.json')).toBe(0);
     expect(markers('mobility-lifecycle-schedule.json')).toBe(1);
     expect(published('mobility-lifecycle-schedule.json')).toBeGreaterThan(2);
+  });
+
+  it('has a history from before and one from after the pre-departure patch, which reminds of the deadlines before departure and of the certificate', () => {
+    const markers = (f: string) => (load(f).events ?? []).filter((e) => e.markerRecordedEventAttributes && decodeDetails(e.markerRecordedEventAttributes.details).includes(PRE_DEPARTURE_PATCH)).length;
+    const reminded = (f: string) => new Set((load(f).events ?? [])
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendReminder')
+      .map((e) => (JSON.parse(Buffer.from(e.activityTaskScheduledEventAttributes!.input!.payloads![0]!.data!).toString('utf8')) as { deadlineId: string }).deadlineId));
+    expect(markers('mobility-lifecycle-schedule.json')).toBe(0);
+    expect(reminded('mobility-lifecycle-schedule.json').has('certificate-of-attendance')).toBe(false);
+    expect(markers('mobility-lifecycle-pre-departure.json')).toBe(1);
+    for (const id of ['insurance-travel', 'ols-assessment', 'certificate-of-attendance']) expect(reminded('mobility-lifecycle-pre-departure.json').has(id)).toBe(true);
   });
 
   it('replays every history with the current workflow code', async () => {
