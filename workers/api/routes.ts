@@ -9,6 +9,7 @@ import { mobility, projectBudget } from '../../workflows/client';
 import { type MobilityView, type UpdateName } from '../../workflows/messages';
 import { ACTION_BODIES, ACTION_NAMES, ACTION_PERMISSION, stageActions } from './actions';
 import { participantRoutes } from './participants';
+import { recognitionRoutes } from './recognition';
 import { onboardingRoutes } from './onboarding';
 import { dummyHash, verifyPassword } from './passwords';
 import { HttpError, ok, route, type RouteSpec } from './route';
@@ -329,6 +330,8 @@ export function buildRoutes(deps: ApiDeps): RouteSpec[] {
     ...participantRoutes(deps),
     // Onboarding: the organisation, staff accounts and their invitations (onboarding.ts, invitations.ts).
     ...onboardingRoutes(deps),
+    // Recognition records: Europass Mobility, open badges (signed credentials), staff career record (recognition.ts).
+    ...recognitionRoutes(deps),
   ];
 }
 

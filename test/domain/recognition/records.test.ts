@@ -1,0 +1,88 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { evolve, initialState, type MobilityCommand, type OpenMobility } from '../../../domain/mobility';
+import { availability, careerDocument, careerRows, europassDocument, type MobilitySummary, openBadgeCredential, summaryOf } from '../../../domain/recognition/records';
+import { cmd, estimatedGrant, history, path, submit } from '../mobility/fixtures';
+
+/**
+ * Recognition records (reference §2 Europass Mobility; users-and-processes.md seed 003: Europass, a staff
+ * career record, learner and professional open badges): what each record says, and when it exists.
+ */
+const stateOf = (commands: readonly MobilityCommand[]) => history(commands).reduce(evolve, initialState) as OpenMobility;
+
+/** A VET learner, 1–30 Sep 2025 (30 days), through report to recognition with the given switches. */
+const vet = (recognition: { europass?: boolean; openBadge?: boolean } | null) => {
+  const cs: MobilityCommand[] = [submit({ endDate: '2025-09-30' }, { activity: 'VET-LEARN-ST' }), ...path.departed().slice(1),
+    cmd('RecordCertificateOfAttendance', '2025-10-02', { actualStartDate: '2025-09-01', actualEndDate: '2025-09-30', finalGrant: estimatedGrant }),
+    cmd('RecordOlsAssessment', '2025-10-03', { phase: 'after', language: 'de', level: 'B2' }),
+    cmd('InviteParticipantReport', '2025-10-02', {}), cmd('RecordParticipantReportSubmitted', '2025-10-05', { submittedOn: '2025-10-05' })];
+  if (recognition) cs.push(cmd('RecordRecognition', '2025-10-10', { outcome: 'full', ...recognition }));
+  return summaryOf(stateOf(cs));
+};
+/** A staff training mobility (HE-STT), 1–5 Sep 2025. */
+const staff = (end = '2025-09-05', certified = true) => {
+  const cs: MobilityCommand[] = [submit({ endDate: end, longTerm: undefined }, { activity: 'HE-STT' }), ...path.departed().slice(1)];
+  if (certified) cs.push(cmd('RecordCertificateOfAttendance', '2025-09-20', { actualStartDate: '2025-09-01', actualEndDate: end, finalGrant: estimatedGrant }));
+  return summaryOf(stateOf(cs));
+};
+
+describe('when a record exists (the API answers 409 with the reason otherwise)', () => {
+  it('given a learner mobility not yet recognised, then neither the Europass record nor the badge exists, and the reason says why', () => {
+    const s = vet(null);
+    expect(availability('europass', s)).toEqual({ ok: false, reason: expect.stringMatching(/recognition has not been recorded.*'reported'/) });
+    expect(availability('open-badge', s)).toMatchObject({ ok: false });
+  });
+  it('given a recognition that asked for a Europass record only, then the Europass exists and the badge does not', () => {
+    const s = vet({ europass: true });
+    expect(availability('europass', s)).toEqual({ ok: true });
+    expect(availability('open-badge', s)).toEqual({ ok: false, reason: expect.stringMatching(/did not ask for one \(openBadge: false\)/) });
+  });
+  it('given a learner mobility, then there is no career record; given a staff mobility, there is one once the host certified attendance', () => {
+    expect(availability('career-record', vet({ europass: true }))).toEqual({ ok: false, reason: expect.stringMatching(/for staff mobilities/) });
+    expect(availability('career-record', staff('2025-09-05', false))).toEqual({ ok: false, reason: expect.stringMatching(/certificate of attendance/) });
+    expect(availability('career-record', staff())).toEqual({ ok: true });
+  });
+});
+
+describe('the Europass Mobility record (§2)', () => {
+  it('given a recognised VET mobility, then it names holder, sending and host organisations, certified dates and duration, activity, skills and issuer', () => {
+    const doc = europassDocument(vet({ europass: true }), { givenName: 'Léa', familyName: 'Martin' }, { institutionId: 'F-PARIS001', institutionName: 'Lycée Paris' }, '2025-10-11');
+    const text = JSON.stringify(doc);
+    for (const fact of ['Léa Martin', 'F-PARIS001', 'Lycée Paris', 'D-BERLIN01', '2025-09-01', '2025-09-30', '30 days (certified by the host)', 'VET learner short-term mobility (VET-LEARN-ST)', 'CEFR level assessed by OLS: B2 after', 'recognised in full', '2025-10-11']) {
+      expect(text).toContain(fact);
+    }
+  });
+});
+
+describe('the open badge (OB 3.0 OpenBadgeCredential)', () => {
+  const badge = (s: MobilitySummary) => openBadgeCredential(s, { credentialId: 'urn:uuid:00000000-0000-8000-8000-000000000000', issuer: { did: 'did:key:z6MkTest', name: 'Lycée Paris', institutionId: 'F-PARIS001' }, identity: { identityHash: 'sha256$ab', salt: 's' } });
+  it('given a learner, then it is a learner-family achievement issued when recognition was recorded, with a hashed identity and no name', () => {
+    const c = badge(vet({ openBadge: true }));
+    expect(c.type).toEqual(['VerifiableCredential', 'OpenBadgeCredential']);
+    expect(c.issuanceDate).toBe('2025-10-10T09:00:00.000Z');
+    expect(c.credentialSubject.achievement.id).toBe('urn:mobility-engine:achievement:learner:VET-LEARN-ST');
+    expect(c.credentialSubject.identifier).toEqual([{ type: 'IdentityObject', hashed: true, identityHash: 'sha256$ab', identityType: 'emailAddress', salt: 's' }]);
+    expect(c.credentialSubject).toMatchObject({ activityStartDate: '2025-09-01T00:00:00Z', activityEndDate: '2025-09-30T00:00:00Z' });
+    expect(JSON.stringify(c)).not.toMatch(/P-7f3a9c21|Martin/);
+  });
+});
+
+describe('the staff career record', () => {
+  it('lists staff mobilities only, oldest first, whatever order they come in (property)', () => {
+    const a = staff('2025-09-05');
+    const learner = vet({ europass: true });
+    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 400 }), { maxLength: 8 }), (offsets) => {
+      const ms: MobilitySummary[] = [learner, ...offsets.map((o, i) => {
+        const d = new Date(Date.parse('2024-01-01') + o * 86_400_000).toISOString().slice(0, 10);
+        return { ...a, mobilityId: `${a.mobilityId}-${i}`, startDate: d };
+      })];
+      const rows = careerRows(ms);
+      expect(rows).toHaveLength(offsets.length);
+      expect(rows.map((r) => r.startDate)).toEqual([...rows.map((r) => r.startDate)].sort());
+    }));
+  });
+  it('given a certified staff mobility, then its row has dates, host, activity and outcome', () => {
+    const doc = careerDocument([staff()], { givenName: 'Jean', familyName: 'Dupont' }, { institutionId: 'F-PARIS001', institutionName: 'Lycée Paris' }, '2025-10-01');
+    expect(doc.sections[1]!.table!.rows).toEqual([['2024-1-FR01-KA131-HED-000123-MOB-00001', '2025-09-01 – 2025-09-05', '5', 'D-BERLIN01 (DE)', 'HE staff mobility for training (HE-STT)', 'attendance certified (stage attended)']]);
+  });
+});

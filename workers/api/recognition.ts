@@ -1,0 +1,324 @@
+import { createHash } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from 'pdf-lib';
+import { z } from 'zod';
+import { MobilityId } from '../../domain/ids';
+import type { OpenMobility } from '../../domain/mobility/state';
+import {
+  availability, careerDocument, europassDocument, type MobilitySummary, openBadgeCredential, type RecordDocument, type RecordKind, summaryOf,
+} from '../../domain/recognition/records';
+import type { MobilityOwnership, Principal } from '../../domain/tenancy';
+import { issuerKeyFile, type IssuerKeys, loadIssuerKeys, subjectSalt } from '../../infra/credentials/issuer-key';
+import { sha256Hex, signCredential, verifyOpenBadge } from '../../infra/credentials/open-badge';
+import { mobility } from '../../workflows/client';
+import { HttpError, ok, route, type RouteSpec, type Session } from './route';
+import type { ApiDeps } from './routes';
+
+/**
+ * Recognition records of a mobility (domain/recognition/records.ts says what each contains):
+ *
+ * - GET  /api/mobilities/:id/europass.pdf       the Europass Mobility record (PDF, pdf-lib)
+ * - GET  /api/mobilities/:id/badge              the open badge: an OB 3.0 OpenBadgeCredential, VC-JWT signed (Ed25519 did:key)
+ * - GET  /api/mobilities/:id/career-record.pdf  a staff member's career record: their staff mobilities in your scope
+ * - POST /api/credentials/verify                public (no session): is this badge valid, and why not
+ *
+ * Each record names or identifies the person, so only staff who may read the participant registry get
+ * it (institution- and site-level roles that register applications for the mobility's institution):
+ * a mobility outside your scope answers 404, a role that reads the mobility but not the registry 403,
+ * a record that does not exist yet 409 with the reason. The name and e-mail are read from the registry
+ * at request time and written nowhere: not in events, histories, projections or tables. The badge's
+ * subject is a salted SHA-256 of the e-mail address (OB 3.0 IdentityObject): the holder proves it is
+ * theirs by showing the address; the badge alone names no one. Every handout is logged (who, when).
+ */
+
+const IdParams = z.strictObject({ id: MobilityId });
+const JWT_MAX = 20_000;
+const VerifyBody = z.strictObject({
+  credential: z.union([
+    z.string().min(1).max(JWT_MAX).describe('the VC-JWT'),
+    z.looseObject({ proof: z.looseObject({ jwt: z.string().min(1).max(JWT_MAX) }) }).describe('the credential in JSON, as GET …/badge returns it'),
+  ]).describe('the badge: its JWT, or its JSON with proof.jwt'),
+});
+const VerifyReply = z.object({
+  valid: z.boolean(),
+  reason: z.string().nullable().describe('why not: malformed, bad-signature, unknown-issuer, not-open-badge, content-mismatch'),
+  message: z.string(),
+  issuer: z.string().nullable(),
+  credentialId: z.string().nullable(),
+  issuedByThisEngine: z.boolean().describe('the engine recorded handing out exactly this credential'),
+  achievement: z.string().nullable(),
+});
+
+const E = (description: string) => ({ description });
+const STD = { 400: E('invalid input: names each field'), 401: E('no live session') };
+const GUARDED = {
+  ...STD,
+  403: E("a role that reads the mobility but may not read the participant registry (reason given)"),
+  404: E('no such mobility in your scope'),
+  409: E('the record does not exist (yet): the reason says why (e.g. recognition not recorded, not asked for, a learner mobility)'),
+  410: E('the participant was erased from the registry: records naming them can no longer be produced'),
+};
+
+/** Only institution- and site-level grants reach personal data (as participants.ts). */
+const staffOnly = (p: Principal): Principal => ({ userRef: p.userRef, roles: p.roles.filter((g) => g.scope.kind === 'institution' || g.scope.kind === 'site') });
+
+interface Holder { givenName: string; familyName: string; email: string }
+
+export function recognitionRoutes(deps: Pick<ApiDeps, 'pool' | 'temporal'>, opts: { issuerKeyFile?: string } = {}): RouteSpec[] {
+  const { pool } = deps;
+  let keys: IssuerKeys | null = null;
+  const issuerKeys = (): IssuerKeys => (keys ??= loadIssuerKeys(opts.issuerKeyFile ?? issuerKeyFile()));
+
+  /** The mobility's state if readable (else 404); whoever may not read the registry for it gets 403. */
+  async function guarded(session: Session, id: string): Promise<{ state: OpenMobility; ownership: MobilityOwnership }> {
+    const notFound = new HttpError(404, 'not-found', `no mobility ${id} in your scope`);
+    let state;
+    try {
+      state = await mobility(deps.temporal, id).state();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notFound;
+      throw err;
+    }
+    if (state.stage === 'none') throw notFound;
+    const { institutionId, consortiumId, siteId } = state.identity;
+    const ownership = { institutionId, consortiumId, siteId };
+    if (!session.directory.canRead(session.principal, ownership).allowed) throw notFound;
+    const may = session.directory.canAct(staffOnly(session.principal), 'mobility.apply', { institutionId, consortiumId: null, siteId });
+    if (!may.allowed) throw new HttpError(403, 'forbidden', `${may.reason}: recognition records name the participant, so they are for the staff of the institution who may read its participant registry`, { reason: may.reason });
+    return { state, ownership };
+  }
+
+  const refuseUnless = (kind: RecordKind, s: MobilitySummary) => {
+    const a = availability(kind, s);
+    if (!a.ok) throw new HttpError(409, 'refused', a.reason, { reason: a.reason, code: `${kind}-unavailable` });
+  };
+
+  /** The holder from the registry, now; read is audited like any registry read. */
+  async function holderOf(ref: string, actor: string): Promise<Holder> {
+    const { rows } = await pool.query<{ given_name: string | null; family_name: string | null; email: string | null; erased_at: Date | null }>(
+      'SELECT given_name, family_name, email, erased_at FROM participants WHERE participant_ref = $1', [ref]);
+    const r = rows[0];
+    if (!r) throw new HttpError(409, 'refused', `participant ${ref} is not in the registry: the record cannot name its holder`, { reason: 'participant not registered', code: 'participant-unknown' });
+    if (r.erased_at || !r.given_name || !r.family_name || !r.email) throw new HttpError(410, 'gone', `participant ${ref} was erased from the registry: records naming them can no longer be produced`, { reason: 'participant erased' });
+    await pool.query('INSERT INTO participant_audit (participant_ref, action, actor) VALUES ($1, $2, $3)', [ref, 'read', actor]);
+    return { givenName: r.given_name, familyName: r.family_name, email: r.email };
+  }
+
+  const log = (mobilityId: string, kind: RecordKind, actor: string) =>
+    pool.query('INSERT INTO recognition_record_log (mobility_id, kind, actor) VALUES ($1, $2, $3)', [mobilityId, kind, actor]);
+
+  const issuerOf = (session: Session, institutionId: string) => ({
+    institutionId,
+    institutionName: session.directory.data.institutions.find((i) => i.id === institutionId)?.name ?? institutionId,
+  });
+
+  const pdfReply = (ctx: { reply: import('fastify').FastifyReply }, bytes: Uint8Array, filename: string) => {
+    ctx.reply.header('content-type', 'application/pdf');
+    ctx.reply.header('content-disposition', `attachment; filename="${filename}"`);
+    ctx.reply.header('cache-control', 'no-store');
+    return ok(Buffer.from(bytes));
+  };
+
+  return [
+    route({
+      method: 'GET', path: '/api/mobilities/:id/europass.pdf', operationId: 'europassRecord', tag: 'recognition',
+      summary: 'The Europass Mobility record of a recognised mobility whose recognition asked for it (PDF; the holder\'s name read from the registry now)',
+      params: IdParams,
+      responses: { 200: E('application/pdf'), ...GUARDED },
+      handler: async (ctx) => {
+        const { state } = await guarded(ctx.session, ctx.params.id);
+        const s = summaryOf(state);
+        refuseUnless('europass', s);
+        const holder = await holderOf(s.participantRef, ctx.session.username);
+        const doc = europassDocument(s, holder, issuerOf(ctx.session, s.institutionId), new Date().toISOString().slice(0, 10));
+        await log(s.mobilityId, 'europass', ctx.session.username);
+        return pdfReply(ctx, await renderPdf(doc, s.mobilityId), `europass-mobility-${s.mobilityId}.pdf`);
+      },
+    }),
+    route({
+      method: 'GET', path: '/api/mobilities/:id/badge', operationId: 'openBadge', tag: 'recognition',
+      summary: 'The open badge of a recognised mobility whose recognition asked for it: an Open Badges 3.0 OpenBadgeCredential (W3C VC), signed as a VC-JWT by the engine\'s Ed25519 did:key',
+      params: IdParams,
+      responses: { 200: E('the credential (JSON) with proof.jwt; the same mobility always gives the same badge'), ...GUARDED },
+      handler: async (ctx) => {
+        const { state } = await guarded(ctx.session, ctx.params.id);
+        const s = summaryOf(state);
+        refuseUnless('open-badge', s);
+        const holder = await holderOf(s.participantRef, ctx.session.username);
+        const key = issuerKeys().current;
+        const credentialId = uuidUrn(`open-badge:${s.mobilityId}`);
+        const salt = subjectSalt(key, credentialId);
+        const identityHash = `sha256$${sha256Hex(holder.email.trim().toLowerCase() + salt)}`;
+        const issuer = issuerOf(ctx.session, s.institutionId);
+        const credential = openBadgeCredential(s, { credentialId, issuer: { did: key.did, name: issuer.institutionName, institutionId: issuer.institutionId }, identity: { identityHash, salt } });
+        const signed = await signCredential(key, credential);
+        await pool.query(
+          `INSERT INTO issued_credentials (credential_id, mobility_id, kind, issuer_did, jwt_sha256, issued_at) VALUES ($1, $2, 'open-badge', $3, $4, $5)
+           ON CONFLICT (mobility_id, kind, issuer_did) DO UPDATE SET jwt_sha256 = excluded.jwt_sha256`,
+          [credentialId, s.mobilityId, key.did, sha256Hex(signed.proof.jwt), credential.issuanceDate]);
+        await log(s.mobilityId, 'open-badge', ctx.session.username);
+        ctx.reply.header('content-disposition', `attachment; filename="open-badge-${s.mobilityId}.json"`);
+        ctx.reply.header('cache-control', 'no-store');
+        return ok(signed);
+      },
+    }),
+    route({
+      method: 'GET', path: '/api/mobilities/:id/career-record.pdf', operationId: 'staffCareerRecord', tag: 'recognition',
+      summary: "A staff member's career record after a staff mobility (PDF): every staff mobility of the same participant in your scope, with dates, host, activity and outcome",
+      params: IdParams,
+      responses: { 200: E('application/pdf'), ...GUARDED },
+      handler: async (ctx) => {
+        const { state } = await guarded(ctx.session, ctx.params.id);
+        const s = summaryOf(state);
+        refuseUnless('career-record', s);
+        const holder = await holderOf(s.participantRef, ctx.session.username);
+        // The participant's other mobilities (the applications projection, by ref), each read from its workflow and kept only if in scope.
+        const { rows } = await pool.query<{ mobility_id: string }>('SELECT mobility_id FROM mobility_applications WHERE participant_ref = $1 AND mobility_id <> $2 ORDER BY mobility_id LIMIT 200', [s.participantRef, s.mobilityId]);
+        const others = await Promise.all(rows.map(async ({ mobility_id }) => {
+          try {
+            const st = await mobility(deps.temporal, mobility_id).state();
+            if (st.stage === 'none' || st.identity.participantRef !== s.participantRef) return null;
+            const { institutionId, consortiumId, siteId } = st.identity;
+            return ctx.session.directory.canRead(ctx.session.principal, { institutionId, consortiumId, siteId }).allowed ? summaryOf(st) : null;
+          } catch (err) {
+            if (err instanceof WorkflowNotFoundError) return null;
+            throw err;
+          }
+        }));
+        const all = [s, ...others.filter((x): x is MobilitySummary => x !== null)];
+        const doc = careerDocument(all, holder, issuerOf(ctx.session, s.institutionId), new Date().toISOString().slice(0, 10));
+        await log(s.mobilityId, 'career-record', ctx.session.username);
+        return pdfReply(ctx, await renderPdf(doc, s.mobilityId), `career-record-${s.participantRef}.pdf`);
+      },
+    }),
+    route({
+      method: 'POST', path: '/api/credentials/verify', operationId: 'verifyCredential', tag: 'recognition', public: true,
+      summary: 'Verify an open badge (no sign-in): the signature against its did:key issuer, the issuer is this engine, an OB 3.0 OpenBadgeCredential, the JSON matches its JWT',
+      body: VerifyBody,
+      responses: { 200: { description: 'valid or invalid, with the reason', schema: VerifyReply }, 400: E('invalid input: names the field') },
+      handler: async ({ body }) => {
+        const v = await verifyOpenBadge(body.credential as string | { proof: { jwt: string } }, issuerKeys());
+        if (!v.valid) return ok({ valid: false, reason: v.reason, message: v.message, issuer: null, credentialId: null, issuedByThisEngine: false, achievement: null });
+        const { rows } = await pool.query('SELECT 1 FROM issued_credentials WHERE credential_id = $1 AND jwt_sha256 = $2', [v.credentialId, v.jwtSha256]);
+        const achievement = (v.credential.credentialSubject as { achievement?: { name?: string } }).achievement?.name ?? null;
+        return ok({ valid: true, reason: null, message: `a valid Open Badges 3.0 credential signed by ${v.issuer}`, issuer: v.issuer, credentialId: v.credentialId, issuedByThisEngine: rows.length > 0, achievement });
+      },
+    }),
+  ];
+}
+
+/** A name-based UUID (SHA-256, version 8 layout) as a urn:uuid: the same mobility always has the same credential id. */
+export const uuidUrn = (name: string): string => {
+  const h = createHash('sha256').update(`mobility-engine:${name}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x80;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `urn:uuid:${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+};
+
+// ---------- PDF (pdf-lib, standard Helvetica: WinAnsi text only) ----------
+const A4: [number, number] = [595.28, 841.89];
+const MARGIN = 50;
+const BLUE = rgb(0.0, 0.2, 0.6);
+
+/** Helvetica's WinAnsi encoding cannot draw every character: replace what it cannot (typographic dashes are fine). */
+const printable = (font: PDFFont, s: string): string =>
+  [...s].map((ch) => {
+    try {
+      font.encodeText(ch);
+      return ch;
+    } catch {
+      return '?';
+    }
+  }).join('');
+
+function wrap(font: PDFFont, size: number, text: string, width: number): string[] {
+  // A word wider than the column (a mobility id) is cut where it must be.
+  const words = printable(font, text).split(/\s+/).flatMap((w) => {
+    const parts: string[] = [];
+    let rest = w;
+    while (rest.length > 1 && font.widthOfTextAtSize(rest, size) > width) {
+      let n = rest.length - 1;
+      while (n > 1 && font.widthOfTextAtSize(rest.slice(0, n), size) > width) n--;
+      parts.push(rest.slice(0, n));
+      rest = rest.slice(n);
+    }
+    return [...parts, rest];
+  });
+  const lines: string[] = [];
+  let line = '';
+  for (const w of words) {
+    const next = line ? `${line} ${w}` : w;
+    if (font.widthOfTextAtSize(next, size) > width && line) {
+      lines.push(line);
+      line = w;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines.length ? lines : [''];
+}
+
+/** Draws a RecordDocument: title, sections of label–value lines or a table, footer; new pages as needed. */
+export async function renderPdf(doc: RecordDocument, subject: string): Promise<Uint8Array> {
+  const pdf = await PDFDocument.create();
+  pdf.setTitle(`${doc.title} — ${subject}`);
+  pdf.setSubject(subject);
+  pdf.setProducer('mobility-engine');
+  pdf.setCreator('mobility-engine recognition records');
+  const font = await pdf.embedFont(StandardFonts.Helvetica);
+  const bold = await pdf.embedFont(StandardFonts.HelveticaBold);
+  let page: PDFPage = pdf.addPage(A4);
+  let y = A4[1] - MARGIN;
+  const need = (h: number) => {
+    if (y - h < MARGIN + 30) {
+      page = pdf.addPage(A4);
+      y = A4[1] - MARGIN;
+    }
+  };
+  const text = (s: string, x: number, size: number, f = font, color = rgb(0, 0, 0)) => page.drawText(printable(f, s), { x, y, size, font: f, color });
+
+  page.drawRectangle({ x: 0, y: A4[1] - 8, width: A4[0], height: 8, color: BLUE });
+  text(doc.title, MARGIN, 22, bold, BLUE);
+  y -= 22;
+  for (const l of wrap(font, 11, doc.subtitle, A4[0] - 2 * MARGIN)) { text(l, MARGIN, 11); y -= 14; }
+  y -= 10;
+  const labelW = 150;
+  for (const section of doc.sections) {
+    need(40);
+    text(section.heading, MARGIN, 13, bold, BLUE);
+    y -= 6;
+    page.drawLine({ start: { x: MARGIN, y }, end: { x: A4[0] - MARGIN, y }, thickness: 0.5, color: BLUE });
+    y -= 14;
+    for (const [label, value] of section.lines) {
+      const lines = wrap(font, 10, value, A4[0] - 2 * MARGIN - labelW);
+      need(lines.length * 13);
+      text(label, MARGIN, 10, bold);
+      for (const l of lines) { text(l, MARGIN + labelW, 10); y -= 13; }
+    }
+    if (section.table) {
+      const cols = section.table.columns;
+      const widths = cols.length === 6 ? [100, 70, 30, 80, 110, 105] : cols.map(() => (A4[0] - 2 * MARGIN) / cols.length);
+      const row = (cells: readonly string[], f: PDFFont) => {
+        const wrapped = cells.map((c, i) => wrap(f, 8.5, c, widths[i]! - 4));
+        const h = Math.max(...wrapped.map((w) => w.length)) * 11;
+        need(h + 2);
+        let x = MARGIN;
+        wrapped.forEach((lines, i) => {
+          lines.forEach((l, k) => page.drawText(l, { x, y: y - k * 11, size: 8.5, font: f }));
+          x += widths[i]!;
+        });
+        y -= h + 3;
+      };
+      row(cols, bold);
+      for (const r of section.table.rows) row(r, font);
+    }
+    y -= 10;
+  }
+  const pages = pdf.getPages();
+  pages.forEach((p, i) => {
+    const foot = `${printable(font, doc.footer)}   ${i + 1}/${pages.length}`;
+    wrap(font, 8, foot, A4[0] - 2 * MARGIN).forEach((l, k) => p.drawText(l, { x: MARGIN, y: MARGIN - 10 - k * 10, size: 8, font, color: rgb(0.35, 0.35, 0.35) }));
+  });
+  // Deterministic metadata dates would hide when it was produced; keep pdf-lib's (now).
+  return pdf.save();
+}
