@@ -9,6 +9,7 @@ import { applicationsProjection } from './projections/applications';
 import { bmProjection } from './projections/bm';
 import { budgetProjection } from './projections/budget';
 import { qualityProjection } from './projections/quality';
+import { superviseIncomingProjector } from './projections/incoming';
 import { type Projection, type RunningProjector, runProjections } from './projections/runner';
 
 export type { Projection } from './projections/runner';
@@ -65,6 +66,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const log = createLogger('projector', cfg.logLevel);
   process.on('unhandledRejection', (err) => log.error(errorFields(err), 'unhandled rejection'));
   const pool = createPool(cfg, 10, { log });
+  // Incoming mobilities: their own topic and consumer group (workers/projections/incoming.ts).
+  const incoming = superviseIncomingProjector(cfg, pool, log);
   // Fault injection for the crash tests: SIGKILL this process in the middle of a batch transaction.
   const killAfter = Number(process.env.PROJECTOR_KILL_AFTER_EVENTS ?? 0);
   let total = 0;
@@ -77,6 +80,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     log.info('stopping');
     wake();
     await current?.stop().catch(() => undefined);
+    await incoming.stop();
     await pool.end().catch(() => undefined);
     process.exit(0);
   };

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
 import { type BudgetGuard, createBudgetActivities } from '../activities/budget';
 import { createEventActivities } from '../activities/events';
+import { createIncomingActivities } from '../activities/incoming';
 import { createNotificationActivities, type NotificationFaults } from '../activities/notifications';
 import { createPaymentActivities, type PaymentOrderRequest } from '../activities/payments';
 import { type Config, loadConfig } from '../infra/config';
@@ -67,6 +68,8 @@ export async function createActivities(cfg: Config, client: Client, opts: Worker
   const activities = {
     // The event-signing key is read from its file here, outside any workflow history.
     ...createEventActivities({ publisher, keys: loadSigningKeys(cfg) }),
+    // Incoming mobilities publish on their own topic (incoming-events), signed with the same keys.
+    ...createIncomingActivities({ publisher, keys: loadSigningKeys(cfg) }),
     ...createNotificationActivities({ pool, transport, from: 'Mobility engine <no-reply@mobility-engine.local>', leaseMs: opts.outboxLeaseMs, faults: opts.faults?.notifications }),
     ...createPaymentActivities({ pool, faults: opts.faults?.payments }),
     ...createBudgetActivities({ guard: temporalBudgetGuard(client) }),

@@ -1,2 +1,3 @@
 export { mobilityWorkflow } from './mobility.workflow';
 export { projectBudgetWorkflow } from './budget.workflow';
+export { incomingWorkflow } from './incoming.workflow';

@@ -76,7 +76,7 @@ export interface AclRule {
 
 /** The ACLs the stack applies (idempotent) each time it starts. Everything not listed is denied. */
 export const aclRules = (): AclRule[] => {
-  const EVENTS = [TOPICS.mobilityEvents.name, TOPICS.projectEvents.name];
+  const EVENTS = [TOPICS.mobilityEvents.name, TOPICS.projectEvents.name, TOPICS.incomingEvents.name];
   return [
   ...EVENTS.map((name): AclRule => ({ principal: 'worker', resource: 'topic', name, pattern: 'literal', operations: ['WRITE', 'DESCRIBE'] })),
   ...EVENTS.map((name): AclRule => ({ principal: 'projector', resource: 'topic', name, pattern: 'literal', operations: ['READ', 'DESCRIBE'] })),

@@ -11,6 +11,8 @@ export const TOPICS = {
   mobilityEvents: { name: 'mobility-events', partitions: 6 },
   /** Project and budget events (per-project budget workflow), keyed by project id. */
   projectEvents: { name: 'project-events', partitions: 6 },
+  /** Incoming mobilities (the receiving side, domain/incoming), keyed by incoming id; never read by the budget projection. */
+  incomingEvents: { name: 'incoming-events', partitions: 3 },
   /** Messages a projector could not fold: the original bytes, with the reason in headers. */
   deadLetter: { name: 'mobility-events-dlq', partitions: 1 },
 } as const;

@@ -5,6 +5,7 @@ import { stringify } from 'yaml';
 import { z } from 'zod';
 import { ProjectEventEnvelope } from '../../domain/budget/events';
 import { EventEnvelope } from '../../domain/envelope';
+import { INCOMING_EVENT_TYPES, IncomingEnvelope } from '../../domain/incoming/events';
 import { ROOT } from '../../infra/config';
 import { DLQ_HEADERS, KEEP_FOREVER, TOPICS } from '../../infra/kafka/topics';
 import { type EventSchema, MOBILITY_SCHEMAS, PROJECT_SCHEMAS } from './registry';
@@ -30,6 +31,10 @@ export const mobilityMessageSchema = (s: EventSchema) =>
   jsonSchema(EventEnvelope.extend({ type: z.literal(s.type), version: z.literal(s.version), payload: s.payload }));
 export const projectMessageSchema = (s: EventSchema) =>
   jsonSchema(ProjectEventEnvelope.extend({ type: z.literal(s.type), version: z.literal(s.version), payload: s.payload }));
+export const incomingMessageSchema = (s: EventSchema) =>
+  jsonSchema(IncomingEnvelope.extend({ type: z.literal(s.type), version: z.literal(s.version), payload: s.payload }));
+/** The incoming-events topic's types (domain/incoming/events.ts), in the registry's shape. */
+export const INCOMING_SCHEMAS: EventSchema[] = INCOMING_EVENT_TYPES.map((e) => ({ type: e.type, version: e.version, payload: e.schema, meaning: e.meaning }));
 
 const eventHeaders = {
   type: 'object',
@@ -55,7 +60,8 @@ export function buildAsyncApi(): Record<string, unknown> {
   const messages: Record<string, unknown> = {};
   const mobilityRefs: Record<string, unknown> = {};
   const projectRefs: Record<string, unknown> = {};
-  const add = <S extends (typeof MOBILITY_SCHEMAS)[number] | (typeof PROJECT_SCHEMAS)[number]>(
+  const incomingRefs: Record<string, unknown> = {};
+  const add = <S extends EventSchema>(
     schemas: readonly S[], refs: Record<string, unknown>, key: string, schemaOf: (s: S) => unknown,
   ) => {
     for (const s of schemas) {
@@ -74,6 +80,7 @@ export function buildAsyncApi(): Record<string, unknown> {
   };
   add(MOBILITY_SCHEMAS, mobilityRefs, 'The mobility id (all events of a mobility in one partition, in order)', mobilityMessageSchema);
   add(PROJECT_SCHEMAS, projectRefs, 'The project id (all events of a project in one partition, in order)', projectMessageSchema);
+  add(INCOMING_SCHEMAS, incomingRefs, 'The incoming id (all events of an incoming mobility in one partition, in order)', incomingMessageSchema);
   messages.DeadLetter = {
     name: 'DeadLetter',
     title: 'Dead-lettered message',
@@ -113,6 +120,7 @@ export function buildAsyncApi(): Record<string, unknown> {
     channels: {
       mobilityEvents: { address: TOPICS.mobilityEvents.name, description: 'Events of each mobility, keyed by mobility id.', messages: mobilityRefs, bindings: topicBinding(TOPICS.mobilityEvents) },
       projectEvents: { address: TOPICS.projectEvents.name, description: 'Project (budget guard) events, keyed by project id.', messages: projectRefs, bindings: topicBinding(TOPICS.projectEvents) },
+      incomingEvents: { address: TOPICS.incomingEvents.name, description: 'Events of each incoming mobility (the receiving side), keyed by incoming id. No money: the budget projection does not read it.', messages: incomingRefs, bindings: topicBinding(TOPICS.incomingEvents) },
       deadLetter: { address: TOPICS.deadLetter.name, description: 'Messages projectors could not fold, with the reason.', messages: { DeadLetter: { $ref: '#/components/messages/DeadLetter' } }, bindings: topicBinding(TOPICS.deadLetter) },
     },
     operations: {
@@ -120,6 +128,8 @@ export function buildAsyncApi(): Record<string, unknown> {
       publishProjectEvents: { action: 'send', channel: { $ref: '#/channels/projectEvents' }, summary: 'The per-project budget workflow publishes its events.' },
       projectMobilityEvents: { action: 'receive', channel: { $ref: '#/channels/mobilityEvents' }, summary: 'Projectors fold events into Postgres, exactly once in effect.' },
       projectProjectEvents: { action: 'receive', channel: { $ref: '#/channels/projectEvents' }, summary: 'Projectors fold budget allocations and reservations.' },
+      publishIncomingEvents: { action: 'send', channel: { $ref: '#/channels/incomingEvents' }, summary: 'The incoming workflows publish each event once it is decided (idempotent producer).' },
+      projectIncomingEvents: { action: 'receive', channel: { $ref: '#/channels/incomingEvents' }, summary: 'The incoming projection folds them into incoming_mobilities, exactly once in effect.' },
       deadLetterMessages: { action: 'send', channel: { $ref: '#/channels/deadLetter' }, summary: 'Projectors send what they cannot fold here and carry on.' },
     },
     components: { messages },

@@ -24,7 +24,7 @@ const decodeDetails = (details: Record<string, { payloads?: { data?: Uint8Array 
 describe('replay of recorded histories', () => {
   it('has a history from before and one from after the report-escalation patch', () => {
     const pre = files.filter((f) => f.includes('pre-patch'));
-    const post = files.filter((f) => !f.includes('pre-patch'));
+    const post = files.filter((f) => !f.includes('pre-patch') && f.startsWith('mobility-'));
     expect(pre.length).toBeGreaterThan(0);
     expect(post.length).toBeGreaterThan(0);
     const patchMarkers = (f: string) =>
@@ -52,6 +52,15 @@ describe('replay of recorded histories', () => {
     expect(published('mobility-lifecycle.json')).toBe(0);
     expect(markers('mobility-lifecycle-schedule.json')).toBe(1);
     expect(published('mobility-lifecycle-schedule.json')).toBeGreaterThan(2);
+  });
+
+  it('has a history of an incoming mobility (nomination to transcript, its events on incoming-events, no budget call)', () => {
+    const events = load('incoming-student.json').events ?? [];
+    expect(events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name).toBe('incomingWorkflow');
+    const activities = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+    expect(activities).toContain('publishIncomingEvents');
+    expect(activities).toContain('sendReminder');
+    expect(activities.filter((a) => /budget|Budget|Reservation|publishEvents|writePaymentOrder/.test(a!))).toEqual([]);
   });
 
   it('has a history from before and one from after the pre-departure patch, which reminds of the deadlines before departure and of the certificate', () => {

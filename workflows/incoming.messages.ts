@@ -1,0 +1,54 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { z } from 'zod';
+import { INCOMING_ACTIONS, type IncomingActionName } from '../domain/incoming/actions';
+import { RecordNomination } from '../domain/incoming/commands';
+import type { IncomingAlarm, IncomingDue } from '../domain/incoming/deadlines';
+import type { IncomingState } from '../domain/incoming/state';
+
+/**
+ * Input that starts an incoming mobility's workflow (workflow id = incoming id): the domain's
+ * nomination without type/at. The participant is the registry's pseudonymous ref.
+ */
+export const StartIncoming = RecordNomination.omit({ type: true, at: true });
+export type StartIncoming = z.infer<typeof StartIncoming>;
+
+/** Payloads of the staff Updates: the domain's action inputs (the workflow adds the mobility and the instant). */
+export type IncomingPayloadOf<N extends IncomingActionName> = z.input<(typeof INCOMING_ACTIONS)[N]['input']> & { actor: string };
+
+export interface IncomingUpdateResult {
+  stage: string;
+  events: string[];
+}
+
+/** Update names are prefixed so they never collide with a mobility's. */
+export const incomingUpdateName = (n: IncomingActionName) => `incoming.${n}`;
+export const incomingUpdates = Object.fromEntries(
+  (Object.keys(INCOMING_ACTIONS) as IncomingActionName[]).map((n) => [n, defineUpdate<IncomingUpdateResult, [unknown]>(incomingUpdateName(n))]),
+) as Record<IncomingActionName, ReturnType<typeof defineUpdate<IncomingUpdateResult, [unknown]>>>;
+
+export interface IncomingAuditEntry {
+  at: string;
+  actor: string;
+  action: string;
+  outcome: 'applied' | 'refused' | 'sent';
+  detail: string;
+  events: string[];
+}
+
+export interface IncomingView {
+  incomingId: string;
+  stage: string;
+  eventsPublished: number;
+  eventsRecorded: number;
+  closed: boolean;
+}
+
+export interface IncomingDeadlinesView {
+  deadlines: IncomingDue[];
+  alarms: IncomingAlarm[];
+}
+
+export const incomingViewQuery = defineQuery<IncomingView>('incoming.view');
+export const incomingStateQuery = defineQuery<IncomingState>('incoming.state');
+export const incomingAuditQuery = defineQuery<IncomingAuditEntry[]>('incoming.audit');
+export const incomingDeadlinesQuery = defineQuery<IncomingDeadlinesView>('incoming.deadlines');
