@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { ActivityCode } from '../activity';
+import { ActivityCode, activityRule, Sector } from '../activity';
 import { percentOf, type Cents } from '../money';
 import { CountryCode, OrgId, ProjectId } from '../ids';
 import { eur } from '../money';
-import type { GrantInput } from '../grant/input';
-import { groupingFor, groupOf, rateTableFor } from '../grant/rates';
+import { GrantRates, type GrantInput } from '../grant/input';
+import { groupingChosen, groupOf, rateTableFor } from '../grant/rates';
 import { learnerDailyRangeProblem, monthlyRangeProblem } from '../grant/ranges';
 
 /**
@@ -25,10 +25,16 @@ export type FunderLine = z.infer<typeof FunderLine>;
 
 const Euros = z.number().positive().refine((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-6, 'at most two decimals (euro cents)');
 
-/** One applicable rate: monthly (HE long-term students) or daily (everyone else). */
+/**
+ * One applicable rate: monthly (HE long-term students) or daily (everyone else); with daily rates, the
+ * NA's published rate from day 15 where it prints one (§1.8, e.g. FRSE 56 → 39).
+ */
 export const ApplicableRate = z
-  .strictObject({ monthlyEur: Euros.optional(), dailyEur: Euros.optional() })
-  .refine((r) => r.monthlyEur !== undefined || r.dailyEur !== undefined, 'give monthlyEur or dailyEur');
+  .strictObject({ monthlyEur: Euros.optional(), dailyEur: Euros.optional(), dailyFrom15Eur: Euros.optional() })
+  .refine((r) => r.monthlyEur !== undefined || r.dailyEur !== undefined, 'give monthlyEur or dailyEur')
+  .refine((r) => r.dailyFrom15Eur === undefined || (r.dailyEur !== undefined && r.dailyFrom15Eur <= r.dailyEur), {
+    message: 'dailyFrom15Eur needs dailyEur and may not exceed it', path: ['dailyFrom15Eur'],
+  });
 export type ApplicableRate = z.infer<typeof ApplicableRate>;
 
 /** Receiving-country group ("1", "2", "3") or "partner" for partner countries. */
@@ -37,6 +43,21 @@ export type RateGroupKey = z.infer<typeof RateGroupKey>;
 
 const HE_STUDENT_CODES: readonly string[] = ['HE-SMS', 'HE-SMP', 'HE-BIP'];
 const MONTHLY_CODES: readonly string[] = ['HE-SMS', 'HE-SMP'];
+
+/**
+ * The NA-specific rules of a project (§1.8), each with the call year's table as its default when absent:
+ * how the NA rounds the rate from day 15, the country grouping it uses per sector, the band amounts it prints
+ * differently, and the national top-ups the beneficiary defines. They reach every mobility's grant through
+ * its rates (`projectRatesFor`), and each shows in the breakdown's basis.
+ */
+export const NaRules = z.strictObject({
+  rateFrom15: z.enum(['exact', 'whole-euro-half-up', 'whole-euro-down']).optional()
+    .describe('the rate from day 15: exact 70 % (default), or 70 % rounded to whole euros as the NA prints it (FRSE half-up 56 → 39; floor 148 → 103)'),
+  countryGrouping: z.partialRecord(Sector, z.enum(['old', 'new'])).optional().describe('the grouping the NA uses per sector (§1.1, §1.8); default: the call year\'s table'),
+  travelBandsEur: GrantRates.shape.travelBandsEur,
+  nationalTopUps: GrantRates.shape.nationalTopUps,
+});
+export type NaRules = z.infer<typeof NaRules>;
 
 /** What the grant agreement fixes for every mobility of the project (the rate table of its NA, the pre-financing rate). */
 const TERMS = {
@@ -48,8 +69,9 @@ const TERMS = {
   /** Call 2024+: whether the NA pays travel support to HE students (§1.7); passed as GrantInput.travelGrant. */
   heStudentTravelSupport: z.boolean().optional(),
   applicableRates: z.partialRecord(ActivityCode, z.partialRecord(RateGroupKey, ApplicableRate)).default({}),
+  naRules: NaRules.optional(),
 };
-type Terms = { action: ProjectAction; callYear: number; country: string; applicableRates: Partial<Record<string, Partial<Record<RateGroupKey, ApplicableRate>>>> };
+type Terms = { action: ProjectAction; callYear: number; country: string; applicableRates: Partial<Record<string, Partial<Record<RateGroupKey, ApplicableRate>>>>; naRules?: NaRules | undefined };
 
 /**
  * Where the EU has published no range for the call (HE long-term from call 2024, staff; reference §1.3
@@ -67,7 +89,7 @@ const checkRates = (a: Terms, ctx: z.RefinementCtx, at: (string | number)[] = []
       ctx.addIssue({ code: 'custom', path: [...at, 'applicableRates', code], message: `${code} is not an activity of ${a.action}` });
       continue;
     }
-    const grouping = groupingFor(table, code);
+    const { grouping } = groupingChosen(table, code, a.naRules?.countryGrouping?.[activityRule(code as ActivityCode).sector]);
     for (const [key, rate] of Object.entries(byGroup ?? {})) {
       const path = [...at, 'applicableRates', code, key];
       const to = key === 'partner' ? null : (Number(key) as 1 | 2 | 3);
@@ -116,8 +138,13 @@ export type GrantAgreement = z.infer<typeof GrantAgreement>;
  * The NA's applicable rate for one mobility, ready for GrantInput.rates; undefined when the
  * agreement sets none for that activity and group (the table default then applies).
  */
-export const applicableRatesFor = (agreement: Pick<GrantAgreement, 'callYear' | 'applicableRates'>, activity: ActivityCode, receivingCountry: string): GrantInput['rates'] => {
-  const g = groupOf(groupingFor(rateTableFor(agreement.callYear), activity), receivingCountry);
+export const applicableRatesFor = (
+  agreement: Pick<GrantAgreement, 'callYear' | 'applicableRates'> & { readonly naRules?: NaRules | undefined },
+  activity: ActivityCode,
+  receivingCountry: string,
+): GrantInput['rates'] => {
+  const choice = agreement.naRules?.countryGrouping?.[activityRule(activity).sector];
+  const g = groupOf(groupingChosen(rateTableFor(agreement.callYear), activity, choice).grouping, receivingCountry);
   const rate = agreement.applicableRates[activity]?.[g === null ? 'partner' : (String(g) as RateGroupKey)];
   return rate ? { ...rate } : undefined;
 };

@@ -1,4 +1,7 @@
-import { activityRule, type ActivityCode } from '../activity';
+import { activityRule, staffActivitiesOf, type ActivityCode } from '../activity';
+import type { GrantRates } from '../grant/input';
+import { groupingChosen, groupOf, rateTableFor } from '../grant/rates';
+import { mulDiv } from '../money';
 import type { FunderLine } from '../budget/events';
 import type { ProjectRates } from '../mobility/grant';
 import { applicableRatesFor, type ProjectTerms } from './agreement';
@@ -73,10 +76,52 @@ export const applicationProblems = (
   return out;
 };
 
-/** The rates a mobility's grant is computed with: the project's call year and its NA's rate for the activity and destination. */
-export const projectRatesFor = (terms: ProjectTerms, activity: ActivityCode, receivingCountry: string): ProjectRates => {
-  const rates = applicableRatesFor(terms, activity, receivingCountry);
+/**
+ * The rates a mobility's grant is computed with: the project's call year, its NA's rate for the activity and
+ * destination, and the project's NA-specific rules (§1.8), each only when the project sets it (absent, the call
+ * year's table applies). An accompanying person (§1.8) is paid at the NA's staff rate of the learners' sector.
+ */
+export const projectRatesFor = (terms: ProjectTerms, activity: ActivityCode, receivingCountry: string, options: { accompanyingPerson?: boolean } = {}): ProjectRates => {
+  const rates = naRatesFor(terms, activity, receivingCountry, options.accompanyingPerson ?? false);
   return { callYear: terms.callYear, ...(rates ? { rates } : {}), ...(terms.heStudentTravelSupport !== undefined ? { travelGrant: terms.heStudentTravelSupport } : {}) };
+};
+
+/**
+ * The GrantInput.rates of one mobility under the project's terms. Widened `ProjectRates.rates`
+ * (domain/mobility/grant.ts) must accept `GrantRates` for the NA rules to reach a workflow's grant.
+ */
+export const naRatesFor = (terms: ProjectTerms, activity: ActivityCode, receivingCountry: string, accompanyingPerson = false): GrantRates | undefined => {
+  const sector = activityRule(activity).sector;
+  // §1.8: staff and accompanying persons share one NA rate (FRSE prints them on one row): the sector's first staff activity with a rate.
+  const rateActivity = accompanyingPerson ? (staffActivitiesOf(sector).find((c) => applicableRatesFor(terms, c, receivingCountry) !== undefined) ?? activity) : activity;
+  const applicable = accompanyingPerson && rateActivity === activity ? undefined : applicableRatesFor(terms, rateActivity, receivingCountry);
+  const na = terms.naRules;
+  const out: GrantRates = { ...applicable };
+  // HE students' days 15–30 have their own figure (§1.3: 56 €), not a percentage: no rounding rule applies to them.
+  const heStudent = sector === 'HE' && activityRule(activity).participant === 'learner' && !accompanyingPerson;
+  if (out.dailyFrom15Eur === undefined && na?.rateFrom15 !== undefined && na.rateFrom15 !== 'exact' && !heStudent) {
+    const daily = out.dailyEur !== undefined ? Math.round(out.dailyEur * 100) : tableDaily(terms, activity, receivingCountry, accompanyingPerson);
+    if (daily !== null) {
+      const percent = rateTableFor(terms.callYear).staff.laterDaysPercent;
+      // Whole euros of percent × daily (cents): half-up (FRSE 56 → 39, 104 → 73) or down (148 → 103).
+      out.dailyFrom15Eur = na.rateFrom15 === 'whole-euro-half-up' ? mulDiv(daily, percent, 10_000) : Math.floor((daily * percent) / 10_000);
+    }
+  }
+  const grouping = na?.countryGrouping?.[sector];
+  if (grouping !== undefined) out.countryGrouping = grouping;
+  if (na?.travelBandsEur !== undefined) out.travelBandsEur = na.travelBandsEur;
+  if (na?.nationalTopUps !== undefined && na.nationalTopUps.length > 0) out.nationalTopUps = na.nationalTopUps;
+  return Object.keys(out).length > 0 ? out : undefined;
+};
+
+/** The call table's daily rate (cents) of a staff member, accompanying person or VET/school/adult learner; null for HE students or a partner country. */
+const tableDaily = (terms: ProjectTerms, activity: ActivityCode, receivingCountry: string, accompanyingPerson: boolean): number | null => {
+  const rule = activityRule(activity);
+  const table = rateTableFor(terms.callYear);
+  const g = groupOf(groupingChosen(table, activity, terms.naRules?.countryGrouping?.[rule.sector]).grouping, receivingCountry);
+  if (g === null) return null;
+  if (rule.participant === 'staff' || accompanyingPerson) return rule.sector === 'HE' ? table.staff.heDailyByGroup[g] : table.staff.vetSchoolAdultDailyByGroup[g];
+  return rule.sector === 'HE' ? null : table.learners.dailyByGroup[g];
 };
 
 /** The fields in which a second registration of the same project differs from the first (empty: the same content). */
