@@ -44,7 +44,8 @@ async function inView(pool: pg.Pool | pg.PoolClient, dir: TenantDirectory, p: Pr
   const f = dir.readFilter(p);
   switch (kind) {
     case 'institution':
-      return dir.visibleInstitutions(p).has(id);
+      // Its own institution's staff, or a consortium or network role reaching it; a site's staff keep to their site.
+      return dir.visibleInstitutions({ ...p, roles: p.roles.filter((g) => g.scope.kind !== 'site') }).has(id);
     case 'consortium':
       return f.consortiumIds.includes(id);
     case 'site': {
