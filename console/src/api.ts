@@ -63,7 +63,7 @@ export interface ConsoleMe {
   pages: Page[];
   landing: Page;
 }
-export type Page = 'worklist' | 'pipeline' | 'budget' | 'quality' | 'apply';
+export type Page = 'worklist' | 'pipeline' | 'budget' | 'quality' | 'apply' | 'organisation';
 
 export interface Options {
   projects: { projectId: string; institutionId: string; consortiumId: string | null; funderLines: { lineId: string; funder: string }[] }[];

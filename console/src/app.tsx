@@ -7,17 +7,19 @@ import { ApplyPage } from './pages/apply';
 import { BudgetPage } from './pages/budget';
 import { LoginPage } from './pages/login';
 import { MobilityPage } from './pages/mobility';
+import { OrganisationPage } from './pages/organisation';
+import { SetPasswordPage } from './pages/set-password';
 import { PipelinePage } from './pages/pipeline';
 import { QualityPage } from './pages/quality';
 import { WorklistPage } from './pages/worklist';
 import { SessionContext, type SessionInfo } from './session';
 import { Loading } from './util';
 
-const PAGE_PATH: Record<Page, string> = { worklist: '/worklist', pipeline: '/pipeline', budget: '/budget', quality: '/quality', apply: '/applications/new' };
-const PAGE_LABEL: Record<Page, 'nav.worklist' | 'nav.pipeline' | 'nav.budget' | 'nav.quality' | 'nav.apply'> = {
-  worklist: 'nav.worklist', pipeline: 'nav.pipeline', budget: 'nav.budget', quality: 'nav.quality', apply: 'nav.apply',
+const PAGE_PATH: Record<Page, string> = { worklist: '/worklist', pipeline: '/pipeline', budget: '/budget', quality: '/quality', apply: '/applications/new', organisation: '/organisation' };
+const PAGE_LABEL: Record<Page, 'nav.worklist' | 'nav.pipeline' | 'nav.budget' | 'nav.quality' | 'nav.apply' | 'nav.organisation'> = {
+  worklist: 'nav.worklist', pipeline: 'nav.pipeline', budget: 'nav.budget', quality: 'nav.quality', apply: 'nav.apply', organisation: 'nav.organisation',
 };
-const NAV_ORDER: Page[] = ['worklist', 'pipeline', 'budget', 'quality', 'apply'];
+const NAV_ORDER: Page[] = ['worklist', 'pipeline', 'budget', 'quality', 'apply', 'organisation'];
 
 async function loadSession(): Promise<SessionInfo> {
   const [me, pages, options] = await Promise.all([get<Me>('/api/me'), get<ConsoleMe>('/api/console/me'), get<Options>('/api/console/options')]);
@@ -70,7 +72,8 @@ export function App() {
           }} />
           {session && <LagBanner />}
           <main id="main" tabIndex={-1}>
-            {checking ? <Loading /> : session ? <SignedIn session={session} /> : <LoginPage onSignedIn={signedIn} />}
+            {/* The invitation's set-password page works with or without a session (the link carries its token). */}
+            <Unsigned checking={checking} session={session} signedIn={signedIn} />
           </main>
         </div>
       </SessionContext.Provider>
@@ -138,6 +141,13 @@ const Pipeline = guarded('pipeline', PipelinePage);
 const Budget = guarded('budget', BudgetPage);
 const Quality = guarded('quality', QualityPage);
 const Apply = guarded('apply', ApplyPage);
+const Organisation = guarded('organisation', OrganisationPage);
+
+function Unsigned({ checking, session, signedIn }: { checking: boolean; session: SessionInfo | null; signedIn: (token: string) => Promise<SessionInfo> }) {
+  const { path } = useLocation();
+  if (path === '/set-password') return <SetPasswordPage />;
+  return checking ? <Loading /> : session ? <SignedIn session={session} /> : <LoginPage onSignedIn={signedIn} />;
+}
 const NotFound = () => <p class="msg error" role="alert">{t('error.notFound')}</p>;
 
 function SignedIn({ session }: { session: SessionInfo }) {
@@ -153,6 +163,7 @@ function SignedIn({ session }: { session: SessionInfo }) {
       <Route path="/budget" component={Budget} />
       <Route path="/quality" component={Quality} />
       <Route path="/applications/new" component={Apply} />
+      <Route path="/organisation" component={Organisation} />
       <Route path="/mobilities/:id" component={MobilityPage} />
       <Route path="/" component={Loading} />
       <Route path="/login" component={Loading} />

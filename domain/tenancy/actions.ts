@@ -29,6 +29,7 @@ export const ACTIONS = {
   'quality.view': { label: 'See the quality dashboard (reports, OLS, recognition, deadlines)', roles: ['network-director', 'consortium-coordinator', 'quality-controller', 'institution-coordinator'], consortiumFunction: null },
   'project.manage': { label: 'Manage the project: rates, budget lines, policy, members', roles: ['consortium-coordinator', 'institution-coordinator'], consortiumFunction: 'coordination-finance' },
   'export.beneficiary-module': { label: 'Export mobilities to the Beneficiary Module', roles: ['administrative-manager', 'institution-coordinator'], consortiumFunction: 'administrative-management' },
+  'organisation.manage': { label: "Create and edit the organisation within one's scope: consortium members, institutions, sites, staff accounts and their roles (domain/tenancy/onboarding.ts)", roles: ['network-director', 'consortium-coordinator', 'institution-coordinator'], consortiumFunction: null },
 } as const satisfies Record<string, ActionRule>;
 
 export type Action = keyof typeof ACTIONS;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { OrgId } from '../ids';
-import { ROLE_SCOPES } from './actions';
+import { ACTIONS, ROLE_SCOPES } from './actions';
 import {
   ConsortiumFunction,
   DirectoryData,
@@ -34,8 +34,9 @@ import {
  * may be changed only by someone whose managing grants contain every grant the account holds.
  */
 
-export const MANAGING_ROLES = ['network-director', 'consortium-coordinator', 'institution-coordinator'] as const satisfies readonly Role[];
-const manages = (r: Role): boolean => (MANAGING_ROLES as readonly Role[]).includes(r);
+/** The roles that manage the part of the organisation their scope contains: those of the action organisation.manage. */
+export const MANAGING_ROLES: readonly Role[] = ACTIONS['organisation.manage'].roles;
+const manages = (r: Role): boolean => MANAGING_ROLES.includes(r);
 
 /** A unit of the organisation: a network, consortium, institution or site, by id. */
 export type OrgUnit = Scope;

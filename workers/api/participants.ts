@@ -35,6 +35,8 @@ export const RegistryRef = z.string().regex(/^P-[A-Z2-7]{12}$/, 'participant ref
 const PersonName = z.string().trim().min(1).max(100);
 const today = () => new Date().toISOString().slice(0, 10);
 export const Gender = z.enum(['female', 'male', 'non-binary', 'undisclosed']);
+export const StudentNumber = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$/, "student number: the institution's own reference, letters, digits, . _ / - (at most 40)");
+export const IscedF = z.string().regex(/^\d{4}$/, 'field of education: an ISCED-F 2013 detailed field, 4 digits (e.g. 0613)');
 
 export const NewParticipant = z.strictObject({
   institutionId: OrgId,
@@ -46,6 +48,10 @@ export const NewParticipant = z.strictObject({
   gender: Gender,
   nationality: CountryCode,
   fewerOpportunitiesCriterion: FewerOpportunitiesCriterion.optional().describe('the code only (FO-01…FO-09), never the details'),
+  // The other per-participant fields of the Beneficiary Module (migration 351).
+  studentNumber: StudentNumber.optional().describe("the participant ID of the Beneficiary Module: the institution's own student or apprentice number"),
+  fieldOfEducation: IscedF.optional().describe('ISCED-F 2013 field of education of the programme (4 digits, e.g. 0613)'),
+  eqfLevel: z.int().min(1).max(8).optional().describe('EQF level of the programme (1–8: 6 bachelor, 7 master, 8 doctorate)'),
 });
 export type NewParticipant = z.infer<typeof NewParticipant>;
 
@@ -53,6 +59,7 @@ const Participant = z.object({
   participantRef: z.string(), institutionId: z.string(), siteId: z.string().nullable(),
   givenName: z.string().nullable(), familyName: z.string().nullable(), email: z.string().nullable(), dateOfBirth: z.string().nullable(),
   gender: z.string().nullable(), nationality: z.string().nullable(), fewerOpportunitiesCriterion: z.string().nullable(),
+  studentNumber: z.string().nullable(), fieldOfEducation: z.string().nullable(), eqfLevel: z.number().nullable(),
   createdBy: z.string(), createdAt: z.string(), updatedAt: z.string(), erasedAt: z.string().nullable(),
 });
 type Participant = z.infer<typeof Participant>;
@@ -61,13 +68,15 @@ const RefParams = z.strictObject({ ref: RegistryRef });
 type Db = pg.Pool | pg.PoolClient;
 
 const SELECT = `SELECT participant_ref, institution_id, site_id, given_name, family_name, email, to_char(date_of_birth, 'YYYY-MM-DD') AS date_of_birth,
-                       gender, nationality, fewer_opportunities_criterion, created_by, created_at, updated_at, erased_at
+                       gender, nationality, fewer_opportunities_criterion, student_number, field_of_education, eqf_level,
+                       created_by, created_at, updated_at, erased_at
                   FROM participants`;
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const toParticipant = (r: Record<string, any>): Participant => ({
   participantRef: r.participant_ref, institutionId: r.institution_id, siteId: r.site_id,
   givenName: r.given_name, familyName: r.family_name, email: r.email, dateOfBirth: r.date_of_birth,
   gender: r.gender, nationality: r.nationality, fewerOpportunitiesCriterion: r.fewer_opportunities_criterion,
+  studentNumber: r.student_number, fieldOfEducation: r.field_of_education, eqfLevel: r.eqf_level,
   createdBy: r.created_by, createdAt: iso(r.created_at)!, updatedAt: iso(r.updated_at)!, erasedAt: iso(r.erased_at),
 });
 
@@ -102,9 +111,11 @@ export async function registerParticipant(pool: pg.Pool, raw: NewParticipant, ac
     for (let tries = 0; !ref; tries++) {
       const candidate = newParticipantRef();
       const { rowCount } = await tx.query(
-        `INSERT INTO participants (participant_ref, institution_id, site_id, given_name, family_name, email, date_of_birth, gender, nationality, fewer_opportunities_criterion, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (participant_ref) DO NOTHING`,
-        [candidate, p.institutionId, p.siteId ?? null, p.givenName, p.familyName, p.email, p.dateOfBirth, p.gender, p.nationality, p.fewerOpportunitiesCriterion ?? null, actor],
+        `INSERT INTO participants (participant_ref, institution_id, site_id, given_name, family_name, email, date_of_birth, gender, nationality, fewer_opportunities_criterion,
+                                   student_number, field_of_education, eqf_level, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (participant_ref) DO NOTHING`,
+        [candidate, p.institutionId, p.siteId ?? null, p.givenName, p.familyName, p.email, p.dateOfBirth, p.gender, p.nationality, p.fewerOpportunitiesCriterion ?? null,
+          p.studentNumber ?? null, p.fieldOfEducation ?? null, p.eqfLevel ?? null, actor],
       );
       if (rowCount === 1) ref = candidate;
       else if (tries > 5) throw new Error('could not draw a free participant ref');
@@ -138,7 +149,7 @@ export async function eraseParticipant(pool: pg.Pool, ref: string, actor: string
     }
     const { rows } = await tx.query<{ erased_at: Date }>(
       `UPDATE participants SET given_name = NULL, family_name = NULL, email = NULL, date_of_birth = NULL, gender = NULL, nationality = NULL,
-              fewer_opportunities_criterion = NULL, erased_at = now(), updated_at = now()
+              fewer_opportunities_criterion = NULL, student_number = NULL, field_of_education = NULL, eqf_level = NULL, erased_at = now(), updated_at = now()
         WHERE participant_ref = $1 RETURNING erased_at`, [ref]);
     const contact = await tx.query('DELETE FROM participant_contacts WHERE participant_ref = $1', [ref]);
     await audit(tx, ref, 'erased', actor);
@@ -188,11 +199,16 @@ export function participantRoutes(deps: Pick<ApiDeps, 'pool'>): RouteSpec[] {
       responses: {
         201: { description: 'registered', schema: z.object({ participantRef: z.string(), institutionId: z.string(), siteId: z.string().nullable() }) }, ...STD,
         403: E('your roles may not register participants there (reason given)'),
+        409: E('the student number is already registered for another participant of the institution'),
       },
       handler: async ({ body, session }) => {
         const may = session.directory.canAct(session.principal, 'mobility.apply', ownershipOf({ institutionId: body.institutionId, siteId: body.siteId ?? null }));
         if (!may.allowed) throw new HttpError(403, 'forbidden', may.reason, { reason: may.reason });
-        const participantRef = await registerParticipant(pool, body, session.username);
+        const participantRef = await registerParticipant(pool, body, session.username).catch((err: { code?: string; constraint?: string }) => {
+          if (err.code === '23505' && err.constraint === 'participants_student_number')
+            throw new HttpError(409, 'conflict', `studentNumber: ${body.studentNumber} is already registered at ${body.institutionId}`, { issues: [{ field: 'studentNumber', message: 'already registered for another participant of the institution' }] });
+          throw err;
+        });
         return ok({ participantRef, institutionId: body.institutionId, siteId: body.siteId ?? null }, 201);
       },
     }),

@@ -123,8 +123,23 @@ describe('a consortium coordinator onboards a new member', () => {
     const org = await call('GET', '/api/organisation', { token: newToken });
     expect(org.body.institutions.map((i: { id: string; manage: boolean }) => [i.id, i.manage])).toEqual([[inst, true]]);
     expect(org.body.sites.map((x: { id: string }) => x.id)).toEqual([site]);
-    const register = await call('POST', '/api/participants', { token: newToken, body: { institutionId: inst, siteId: site, givenName: 'Léa', familyName: 'Durand', email: `lea.${t.toLowerCase()}@example.org`, dateOfBirth: '2004-02-03', gender: 'female', nationality: 'FR' } });
+    // …and registers its participants, with the Beneficiary Module's other participant fields (item 2).
+    const lea = { institutionId: inst, siteId: site, givenName: 'Léa', familyName: 'Durand', email: `lea.${t.toLowerCase()}@example.org`, dateOfBirth: '2004-02-03', gender: 'female', nationality: 'FR', studentNumber: `A-${t}`, fieldOfEducation: '0613', eqfLevel: 4 };
+    const register = await call('POST', '/api/participants', { token: newToken, body: lea });
     expect(register.status, JSON.stringify(register.body)).toBe(201);
+    const ref = register.body.participantRef as string;
+    expect((await call('GET', `/api/participants/${ref}`, { token: newToken })).body).toMatchObject({ studentNumber: `A-${t}`, fieldOfEducation: '0613', eqfLevel: 4 });
+    const twice = await call('POST', '/api/participants', { token: newToken, body: { ...lea, email: `other.${t.toLowerCase()}@example.org` } });
+    expect(twice.status).toBe(409);
+    expect(twice.body.issues[0].field).toBe('studentNumber');
+    const badFields = await call('POST', '/api/participants', { token: newToken, body: { ...lea, studentNumber: undefined, fieldOfEducation: 'IT', eqfLevel: 9 } });
+    expect(badFields.status).toBe(400);
+    expect(badFields.body.issues.map((i: { field: string }) => i.field).sort()).toEqual(['eqfLevel', 'fieldOfEducation']);
+    // The consortium coordinator who created the institution still reads no personal data.
+    expect((await call('GET', `/api/participants/${ref}`, { token: tokens.coordA })).status).toBe(404);
+    expect((await call('GET', `/api/participants/${ref}/export`, { token: newToken })).body.participant).toMatchObject({ studentNumber: `A-${t}`, fieldOfEducation: '0613', eqfLevel: 4 });
+    expect((await call('DELETE', `/api/participants/${ref}`, { token: newToken })).status).toBe(200);
+    expect((await call('GET', `/api/participants/${ref}`, { token: newToken })).body).toMatchObject({ studentNumber: null, fieldOfEducation: null, eqfLevel: null, givenName: null });
 
     // The coordinator sees the account active; the audit trail holds every change, without the e-mail address or any secret.
     const view = await call('GET', '/api/organisation', { token: tokens.coordA });
