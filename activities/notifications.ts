@@ -3,6 +3,39 @@ import type { Transporter } from 'nodemailer';
 import type pg from 'pg';
 import { z } from 'zod';
 import { IsoDate, MobilityId, OrgId, ParticipantRef, ProjectId } from '../domain/ids';
+import { addDays } from '../domain/dates';
+import { loadConfig } from '../infra/config';
+import { type LinkPurpose, LinkSigner, linkIdFor } from '../infra/links/tokens';
+
+/**
+ * Reminders to the participant carry a signed link (infra/links/tokens.ts) through which the fact the
+ * workflow waits for is supplied without an account: the certificate of attendance while the participant
+ * is abroad, the report confirmation once invited. The link is derived from the message (its id, its
+ * due date), so a retried send carries the same link; it expires LINK_TTL_DAYS after the due date.
+ */
+export const LINK_FOR_DEADLINE: Readonly<Record<string, LinkPurpose>> = {
+  'la-change-request': 'certificate-of-attendance',
+  'extension-request': 'certificate-of-attendance',
+  'certificate-of-attendance': 'certificate-of-attendance',
+  'participant-report': 'report-confirmation',
+};
+export const REMINDER_LINK_TTL_DAYS = 180;
+const LINK_TEXT: Record<LinkPurpose, string> = {
+  'certificate-of-attendance': 'When your mobility ends, upload the certificate of attendance signed by your host, with your actual dates, here (no account needed)',
+  'report-confirmation': 'Once you have submitted your participant report, confirm it here (no account needed)',
+};
+
+/** The signed link a reminder carries, or null (coordinators sign in; other deadlines wait for nothing a link can give). */
+export async function reminderLink(r: Pick<ReminderRequest, 'mobilityId' | 'deadlineId' | 'attempt' | 'dueDate' | 'recipientRole' | 'kind'>, links: { signer: LinkSigner; baseUrl: string }) {
+  const purpose = r.recipientRole === 'participant' && r.kind === 'reminder' ? LINK_FOR_DEADLINE[r.deadlineId] : undefined;
+  if (!purpose) return null;
+  const expiresOn = addDays(r.dueDate, REMINDER_LINK_TTL_DAYS);
+  const token = await links.signer.sign({
+    linkId: linkIdFor(messageIdFor(r)), mobilityId: r.mobilityId, audience: 'participant', purpose,
+    expiresAt: Math.floor(Date.parse(`${expiresOn}T23:59:59Z`) / 1000),
+  });
+  return { purpose, url: `${links.baseUrl}/link/${token}`, expiresOn, text: `${LINK_TEXT[purpose]}; the link is for this mobility only and expires on ${expiresOn}:` };
+}
 
 /**
  * Reminders and escalations, delivered exactly once per (mobility, deadline, attempt) through a
@@ -43,8 +76,16 @@ export interface NotificationFaults {
   afterSent?(req: ReminderRequest, attempt: number): void;
 }
 
-export function createNotificationActivities(deps: { pool: pg.Pool; transport: Transporter; from: string; leaseMs?: number; faults?: NotificationFaults }) {
+export function createNotificationActivities(deps: { pool: pg.Pool; transport: Transporter; from: string; leaseMs?: number; faults?: NotificationFaults; links?: { signer: LinkSigner; baseUrl: string } }) {
   const leaseMs = deps.leaseMs ?? 30_000;
+  let links = deps.links ?? null;
+  const linksOf = () => {
+    if (!links) {
+      const cfg = loadConfig();
+      links = { signer: LinkSigner.forDataDir(cfg.dataDir), baseUrl: cfg.console.url };
+    }
+    return links;
+  };
   const text = (r: ReminderRequest, name: string) => {
     const subject = r.kind === 'escalation'
       ? `[Overdue] ${r.deadlineLabel} — mobility ${r.mobilityId} (due ${r.dueDate})`
@@ -92,14 +133,16 @@ export function createNotificationActivities(deps: { pool: pg.Pool; transport: T
           await deps.pool.query(`UPDATE notification_outbox SET status = 'undeliverable' WHERE message_id = $1`, [messageId]);
           return { status: 'undeliverable', messageId };
         }
-        const { subject, body } = text(r, contact.display_name);
+        const { subject, body: plain } = text(r, contact.display_name);
+        const link = await reminderLink(r, linksOf());
+        const body = link ? `${plain}\n${link.text}\n${link.url}\n` : plain;
         await deps.transport.sendMail({
           from: deps.from,
           to: contact.email,
           subject,
           text: body,
           messageId,
-          headers: { 'X-Mobility-Id': r.mobilityId, 'X-Deadline-Id': r.deadlineId, 'X-Reminder-Attempt': String(r.attempt), 'X-Reminder-Kind': r.kind },
+          headers: { 'X-Mobility-Id': r.mobilityId, 'X-Deadline-Id': r.deadlineId, 'X-Reminder-Attempt': String(r.attempt), 'X-Reminder-Kind': r.kind, ...(link ? { 'X-Link-Purpose': link.purpose } : {}) },
         });
         await deps.pool.query(`UPDATE notification_outbox SET status = 'sent', sent_at = now() WHERE message_id = $1`, [messageId]);
       } catch (err) {

@@ -58,6 +58,7 @@ export const updates = {
   recordRecognition: upd('recordRecognition'),
   cancel: upd('cancel'),
   recordGrantConditions: upd('recordGrantConditions'),
+  attachDocument: upd('attachDocument'),
 } as const satisfies { [U in UpdateName]: ReturnType<typeof upd<U>> };
 
 /**

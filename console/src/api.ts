@@ -63,7 +63,7 @@ export interface ConsoleMe {
   pages: Page[];
   landing: Page;
 }
-export type Page = 'worklist' | 'pipeline' | 'budget' | 'quality' | 'apply' | 'organisation';
+export type Page = 'worklist' | 'pipeline' | 'budget' | 'quality' | 'apply' | 'organisation' | 'incoming';
 
 export interface Options {
   projects: { projectId: string; institutionId: string; consortiumId: string | null; funderLines: { lineId: string; funder: string }[] }[];
@@ -109,3 +109,30 @@ export interface MobilityDetail {
 }
 
 export interface LiveStatus { behind: number; laggingForSeconds: number; streamUnreachable: boolean; checkedAt: string }
+
+// ---------- recognition records (Europass Mobility PDF, open badge JSON, staff career record PDF) ----------
+export interface RecognitionRecord { kind: 'europass' | 'open-badge' | 'career-record'; available: boolean; allowed: boolean; reason: string | null; href: string }
+export interface RecognitionRecords { mobilityId: string; records: RecognitionRecord[] }
+
+/** Downloads a file the API produces with the session's token, under the name the server gives (Content-Disposition). */
+export async function download(path: string, fallbackName: string): Promise<void> {
+  const token = getToken();
+  const res = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  if (res.status === 401) {
+    setToken(null);
+    onUnauthorized();
+  }
+  if (!res.ok) {
+    const text = await res.text();
+    throw new ApiError(res.status, (text ? JSON.parse(text) : {}) as ApiErrorBody);
+  }
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? fallbackName;
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RequiredProofs } from '../documents';
 
 /**
  * The deadline policy of a project. Every field has the reference default; a project (or a network
@@ -36,6 +37,8 @@ export const Policy = z.strictObject({
   balanceDays: z.int().min(1).max(90).default(45),
   /** Days before a due date when the person who must act is reminded (deadlines other than the participant report). */
   reminderLeadDays: z.int().min(1).max(30).default(7),
+  /** Proofs an action waits for: a document of each kind attached before it (e.g. the certificate of attendance). Default: none. */
+  requiredProofs: RequiredProofs.default({}),
   /**
    * Deadlines before departure and at the end of the stay (§2 Participant GA, LA before mobility, OLS, certificate of
    * attendance): the agreement signed, the OLS assessment taken, insurance and travel arranged, the host's certificate.

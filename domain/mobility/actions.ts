@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import {
-  ApproveExtension, CancelMobility, ChangeLearningAgreement, type CommandType, ConfirmDeparture, DeclareForceMajeure,
+  ApproveExtension, AttachDocument, CancelMobility, ChangeLearningAgreement, type CommandType, ConfirmDeparture, DeclareForceMajeure,
   PromoteFromReserveList, RecordCertificateOfAttendance, RecordInterruption, RecordOlsAssessment, RecordParticipantReportSubmitted,
   RecordGrantConditions, RecordRecognition, RecordTranscriptOfRecords, RefuseExtension, RejectApplication, RequestExtension, SelectParticipant, SignAgreement,
   WithdrawApplication,
@@ -36,6 +36,8 @@ export const ACTION_INPUTS = {
   recordRecognition: RecordRecognition.omit(ENGINE),
   cancel: CancelMobility.omit(ENGINE),
   recordGrantConditions: RecordGrantConditions.omit(ENGINE),
+  /** A proof whose bytes are already in the document store (the API's upload route stores them first). */
+  attachDocument: AttachDocument.omit(ENGINE),
 } as const;
 
 export type ActionName = keyof typeof ACTION_INPUTS;
@@ -63,6 +65,7 @@ export const ACTION_COMMAND = {
   recordRecognition: 'RecordRecognition',
   cancel: 'CancelMobility',
   recordGrantConditions: 'RecordGrantConditions',
+  attachDocument: 'AttachDocument',
 } as const satisfies Record<ActionName, CommandType>;
 
 const entryOf = (entry: Allowed): string => entry.split('.')[0]!;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ActivityCode } from '../activity';
 import { GrantBreakdown } from '../grant/breakdown';
 import { CountryCode, HostOrgId, IsoDate, MobilityId, OrgId, ParticipantRef, ProjectId } from '../ids';
+import { ByteSize, DocumentId, DocumentKind, DocumentMediaType, Sha256 } from '../documents';
 import {
   CancellationReason, CefrLevel, MissedDeadline, Ects, ExtensionRefusalReason, FewerOpportunitiesCriterion, ForceMajeureReason,
   FunderLineId, InterruptionReason, LanguageCode, LearningAgreementChangeReason, OlsPhase, PaymentId, PaymentKind,
@@ -109,12 +110,19 @@ export const GrantConditions = z.strictObject({
 export type GrantConditions = z.infer<typeof GrantConditions>;
 export const RecordGrantConditions = command('RecordGrantConditions', GrantConditions.shape);
 
+/**
+ * A document kept as a proof of the mobility (its bytes in the document store, under their SHA-256).
+ * The actor is who uploaded it: a staff member, or `link:host` / `link:participant` through a signed link.
+ */
+export const AttachDocument = command('AttachDocument', { documentId: DocumentId, kind: DocumentKind, sha256: Sha256, byteSize: ByteSize, mediaType: DocumentMediaType });
+
 export const MobilityCommand = z.discriminatedUnion('type', [
   SubmitApplication, SelectParticipant, RejectApplication, PromoteFromReserveList, WithdrawApplication, SignAgreement,
   ConfirmDeparture, RecordCertificateOfAttendance, RecordInterruption, DeclareForceMajeure, RequestExtension,
   ApproveExtension, RefuseExtension, ChangeLearningAgreement, InviteParticipantReport, RemindParticipantReport,
   RecordParticipantReportSubmitted, RecordOlsAssessment, RecordTranscriptOfRecords, RecordRecognition,
   RecordPaymentOrdered, RecordDeadlineMissed, RecordDeadlineSchedule, CancelMobility, RecordGrantConditions,
+  AttachDocument,
 ]);
 export type MobilityCommand = z.infer<typeof MobilityCommand>;
 export type CommandType = MobilityCommand['type'];

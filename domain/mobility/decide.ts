@@ -412,7 +412,34 @@ const cancelMobility = (c: CommandOf<'CancelMobility'>, state: MobilityState): D
   })];
 };
 
+/** A proof kept for the mobility, in any open stage; the same content attached again as the same kind is refused (it is there). */
+const attachDocument = (c: CommandOf<'AttachDocument'>, state: MobilityState): Decision => {
+  const s = require_(state, 'AttachDocument', 'attach a document', 'the mobility is closed');
+  if (isRejection(s)) return s;
+  const same = s.documents.find((d) => d.documentId === c.documentId || (d.kind === c.kind && d.sha256 === c.sha256));
+  if (same) return reject('document-already-attached', `cannot attach the ${c.kind}: the same document (${same.documentId}, sha256 ${same.sha256.slice(0, 12)}…) was attached on ${same.attachedAt}`);
+  return [mobilityEvent('DocumentAttached', { ...audit(c), documentId: c.documentId, kind: c.kind, sha256: c.sha256, byteSize: c.byteSize, mediaType: c.mediaType })];
+};
+
+/**
+ * The project's policy may make an action wait for proofs (requiredProofs): a command it accepts is refused
+ * until a document of each required kind is attached.
+ */
+const missingProofs = (c: MobilityCommand, s: MobilityState, policy: Policy): Rejection | null => {
+  const required = (policy.requiredProofs as Partial<Record<string, readonly string[]>>)[c.type] ?? [];
+  if (required.length === 0 || s.stage === 'none') return null;
+  const missing = required.filter((k) => !s.documents.some((d) => d.kind === k));
+  if (missing.length === 0) return null;
+  return reject('proof-required', `cannot apply ${c.type}: the project requires the ${missing.join(', ')} to be attached first (policy requiredProofs; attach it as a document of the mobility)`, 'POLICY-REQUIRED-PROOF');
+};
+
 export const decide = (command: MobilityCommand, state: MobilityState, policy: Policy = DEFAULT_POLICY): Decision => {
+  const decision = decideCommand(command, state, policy);
+  if (isRejection(decision)) return decision;
+  return missingProofs(command, state, policy) ?? decision;
+};
+
+const decideCommand = (command: MobilityCommand, state: MobilityState, policy: Policy): Decision => {
   if (command.type !== 'SubmitApplication') {
     if (state.stage === 'none') return reject('wrong-stage', `cannot apply ${command.type}: no application has been submitted (stage 'none')`);
     if (state.identity.mobilityId !== command.mobilityId) {
@@ -445,6 +472,7 @@ export const decide = (command: MobilityCommand, state: MobilityState, policy: P
     case 'RecordDeadlineSchedule': return recordDeadlineSchedule(command, state, policy);
     case 'RecordGrantConditions': return recordGrantConditions(command, state);
     case 'CancelMobility': return cancelMobility(command, state);
+    case 'AttachDocument': return attachDocument(command, state);
     default: {
       const never: never = command;
       throw new Error(`unknown command ${JSON.stringify(never)}`);

@@ -5,6 +5,7 @@ import { GrantBreakdown } from '../grant/breakdown';
 import { CountryCode, IsoDate, MobilityId, OrgId, ParticipantRef, ProjectId } from '../ids';
 import { DeadlineId, DeadlineNature } from '../calendar/deadlines';
 import { GrantConditions } from './commands';
+import { ByteSize, DocumentId, DocumentKind, DocumentMediaType, Sha256 } from '../documents';
 import { stagesAllowing } from './lifecycle';
 import {
   CancellationReason, CefrLevel, MissedDeadline, Ects, ExtensionRefusalReason, ForceMajeureReason, FunderLineId,
@@ -147,6 +148,8 @@ export const MobilityCancelledV1 = payload({
   releasedCents: Cents,
   toRecoverCents: Cents,
 });
+/** A proof kept for the mobility: its content by SHA-256 (the bytes are in the document store), never a file name. actor = who uploaded it. */
+export const DocumentAttachedV1 = payload({ documentId: DocumentId, kind: DocumentKind, sha256: Sha256, byteSize: ByteSize, mediaType: DocumentMediaType });
 
 const event = <T extends string, V extends number, P extends z.ZodType>(type: T, version: V, schema: P) =>
   z.strictObject({ type: z.literal(type), version: z.literal(version), payload: schema });
@@ -179,6 +182,7 @@ export const DeadlineMissed = event('DeadlineMissed', 1, DeadlineMissedV1);
 export const DeadlinesScheduled = event('DeadlinesScheduled', 1, DeadlinesScheduledV1);
 export const GrantConditionsRecorded = event('GrantConditionsRecorded', 1, GrantConditionsRecordedV1);
 export const MobilityCancelled = event('MobilityCancelled', 1, MobilityCancelledV1);
+export const DocumentAttached = event('DocumentAttached', 1, DocumentAttachedV1);
 
 const CURRENT = [
   ApplicationSubmitted, ParticipantSelected, ApplicationRejected, PlacedOnReserveList, ApplicationWithdrawn,
@@ -186,6 +190,7 @@ const CURRENT = [
   ExtensionRequested, ExtensionApproved, ExtensionRefused, GrantRecalculated, LearningAgreementChanged,
   ParticipantReportInvited, ParticipantReportReminded, ParticipantReportSubmitted, OlsAssessmentRecorded,
   TranscriptReceived, RecognitionRecorded, PaymentOrdered, RecoveryOrdered, DeadlineMissed, DeadlinesScheduled, MobilityCancelled, GrantConditionsRecorded,
+  DocumentAttached,
 ] as const;
 
 export const MobilityEvent = z.discriminatedUnion('type', CURRENT);

@@ -17,7 +17,7 @@ const common = (s: OpenMobility): Common => ({
   identity: s.identity, plan: s.plan, originalEndDate: s.originalEndDate, plannedDays: s.plannedDays, ols: s.ols,
   forceMajeure: s.forceMajeure, interruptions: s.interruptions, extension: s.extension, extensionsApproved: s.extensionsApproved,
   learningAgreement: s.learningAgreement, reportInvitation: s.reportInvitation, transcript: s.transcript,
-  deadlinesMissed: s.deadlinesMissed, schedule: s.schedule, grantConditions: s.grantConditions, payments: s.payments, audit: s.audit,
+  deadlinesMissed: s.deadlinesMissed, schedule: s.schedule, grantConditions: s.grantConditions, payments: s.payments, documents: s.documents, audit: s.audit,
 });
 
 /** No switch recorded: the project's defaults. */
@@ -53,6 +53,7 @@ const apply = (state: MobilityState, e: MobilityEvent): MobilityState => {
       schedule: [],
       grantConditions: NO_CONDITIONS,
       payments: { prefinancingCents: 0, balanceCents: 0, recoveredCents: 0, orders: [] },
+      documents: [],
       audit: { events: 0, firstAt: p.at, lastAt: p.at, lastActor: p.actor },
     };
   }
@@ -152,6 +153,10 @@ const apply = (state: MobilityState, e: MobilityEvent): MobilityState => {
     case 'GrantConditionsRecorded': {
       const { actor: _a, at: _t, ...conditions } = e.payload;
       return { ...s, grantConditions: conditions };
+    }
+    case 'DocumentAttached': {
+      const { documentId, kind, sha256, byteSize, mediaType, actor, at } = e.payload;
+      return { ...s, documents: [...s.documents, { documentId, kind, sha256, byteSize, mediaType, attachedBy: actor, attachedAt: at }] };
     }
     case 'MobilityCancelled': {
       const from = expect(s, e);

@@ -34,24 +34,24 @@ export const LIFECYCLE = {
   },
   applied: {
     order: 10,
-    allows: ['SelectParticipant', 'RejectApplication', 'WithdrawApplication', 'CancelMobility', 'RecordGrantConditions', 'RecordDeadlineSchedule'],
+    allows: ['SelectParticipant', 'RejectApplication', 'WithdrawApplication', 'CancelMobility', 'RecordGrantConditions', 'RecordDeadlineSchedule', 'AttachDocument'],
     deadlines: [],
   },
   'reserve-list': {
     order: 20,
-    allows: ['PromoteFromReserveList', 'RejectApplication', 'WithdrawApplication', 'CancelMobility', 'RecordGrantConditions', 'RecordDeadlineSchedule'],
+    allows: ['PromoteFromReserveList', 'RejectApplication', 'WithdrawApplication', 'CancelMobility', 'RecordGrantConditions', 'RecordDeadlineSchedule', 'AttachDocument'],
     deadlines: [],
   },
   selected: {
     order: 30,
-    allows: ['SignAgreement', 'WithdrawApplication', 'CancelMobility', 'RecordOlsAssessment.before', 'RecordGrantConditions', 'RecordDeadlineSchedule'],
+    allows: ['SignAgreement', 'WithdrawApplication', 'CancelMobility', 'RecordOlsAssessment.before', 'RecordGrantConditions', 'RecordDeadlineSchedule', 'AttachDocument'],
     deadlines: ['agreement-signature', 'ols-assessment', 'insurance-travel'],
   },
   agreed: {
     order: 40,
     allows: [
       'ConfirmDeparture', 'ChangeLearningAgreement', 'DeclareForceMajeure', 'RecordOlsAssessment.before', 'CancelMobility',
-      'RecordPaymentOrdered.prefinancing', 'RecordDeadlineMissed', 'RecordGrantConditions', 'RecordDeadlineSchedule',
+      'RecordPaymentOrdered.prefinancing', 'RecordDeadlineMissed', 'RecordGrantConditions', 'RecordDeadlineSchedule', 'AttachDocument',
     ],
     deadlines: ['prefinancing-payment', 'ols-assessment', 'insurance-travel'],
   },
@@ -59,7 +59,7 @@ export const LIFECYCLE = {
     order: 50,
     allows: [
       'RecordCertificateOfAttendance', 'RecordInterruption', 'DeclareForceMajeure', 'RequestExtension', 'ApproveExtension',
-      'RefuseExtension', 'ChangeLearningAgreement', 'RecordOlsAssessment.before', 'RecordPaymentOrdered.prefinancing', 'RecordDeadlineMissed', 'RecordGrantConditions', 'RecordDeadlineSchedule',
+      'RefuseExtension', 'ChangeLearningAgreement', 'RecordOlsAssessment.before', 'RecordPaymentOrdered.prefinancing', 'RecordDeadlineMissed', 'RecordGrantConditions', 'RecordDeadlineSchedule', 'AttachDocument',
     ],
     deadlines: ['prefinancing-payment', 'la-change-request', 'la-change-decision', 'extension-request', 'certificate-of-attendance'],
   },
@@ -67,7 +67,7 @@ export const LIFECYCLE = {
     order: 60,
     allows: [
       'InviteParticipantReport', 'RemindParticipantReport', 'RecordParticipantReportSubmitted', 'RecordTranscriptOfRecords',
-      'DeclareForceMajeure', 'RecordOlsAssessment.after', 'RecordPaymentOrdered.balance', 'RecordPaymentOrdered.recovery', 'RecordDeadlineMissed', 'RecordDeadlineSchedule',
+      'DeclareForceMajeure', 'RecordOlsAssessment.after', 'RecordPaymentOrdered.balance', 'RecordPaymentOrdered.recovery', 'RecordDeadlineMissed', 'RecordDeadlineSchedule', 'AttachDocument',
     ],
     deadlines: AFTER_ATTENDANCE,
   },
@@ -75,13 +75,13 @@ export const LIFECYCLE = {
     order: 70,
     allows: [
       'RecordTranscriptOfRecords', 'RecordRecognition', 'RecordOlsAssessment.after', 'RecordPaymentOrdered.balance',
-      'RecordPaymentOrdered.recovery', 'RecordDeadlineMissed', 'RecordDeadlineSchedule',
+      'RecordPaymentOrdered.recovery', 'RecordDeadlineMissed', 'RecordDeadlineSchedule', 'AttachDocument',
     ],
     deadlines: AFTER_ATTENDANCE,
   },
   recognised: {
     order: 80,
-    allows: ['RecordOlsAssessment.after', 'RecordPaymentOrdered.balance', 'RecordPaymentOrdered.recovery', 'RecordDeadlineMissed', 'RecordDeadlineSchedule'],
+    allows: ['RecordOlsAssessment.after', 'RecordPaymentOrdered.balance', 'RecordPaymentOrdered.recovery', 'RecordDeadlineMissed', 'RecordDeadlineSchedule', 'AttachDocument'],
     deadlines: AFTER_ATTENDANCE,
   },
   rejected: { order: 100, allows: ['RecordDeadlineSchedule'], deadlines: [] },
@@ -169,6 +169,7 @@ export const EMITTED_BY = {
   DeadlinesScheduled: ['RecordDeadlineSchedule'],
   GrantConditionsRecorded: ['RecordGrantConditions'],
   MobilityCancelled: ['CancelMobility'],
+  DocumentAttached: ['AttachDocument'],
 } as const satisfies Record<string, readonly Allowed[]>;
 
 export type EmittedEvent = keyof typeof EMITTED_BY;

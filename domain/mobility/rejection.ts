@@ -33,7 +33,9 @@ export type RejectionCode =
   | 'recovery-exceeds-overpayment'
   | 'deadline-not-applicable'
   | 'deadline-not-passed'
-  | 'deadline-already-recorded';
+  | 'deadline-already-recorded'
+  | 'document-already-attached'
+  | 'proof-required';
 
 export interface Rejection {
   readonly kind: 'rejected';

@@ -1,4 +1,5 @@
 import type { ActivityCode } from '../activity';
+import type { DocumentKind } from '../documents';
 import type { GrantBreakdown } from '../grant/breakdown';
 import type { Cents } from '../money';
 import type {
@@ -42,6 +43,16 @@ export type ExtensionStatus =
   | { readonly status: 'approved'; readonly newEndDate: string; readonly requestedAt: string; readonly decidedAt: string }
   | { readonly status: 'refused'; readonly newEndDate: string; readonly requestedAt: string; readonly decidedAt: string; readonly reasonCode: ExtensionRefusalReason };
 
+export interface AttachedDocument {
+  readonly documentId: string;
+  readonly kind: DocumentKind;
+  readonly sha256: string;
+  readonly byteSize: number;
+  readonly mediaType: string;
+  readonly attachedBy: string;
+  readonly attachedAt: string;
+}
+
 export interface ReportInvitation { readonly invitedOn: string; readonly dueOn: string; readonly lastSentAt: string; readonly reminders: number }
 
 /** Facts shared by every stage after the application. */
@@ -66,6 +77,8 @@ export interface Common {
   /** The open due dates last published (DeadlinesScheduled). */
   readonly schedule: readonly ScheduledDeadline[];
   readonly payments: Payments;
+  /** Proofs attached (DocumentAttached), in order: their content by SHA-256, never a file name. */
+  readonly documents: readonly AttachedDocument[];
   readonly audit: { readonly events: number; readonly firstAt: string; readonly lastAt: string; readonly lastActor: string };
 }
 

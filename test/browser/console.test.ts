@@ -41,14 +41,14 @@ const LANDING: Record<string, string> = {
   grenoble: '/worklist', bron: '/worklist', paris: '/worklist', observer: '/pipeline',
 };
 const PAGES: Record<string, string[]> = {
-  director: ['/pipeline', '/budget', '/quality'],
-  coordinator: ['/pipeline', '/budget', '/quality'],
+  director: ['/pipeline', '/budget', '/quality', '/organisation'],
+  coordinator: ['/pipeline', '/budget', '/quality', '/organisation'],
   admin: ['/worklist', '/pipeline'],
   quality: ['/pipeline', '/quality'],
-  lyon: ['/worklist', '/pipeline', '/budget', '/quality', '/applications/new'],
-  grenoble: ['/worklist', '/pipeline', '/budget', '/quality', '/applications/new'],
+  lyon: ['/worklist', '/pipeline', '/budget', '/quality', '/applications/new', '/organisation'],
+  grenoble: ['/worklist', '/pipeline', '/budget', '/quality', '/applications/new', '/organisation'],
   bron: ['/worklist', '/pipeline', '/applications/new'],
-  paris: ['/worklist', '/pipeline', '/budget', '/quality', '/applications/new'],
+  paris: ['/worklist', '/pipeline', '/budget', '/quality', '/applications/new', '/organisation'],
   observer: ['/pipeline'],
 };
 

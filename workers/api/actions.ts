@@ -29,12 +29,16 @@ export const ACTION_PERMISSION: Record<UpdateName, Action> = {
   recordOlsAssessment: 'mobility.record-report',
   recordTranscriptOfRecords: 'mobility.record-recognition',
   recordRecognition: 'mobility.record-recognition',
+  /** Its own route (workers/api/documents.ts: the bytes are stored first), guarded per document kind. */
+  attachDocument: 'mobility.certify-attendance',
 };
 
-export const ACTION_NAMES = Object.keys(ACTION_PERMISSION) as UpdateName[];
+/** Actions with a route of their own rather than a JSON body (a document is uploaded with its bytes). */
+export const OWN_ROUTE_ACTIONS: readonly UpdateName[] = ['attachDocument'];
+export const ACTION_NAMES = (Object.keys(ACTION_PERMISSION) as UpdateName[]).filter((n) => !OWN_ROUTE_ACTIONS.includes(n));
 
 /** The body of each action: its domain input without `actor` (the signed-in staff member is the actor). */
 export const ACTION_BODIES = Object.fromEntries(ACTION_NAMES.map((n) => [n, (Payloads[n] as z.ZodObject).omit({ actor: true })])) as Record<UpdateName, z.ZodObject>;
 
 /** The actions a stage allows: the lifecycle table's (domain/mobility/lifecycle.ts), never a copy of it. */
-export const stageActions = (stage: string): UpdateName[] => (Object.hasOwn(LIFECYCLE, stage) ? actionsIn(stage as Stage) : []);
+export const stageActions = (stage: string): UpdateName[] => (Object.hasOwn(LIFECYCLE, stage) ? actionsIn(stage as Stage).filter((n) => !OWN_ROUTE_ACTIONS.includes(n)) : []);

@@ -4,6 +4,7 @@ import { consoleApi } from './console-routes';
 import { loadDirectory, loadPrincipal } from './directory';
 import { HealthMonitor, healthRoutes, needsPostgres, needsTemporal, RETRY_AFTER_SECONDS, unavailableBecause } from './health';
 import { guardInput } from './input-guard';
+import { acceptUploads } from './documents';
 import { openApiDocument } from './openapi';
 import { badRequest, HttpError, type RouteSpec, type Session } from './route';
 import { type ApiDeps, buildRoutes } from './routes';
@@ -42,6 +43,8 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   });
   // Invalid text (NUL, control characters, lone surrogates, bad UTF-8) anywhere in params, query or body: 400 naming the field.
   guardInput(app);
+  // Documents are uploaded as their bytes (documents.ts: at most 10 MiB, 413 beyond).
+  acceptUploads(app);
   const monitor = opts.health ?? new HealthMonitor({ pool: opts.pool, temporal: opts.temporal });
   if (!opts.health) {
     monitor.start();

@@ -110,6 +110,13 @@ export async function acceptInvitation(pool: pg.Pool, token: string, password: s
     await tx.query('UPDATE staff_invitations SET superseded_at = now() WHERE username = $1 AND used_at IS NULL AND superseded_at IS NULL', [inv.username]);
     // Sessions opened before (none for a new account; any for a reset) end with the new password.
     await tx.query('UPDATE staff_sessions SET revoked_at = now() WHERE username = $1 AND revoked_at IS NULL', [inv.username]);
+    // The coordinator's reminders and escalations of an institution that has no address on file go to its
+    // first institution coordinator who joins (coordinator_contacts, read by the mail activity).
+    await tx.query(
+      `INSERT INTO coordinator_contacts (institution_id, email)
+       SELECT g.scope_id, u.email FROM staff_role_grants g JOIN staff_users u USING (username)
+        WHERE g.username = $1 AND g.role = 'institution-coordinator' AND g.scope_kind = 'institution' AND u.email IS NOT NULL
+       ON CONFLICT (institution_id) DO NOTHING`, [inv.username]);
     const grant = await tx.query<{ scope_kind: string; scope_id: string }>('SELECT scope_kind, scope_id FROM staff_role_grants WHERE username = $1 ORDER BY 1, 2 LIMIT 1', [inv.username]);
     const unit = grant.rows[0];
     if (unit) {

@@ -49,6 +49,18 @@ const VerifyReply = z.object({
   achievement: z.string().nullable(),
 });
 
+const RECORDS = [{ kind: 'europass', file: 'europass.pdf' }, { kind: 'open-badge', file: 'badge' }, { kind: 'career-record', file: 'career-record.pdf' }] as const satisfies readonly { kind: RecordKind; file: string }[];
+const RecordsReply = z.object({
+  mobilityId: z.string(),
+  records: z.array(z.object({
+    kind: z.enum(['europass', 'open-badge', 'career-record']),
+    available: z.boolean().describe('the record exists for this mobility now'),
+    allowed: z.boolean().describe('you may download it (it names the participant: registry readers only)'),
+    reason: z.string().nullable().describe('why not, when not available or not allowed'),
+    href: z.string(),
+  })),
+});
+
 const E = (description: string) => ({ description });
 const STD = { 400: E('invalid input: names each field'), 401: E('no live session') };
 const GUARDED = {
@@ -120,6 +132,29 @@ export function recognitionRoutes(deps: Pick<ApiDeps, 'pool' | 'temporal'>, opts
   };
 
   return [
+    route({
+      method: 'GET', path: '/api/mobilities/:id/records', operationId: 'recognitionRecords', tag: 'recognition',
+      summary: 'Which recognition records this mobility has now, and whether you may download them (the reason when not)',
+      params: IdParams,
+      responses: { 200: { description: 'one entry per record', schema: RecordsReply }, ...STD, 404: E('no such mobility in your scope') },
+      handler: async ({ params, session }) => {
+        let allowed: { ok: true } | { ok: false; reason: string } = { ok: true };
+        let state: OpenMobility;
+        try {
+          state = (await guarded(session, params.id)).state;
+        } catch (err) {
+          if (!(err instanceof HttpError) || err.status !== 403) throw err;
+          allowed = { ok: false, reason: err.message };
+          state = (await mobility(deps.temporal, params.id).state()) as OpenMobility;
+        }
+        const s = summaryOf(state);
+        const records = RECORDS.map(({ kind, file }) => {
+          const a = availability(kind, s);
+          return { kind, available: a.ok, allowed: allowed.ok, reason: !a.ok ? a.reason : !allowed.ok ? allowed.reason : null, href: `/api/mobilities/${s.mobilityId}/${file}` };
+        });
+        return ok({ mobilityId: s.mobilityId, records });
+      },
+    }),
     route({
       method: 'GET', path: '/api/mobilities/:id/europass.pdf', operationId: 'europassRecord', tag: 'recognition',
       summary: 'The Europass Mobility record of a recognised mobility whose recognition asked for it (PDF; the holder\'s name read from the registry now)',

@@ -9,6 +9,8 @@ import { mobility, projectBudget } from '../../workflows/client';
 import { type MobilityView, type UpdateName } from '../../workflows/messages';
 import { ACTION_BODIES, ACTION_NAMES, ACTION_PERMISSION, stageActions } from './actions';
 import { participantRoutes } from './participants';
+import { documentRoutes } from './documents';
+import { linkRoutes } from './links';
 import { recognitionRoutes } from './recognition';
 import { onboardingRoutes } from './onboarding';
 import { dummyHash, verifyPassword } from './passwords';
@@ -95,7 +97,7 @@ const ownershipOf = (identity: { institutionId: string; consortiumId: string | n
  * The mobility's workflow and its ownership, if the principal may read it. Anything else — no such
  * mobility, or one outside the principal's scope — answers the same 404, so existence does not leak.
  */
-async function readable(deps: ApiDeps, dir: TenantDirectory, p: Principal, id: string) {
+export async function readable(deps: ApiDeps, dir: TenantDirectory, p: Principal, id: string) {
   const m = mobility(deps.temporal, id);
   const notFound = new HttpError(404, 'not-found', `no mobility ${id} in your scope`);
   let state;
@@ -113,7 +115,7 @@ async function readable(deps: ApiDeps, dir: TenantDirectory, p: Principal, id: s
 }
 
 /** The domain's refusal of an Update (ApplicationFailure: type = code, message = reason). */
-function updateFailure(err: unknown): HttpError | null {
+export function updateFailure(err: unknown): HttpError | null {
   const cause = err instanceof WorkflowUpdateFailedError ? err.cause : null;
   if (cause instanceof ApplicationFailure) {
     if (cause.type === 'InvalidInput') return new HttpError(400, 'bad-request', cause.message);
@@ -328,6 +330,9 @@ export function buildRoutes(deps: ApiDeps): RouteSpec[] {
     }),
     // The participant registry: the one place of personal data (participants.ts).
     ...participantRoutes(deps),
+    // Documents and proofs (documents.ts) and the signed participant and host links (links.ts).
+    ...documentRoutes(deps),
+    ...linkRoutes(deps),
     // Onboarding: the organisation, staff accounts and their invitations (onboarding.ts, invitations.ts).
     ...onboardingRoutes(deps),
     // Recognition records: Europass Mobility, open badges (signed credentials), staff career record (recognition.ts).

@@ -43,6 +43,7 @@ const mobilityMeanings: Record<EventType, string> = {
   RecoveryOrdered: 'A recovery order was issued (the participant repays an amount).',
   DeadlineMissed: 'A watched deadline passed unmet (pre-financing, participant report, transcript, recognition, balance).',
   MobilityCancelled: 'The mobility was cancelled (reason code); its reservation is released.',
+  DocumentAttached: 'A proof was kept for the mobility (signed grant agreement, learning agreement, certificate of attendance, transcript, report confirmation, Europass): document id, kind, SHA-256 of its bytes, size and media type found in the bytes; who uploaded it (staff, or link:host / link:participant through a signed link). Never a file name.',
 };
 
 const domainMobility: EventSchema[] = EVENT_TYPES.map((e) => ({ type: e.type, version: e.version, payload: e.schema, meaning: mobilityMeanings[e.type] }));

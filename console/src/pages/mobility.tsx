@@ -1,6 +1,6 @@
 import { useLocation, useRoute } from 'preact-iso';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, type Breakdown, get, type MobilityDetail, post } from '../api';
+import { ApiError, type Breakdown, download, get, type MobilityDetail, post, type RecognitionRecords } from '../api';
 import { SchemaForm } from '../forms';
 import { date, dateTime, euros, has, t, tv } from '../i18n';
 import { type JsonSchema, requestSchema } from '../openapi';
@@ -153,6 +153,7 @@ export function MobilityPage() {
             <dt>{t('mobility.olsBefore')}</dt><dd>{s.ols?.before ? `${s.ols.before.language} ${s.ols.before.level}` : t('mobility.pending')}</dd>
             <dt>{t('mobility.olsAfter')}</dt><dd>{s.ols?.after ? `${s.ols.after.language} ${s.ols.after.level}` : t('mobility.pending')}</dd>
           </dl>
+          <RecordDownloads mobilityId={id} stage={data.stage} />
         </section>
         <section class="card" aria-labelledby="deadlines-title">
           <h2 id="deadlines-title">{t('mobility.deadlines')}</h2>
@@ -246,6 +247,31 @@ function ActionForm({ mobilityId, action, initial, onDone }: { mobilityId: strin
           const r = await post<{ stage: string }>(`/api/mobilities/${encodeURIComponent(mobilityId)}/actions/${action}`, body);
           await onDone(r.stage);
         }} />
+    </div>
+  );
+}
+
+/** The recognition records the server says this mobility has (Europass Mobility, open badge, career record), as download buttons. */
+function RecordDownloads({ mobilityId, stage }: { mobilityId: string; stage: string }) {
+  const { data } = useData(() => get<RecognitionRecords>(`/api/mobilities/${encodeURIComponent(mobilityId)}/records`), [mobilityId, stage]);
+  const [failed, setFailed] = useState<unknown>(null);
+  const shown = data?.records.filter((r) => r.available) ?? [];
+  if (shown.length === 0) return null;
+  return (
+    <div class="records" data-testid="recognition-records">
+      <h3>{t('records.title')}</h3>
+      <ul style={{ listStyle: 'none', padding: 0, margin: 0, display: 'flex', flexWrap: 'wrap', gap: '0.5rem' }}>
+        {shown.map((r) => (
+          <li key={r.kind}>
+            <button type="button" disabled={!r.allowed} title={r.allowed ? undefined : r.reason ?? undefined} data-record={r.kind}
+              onClick={() => { setFailed(null); download(r.href, `${r.kind}-${mobilityId}`).catch(setFailed); }}>
+              {t(`records.${r.kind}`)}
+            </button>
+          </li>
+        ))}
+      </ul>
+      {shown.some((r) => !r.allowed) && <p class="muted">{t('records.registryOnly')}</p>}
+      {failed ? <ErrorNote error={failed} /> : null}
     </div>
   );
 }

@@ -17,7 +17,7 @@ describe('policy', () => {
     expect(DEFAULT_POLICY).toEqual({
       prefinancingDays: 30, prefinancingPercent: 80, laChangeWeeks: 5, laApprovalWeeks: 2, extensionNoticeMonths: 1,
       reportInvitationOffsetDays: 0, reportDays: 30, reportReminderOffsetsDays: [-7, 0], reportEscalationDays: 7,
-      torWeeks: 5, recognitionWeeks: 5, balanceDays: 45, reminderLeadDays: 7,
+      torWeeks: 5, recognitionWeeks: 5, balanceDays: 45, reminderLeadDays: 7, requiredProofs: {},
       preDepartureDeadlines: true, agreementSignatureDays: 14, travelPreparationDays: 7, certificateDays: 7,
     });
   });

@@ -6,6 +6,7 @@ import {
   dates, grantDue, netPaid,
 } from '../../../domain/mobility';
 import { MOB } from './fixtures';
+import { DOCUMENT_KINDS, documentIdOf } from '../../../domain/documents';
 
 /**
  * Random staff sessions. Each step either moves the mobility on (a command that makes sense in its
@@ -30,16 +31,16 @@ export const sessionArb = fc.array(stepArb, { minLength: 1, maxLength: 60, size:
 
 const SUGGEST: Record<Stage, readonly CommandType[]> = {
   none: ['SubmitApplication'],
-  applied: ['SelectParticipant', 'SelectParticipant', 'SelectParticipant', 'RejectApplication', 'RecordGrantConditions'],
-  'reserve-list': ['PromoteFromReserveList', 'PromoteFromReserveList', 'RejectApplication', 'RecordGrantConditions'],
+  applied: ['SelectParticipant', 'SelectParticipant', 'SelectParticipant', 'RejectApplication', 'RecordGrantConditions', 'AttachDocument'],
+  'reserve-list': ['PromoteFromReserveList', 'PromoteFromReserveList', 'RejectApplication', 'RecordGrantConditions', 'AttachDocument'],
   rejected: COMMAND_TYPES,
   withdrawn: COMMAND_TYPES,
-  selected: ['SignAgreement', 'SignAgreement', 'SignAgreement', 'RecordOlsAssessment'],
-  agreed: ['ConfirmDeparture', 'ConfirmDeparture', 'ConfirmDeparture', 'RecordPaymentOrdered', 'RecordPaymentOrdered', 'ChangeLearningAgreement', 'DeclareForceMajeure', 'RecordDeadlineMissed'],
-  departed: ['RecordCertificateOfAttendance', 'RecordCertificateOfAttendance', 'RecordInterruption', 'RequestExtension', 'ApproveExtension', 'RefuseExtension', 'DeclareForceMajeure', 'RecordPaymentOrdered', 'ChangeLearningAgreement'],
-  attended: ['InviteParticipantReport', 'InviteParticipantReport', 'RecordParticipantReportSubmitted', 'RemindParticipantReport', 'RecordParticipantReportSubmitted', 'RecordTranscriptOfRecords', 'RecordPaymentOrdered', 'RecordOlsAssessment', 'RecordDeadlineMissed', 'DeclareForceMajeure'],
-  reported: ['RecordRecognition', 'RecordRecognition', 'RecordTranscriptOfRecords', 'RecordPaymentOrdered', 'RecordDeadlineMissed', 'RecordOlsAssessment'],
-  recognised: ['RecordPaymentOrdered', 'RecordOlsAssessment', 'RecordDeadlineMissed'],
+  selected: ['SignAgreement', 'SignAgreement', 'SignAgreement', 'RecordOlsAssessment', 'AttachDocument'],
+  agreed: ['ConfirmDeparture', 'ConfirmDeparture', 'ConfirmDeparture', 'RecordPaymentOrdered', 'RecordPaymentOrdered', 'ChangeLearningAgreement', 'DeclareForceMajeure', 'RecordDeadlineMissed', 'AttachDocument'],
+  departed: ['RecordCertificateOfAttendance', 'RecordCertificateOfAttendance', 'RecordInterruption', 'RequestExtension', 'ApproveExtension', 'RefuseExtension', 'DeclareForceMajeure', 'RecordPaymentOrdered', 'ChangeLearningAgreement', 'AttachDocument'],
+  attended: ['InviteParticipantReport', 'InviteParticipantReport', 'RecordParticipantReportSubmitted', 'RemindParticipantReport', 'RecordParticipantReportSubmitted', 'RecordTranscriptOfRecords', 'RecordPaymentOrdered', 'RecordOlsAssessment', 'RecordDeadlineMissed', 'DeclareForceMajeure', 'AttachDocument'],
+  reported: ['RecordRecognition', 'RecordRecognition', 'RecordTranscriptOfRecords', 'RecordPaymentOrdered', 'RecordDeadlineMissed', 'RecordOlsAssessment', 'AttachDocument'],
+  recognised: ['RecordPaymentOrdered', 'RecordOlsAssessment', 'RecordDeadlineMissed', 'AttachDocument'],
   cancelled: ['RecordPaymentOrdered'],
 };
 const EXITS: readonly CommandType[] = ['RejectApplication', 'WithdrawApplication', 'CancelMobility'];
@@ -153,6 +154,11 @@ export class Session {
       }
       case 'RecordDeadlineSchedule': return { fields: {} };
       case 'RecordGrantConditions': return { fields: { travelSupport: st.flag ? null : st.small % 2 === 0, inclusionSupportCents: st.flag ? 0 : st.small * 10_000, exceptionalTravelCostCents: null, zeroGrant: st.pick % 13 === 0 } };
+      case 'AttachDocument': {
+        const kind = pickOf(DOCUMENT_KINDS, st.pick);
+        const sha256 = (st.pick % 7).toString(16).repeat(64);
+        return { fields: { documentId: documentIdOf(kind, sha256), kind, sha256, byteSize: 1 + st.b * 1000, mediaType: 'application/pdf' } };
+      }
       case 'RecordDeadlineMissed':
         return { fields: { deadline: pickOf(['prefinancing', 'participant-report', 'transcript', 'recognition', 'balance'], st.small) } };
       default: {

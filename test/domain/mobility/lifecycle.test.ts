@@ -76,11 +76,11 @@ describe('the API offers, per stage, exactly what the table allows', () => {
   });
 
   it('given a stage, the actions are those whose command the stage allows (the drift the console showed is gone)', () => {
-    expect(actionsIn('applied')).toEqual(['select', 'reject', 'withdraw', 'cancel', 'recordGrantConditions']);
+    expect(actionsIn('applied')).toEqual(['select', 'reject', 'withdraw', 'cancel', 'recordGrantConditions', 'attachDocument']);
     expect(actionsIn('applied')).not.toContain('recordOlsAssessment');
     expect(actionsIn('agreed')).not.toContain('requestExtension');
     expect(actionsIn('attended')).toContain('declareForceMajeure');
-    expect(actionsIn('recognised')).toEqual(['recordOlsAssessment']);
+    expect(actionsIn('recognised')).toEqual(['recordOlsAssessment', 'attachDocument']);
     for (const stage of ['rejected', 'withdrawn', 'cancelled', 'none'] as const) expect(actionsIn(stage)).toEqual([]);
   });
 });

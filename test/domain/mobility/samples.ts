@@ -17,6 +17,7 @@ export const sampleEvents = (): MobilityEvent[] => {
     cmd('RefuseExtension', '2025-12-02', { reasonCode: 'host-declined' }),
     cmd('RequestExtension', '2025-12-03', { newEndDate: '2026-02-28' }),
     cmd('ApproveExtension', '2025-12-04', { revisedGrant: extendedGrant }),
+    cmd('AttachDocument', '2026-03-01', { documentId: 'DOC-00000000000000c1', kind: 'certificate-of-attendance', sha256: 'c1'.repeat(32), byteSize: 48_213, mediaType: 'application/pdf' }),
     cmd('RecordCertificateOfAttendance', '2026-03-02', { actualStartDate: '2025-09-01', actualEndDate: '2026-02-28', finalGrant: shorterFinalGrant }),
     cmd('InviteParticipantReport', '2026-03-03', {}),
     cmd('RemindParticipantReport', '2026-03-10', {}),

@@ -84,11 +84,11 @@ describe('the console read side', () => {
   it('offers each role its pages and a landing page', async () => {
     const { call } = http(api.base);
     const pages = async (who: string) => (await call('GET', '/api/console/me', { token: tokens[who]! })).body;
-    expect(await pages('director')).toEqual({ pages: ['pipeline', 'budget', 'quality'], landing: 'budget' });
+    expect(await pages('director')).toEqual({ pages: ['pipeline', 'budget', 'quality', 'organisation'], landing: 'budget' });
     expect(await pages('observerA')).toEqual({ pages: ['pipeline'], landing: 'pipeline' });
     expect(await pages('qualityA')).toEqual({ pages: ['pipeline', 'quality'], landing: 'quality' });
     expect(await pages('adminA')).toEqual({ pages: ['worklist', 'pipeline'], landing: 'worklist' });
-    expect(await pages('ioA1')).toEqual({ pages: ['worklist', 'pipeline', 'budget', 'quality', 'apply'], landing: 'worklist' });
+    expect(await pages('ioA1')).toEqual({ pages: ['worklist', 'pipeline', 'budget', 'quality', 'apply', 'organisation'], landing: 'worklist' });
     expect(await pages('siteA1')).toEqual({ pages: ['worklist', 'pipeline', 'apply'], landing: 'worklist' });
     expect((await call('GET', '/api/console/me')).status).toBe(401);
   });

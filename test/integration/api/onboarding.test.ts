@@ -116,6 +116,8 @@ describe('a consortium coordinator onboards a new member', () => {
     expect(again.body.message).toMatch(/already used/);
     expect(await snapshot()).toBe(afterUse);
 
+    // The institution's coordinator reminders now reach the new coordinator.
+    expect((await pool.query('SELECT email FROM coordinator_contacts WHERE institution_id = $1', [inst])).rows).toEqual([{ email }]);
     const newToken = await login(username, password);
     const me = await call('GET', '/api/me', { token: newToken });
     expect(me.body.roles).toEqual([{ role: 'institution-coordinator', scope: { kind: 'institution', id: inst } }]);

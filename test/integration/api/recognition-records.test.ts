@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { decodePDFRawStream, PDFDocument, PDFRawStream } from 'pdf-lib';
 import { verifyCredential } from 'did-jwt-vc';
@@ -18,6 +19,7 @@ import { scanForPii } from '../../../workers/projections/pii-scan';
 import { startProjector } from '../../../workers/projector';
 import { createMobilityWorker } from '../../../workers/temporal-worker';
 import { eventually, testConfig, uniq } from '../../support/env';
+import { launchChromium } from '../../browser/chromium';
 import { http, KA131_TERMS, LINES, project, seedTenancy, startApi, today } from './support';
 
 /**
@@ -229,6 +231,53 @@ describe('after recognition with Europass and open badge', () => {
     }
     expect((await call('GET', `/api/mobilities/${projectA}-MOB-09999/badge`, { token: tokens.ioA3 })).status).toBe(404);
     expect((await call('GET', '/api/mobilities/not-an-id/badge', { token: tokens.ioA3 })).status).toBe(400);
+  });
+
+  it('offers the records on the mobility page, in French and English: the office downloads them, an observer sees them disabled (screenshots)', { timeout: 120_000 }, async () => {
+    const shots = join(cfg.dataDir, 'screenshots');
+    mkdirSync(shots, { recursive: true });
+    const browser = await launchChromium();
+    const problems: string[] = [];
+    try {
+      const page = async (who: 'ioA3' | 'observerA', locale: string) => {
+        const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale, baseURL: api.base, acceptDownloads: true });
+        const p = await ctx.newPage();
+        p.on('pageerror', (e) => problems.push(`${who}: ${e.message}`));
+        await p.goto('/');
+        await p.locator('#login-username').fill(tn.users[who]);
+        await p.locator('#login-password').fill(tn.password(tn.users[who]));
+        await p.locator('form.login button[type=submit]').click();
+        await p.waitForURL((u) => u.pathname !== '/' && u.pathname !== '/login');
+        return p;
+      };
+      const fr = await page('ioA3', 'fr-FR');
+      await fr.goto(`/mobilities/${learnerId}`);
+      const records = fr.getByTestId('recognition-records');
+      await records.waitFor();
+      expect(await records.locator('button').allTextContents()).toEqual(['Europass Mobilité (PDF)', 'Open badge (JSON, vérifiable)']);
+      await records.scrollIntoViewIfNeeded();
+      await fr.screenshot({ path: join(shots, 'recognition-records-fr.png'), fullPage: true });
+      const [pdf] = await Promise.all([fr.waitForEvent('download'), records.locator('button[data-record=europass]').click()]);
+      expect(pdf.suggestedFilename()).toBe(`europass-mobility-${learnerId}.pdf`);
+      expect(readFileSync((await pdf.path())!).subarray(0, 5).toString()).toBe('%PDF-');
+      const [json] = await Promise.all([fr.waitForEvent('download'), records.locator('button[data-record=open-badge]').click()]);
+      expect(JSON.parse(readFileSync((await json.path())!, 'utf8')).type).toContain('OpenBadgeCredential');
+
+      const en = await page('ioA3', 'en-GB');
+      await en.goto(`/mobilities/${staffId}`);
+      await en.getByTestId('recognition-records').waitFor();
+      expect(await en.getByTestId('recognition-records').locator('button').allTextContents()).toEqual(['Open badge (JSON, verifiable)', 'Staff career record (PDF)']);
+      await en.screenshot({ path: join(shots, 'recognition-records-en-staff.png'), fullPage: true });
+
+      const observer = await page('observerA', 'en-GB');
+      await observer.goto(`/mobilities/${learnerId}`);
+      await observer.getByTestId('recognition-records').waitFor();
+      for (const b of await observer.getByTestId('recognition-records').locator('button').all()) expect(await b.isDisabled()).toBe(true);
+      await observer.screenshot({ path: join(shots, 'recognition-records-observer.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+    expect(problems).toEqual([]);
   });
 
   it('puts nothing personal on the event stream: the recognised mobilities carry refs only', async () => {
