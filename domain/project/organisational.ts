@@ -3,7 +3,8 @@ import type { GrantBreakdown, GrantLine } from '../grant/breakdown';
 import { line, makeBreakdown } from '../grant/breakdown-build';
 import { rateTableFor, type RateOverrides, type RateTable } from '../grant/rates';
 import type { RuleId } from '../grant/rule-ids';
-import { formatEur } from '../money';
+import { ACTIVITIES } from '../activity';
+import { eur, formatEur } from '../money';
 import { ProjectAction } from './agreement';
 
 const ITEM = {
@@ -84,6 +85,65 @@ export interface CertifiedParticipant {
   readonly fewerOpportunities: boolean;
   /** The final grant: its call year prices the participant, its lines show real-cost inclusion support. */
   readonly finalGrant: { readonly callYear: number; readonly lines: readonly Pick<GrantLine, 'ruleId' | 'amountCents'>[] };
+  /** An accompanying person (§1.8): not counted for organisational support. */
+  readonly accompanyingPerson?: boolean;
+  /** The mobility is flagged "organisational support not requested" (§1.8): not counted. */
+  readonly organisationalSupportNotRequested?: boolean;
+}
+
+/** Why a mobility is or is not counted for organisational support, the Beneficiary Module's way (§1.8). */
+export type OrganisationalCount = 'counted' | 'accompanying-person' | 'not-requested' | 'preparatory-visit';
+
+/**
+ * §1.8 (EC BM wiki "Organisational support KA121"): accompanying persons and mobilities flagged
+ * "organisational support not requested" are excluded; zero-grant mobilities still count. A preparatory
+ * visit's unit cost covers it whole [U], so it is not counted either.
+ */
+export const organisationalCountOf = (m: { readonly activity: string; readonly accompanyingPerson?: boolean | undefined; readonly organisationalSupportNotRequested?: boolean | undefined }): OrganisationalCount =>
+  m.accompanyingPerson ? 'accompanying-person'
+  : m.organisationalSupportNotRequested ? 'not-requested'
+  : (ACTIVITIES as Record<string, { funding?: string }>)[m.activity]?.funding === 'preparatory-visit' ? 'preparatory-visit'
+  : 'counted';
+
+/** A member of a group activity as its organisational support counts it. */
+export interface GroupSupportMember {
+  readonly mobilityId: string;
+  readonly activity: string;
+  readonly accompanyingPerson?: boolean;
+  readonly organisationalSupportNotRequested?: boolean;
+  /** Zero-grant mobilities are counted (§1.8); the flag only shows in the basis. */
+  readonly zeroGrant?: boolean;
+}
+
+/**
+ * The organisational support of one group activity (§1.8). For group mobility of pupils and of adult learners
+ * the Beneficiary Module takes the amount from the group activity's own organisational-support field
+ * (`groupAmountEur`, line ORG-GROUP); otherwise the KA121/KA122 unit cost × the participants counted the
+ * BM's way (line ORG-KA12X). The basis names what was excluded and how many zero-grant mobilities count.
+ */
+export const groupOrganisationalSupport = (
+  group: { readonly groupId: string; readonly activity: string; readonly callYear: number; readonly groupAmountEur?: number },
+  members: readonly GroupSupportMember[],
+  options: { overrides?: RateOverrides } = {},
+): GrantBreakdown & { readonly counted: number; readonly excluded: Readonly<Record<Exclude<OrganisationalCount, 'counted'>, number>> } => {
+  const counts = { counted: 0, 'accompanying-person': 0, 'not-requested': 0, 'preparatory-visit': 0 };
+  let zeroGrant = 0;
+  for (const m of members) {
+    const c = organisationalCountOf(m);
+    counts[c] += 1;
+    if (c === 'counted' && m.zeroGrant) zeroGrant += 1;
+  }
+  const call = `call ${group.callYear}`;
+  const why = `accompanying persons excluded (${counts['accompanying-person']}), "organisational support not requested" excluded (${counts['not-requested']}), zero-grant mobilities counted (${zeroGrant}); §1.8`;
+  const ownField = group.groupAmountEur !== undefined && ['SCH-PUPIL-GRP', 'ADU-LEARN-GRP'].includes(group.activity);
+  const per = rateTableFor(group.callYear, options.overrides).organisational.ka12xPerParticipant;
+  const l = ownField
+    ? line('ORG-GROUP' satisfies RuleId, 'Organisational support, group activity', eur(group.groupAmountEur!),
+        `${formatEur(eur(group.groupAmountEur!))}, the group activity's own organisational-support amount for ${counts.counted} participants of group ${group.groupId} (${group.activity}); ${why} (${call})`)
+    : line('ORG-KA12X' satisfies RuleId, 'Organisational support, group activity', per * counts.counted,
+        `${formatEur(per)} × ${counts.counted} participants of group ${group.groupId} (${group.activity}); ${why} (${call}) [U: KA121/KA122 unit cost not retrieved, override per project]`);
+  const { counted, ...excluded } = counts;
+  return { ...makeBreakdown(group.callYear, 0, [l]), counted, excluded };
 }
 
 /** One participant's share of the project-level grant: organisational support, or inclusion support for organisations. */
@@ -117,6 +177,7 @@ export const participantSupportLines = (participants: readonly CertifiedParticip
   const counted = new Map<OrganisationalScheme, number>();
   const out: ParticipantSupportLine[] = [];
   for (const p of order) {
+    if (organisationalCountOf(p) !== 'counted') continue;
     const scheme = organisationalSchemeOf(p.activity);
     const rank = (counted.get(scheme) ?? 0) + 1;
     counted.set(scheme, rank);
