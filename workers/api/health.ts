@@ -210,8 +210,8 @@ export class HealthMonitor {
   }
 }
 
-/** Routes that change only Postgres: signing in and out, the participant registry. */
-const POSTGRES_ONLY = [/^\/api\/log(in|out)$/, /^\/api\/participants(\/|$)/];
+/** Routes that change only Postgres: signing in and out, the participant registry, the organisation and staff invitations. */
+const POSTGRES_ONLY = [/^\/api\/log(in|out)$/, /^\/api\/participants(\/|$)/, /^\/api\/organisation(\/|$)/, /^\/api\/invitations\//];
 
 /** Requests that reach Temporal: every change (except those of POSTGRES_ONLY) and a mobility's detail. */
 export function needsTemporal(method: string, routeUrl: string | undefined): boolean {
