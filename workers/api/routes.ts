@@ -9,6 +9,7 @@ import { mobility, projectBudget } from '../../workflows/client';
 import { type MobilityView, type UpdateName } from '../../workflows/messages';
 import { ACTION_BODIES, ACTION_NAMES, ACTION_PERMISSION, stageActions } from './actions';
 import { participantRoutes } from './participants';
+import { incomingRoutes } from './incoming';
 import { documentRoutes } from './documents';
 import { linkRoutes } from './links';
 import { recognitionRoutes } from './recognition';
@@ -330,6 +331,8 @@ export function buildRoutes(deps: ApiDeps): RouteSpec[] {
     }),
     // The participant registry: the one place of personal data (participants.ts).
     ...participantRoutes(deps),
+    // Incoming mobilities: the receiving side (incoming.ts).
+    ...incomingRoutes(deps),
     // Documents and proofs (documents.ts) and the signed participant and host links (links.ts).
     ...documentRoutes(deps),
     ...linkRoutes(deps),
