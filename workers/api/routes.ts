@@ -9,6 +9,8 @@ import { mobility, projectBudget } from '../../workflows/client';
 import { type MobilityView, type UpdateName } from '../../workflows/messages';
 import { ACTION_BODIES, ACTION_NAMES, ACTION_PERMISSION, stageActions } from './actions';
 import { participantRoutes } from './participants';
+import { calendarFeedRoutes } from './calendar-feed';
+import { exportRoutes } from './exports';
 import { incomingRoutes } from './incoming';
 import { documentRoutes } from './documents';
 import { linkRoutes } from './links';
@@ -331,6 +333,9 @@ export function buildRoutes(deps: ApiDeps): RouteSpec[] {
     }),
     // The participant registry: the one place of personal data (participants.ts).
     ...participantRoutes(deps),
+    // The Beneficiary Module export (exports.ts) and private calendar feeds of due dates (calendar-feed.ts).
+    ...exportRoutes(deps),
+    ...calendarFeedRoutes(deps),
     // Incoming mobilities: the receiving side (incoming.ts).
     ...incomingRoutes(deps),
     // Documents and proofs (documents.ts) and the signed participant and host links (links.ts).

@@ -5,6 +5,7 @@ import { BarChart } from '../charts';
 import { euros, eurosShort, num, t, tv } from '../i18n';
 import { useSession } from '../session';
 import { ErrorNote, Loading, useData, usePageTitle } from '../util';
+import { BmExport, CalendarFeeds } from './exports';
 
 type GroupBy = 'line' | 'project' | 'institution' | 'consortium';
 const GROUPS: GroupBy[] = ['line', 'project', 'institution', 'consortium'];
@@ -113,6 +114,8 @@ export function BudgetPage() {
           </section>
         </>
       )}
+      <BmExport />
+      <CalendarFeeds />
     </section>
   );
 }
