@@ -158,10 +158,12 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
     setHandler(
       defineUpdate<UpdateResult, [unknown]>(name),
       (raw) => exclusive(async (): Promise<UpdateResult> => {
-        decideOrThrow(staffCommand(name, raw)); // the state may have moved since the validator ran
+        // One command (and grant) per Update: decided again after the validator (the state may have moved),
+        // and once more after the I/O before it, with the same euros the budget guard was asked for.
         const cmd = staffCommand(name, raw);
+        decideOrThrow(cmd);
         await before[cmd.type]?.(cmd);
-        const events = decideOrThrow(staffCommand(name, raw));
+        const events = decideOrThrow(cmd);
         apply(events);
         record({ actor: cmd.actor, action: name, outcome: 'applied', detail: '', events: events.map((e) => e.type) });
         await after[cmd.type]?.();
