@@ -33,6 +33,8 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   const app = Fastify({
     ...(typeof opts.logger === 'object' ? { loggerInstance: opts.logger } : { logger: opts.logger ?? false }),
     bodyLimit: 256 * 1024,
+    // A signed link's token is a path parameter (/api/links/:token, about 300 characters).
+    maxParamLength: 2048,
     // Every request has an id (the client's x-request-id if it sent a plain one), logged with it and sent back.
     genReqId: (req) => {
       const sent = req.headers['x-request-id'];
