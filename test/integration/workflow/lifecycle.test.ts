@@ -67,7 +67,8 @@ describe('mobility workflow on the dev server', () => {
     const audit = await m.audit();
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['submitApplication', 'budget.reserve', 'select', 'signAgreement', 'payment.prefinancing']));
     const d = await m.deadlines();
-    expect(d.deadlines.map((x) => x.id)).toEqual(['prefinancing-payment']);
+    // Agreed: the pre-financing, and before departure the OLS assessment and insurance and travel (the agreement is signed).
+    expect(d.deadlines.map((x) => x.id).sort()).toEqual(['insurance-travel', 'ols-assessment', 'prefinancing-payment']);
 
     const listed = await eventually(async () => {
       const out = await cli('workflow', 'list', '--query', `ProjectId="${projectId}" AND MobilityStage="agreed"`, '-o', 'json');
