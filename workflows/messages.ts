@@ -4,7 +4,7 @@ import type { Deadline } from '../domain/calendar/deadlines';
 import { Policy } from '../domain/calendar/policy';
 import type { GrantBreakdown } from '../domain/grant/breakdown';
 import { ACTION_INPUTS, type ActionName } from '../domain/mobility/actions';
-import { type CommandType, SubmitApplication } from '../domain/mobility/commands';
+import { type CommandType, SubmitApplication, TakeOverFacts } from '../domain/mobility/commands';
 import { ProjectRates } from '../domain/mobility/grant';
 import type { PlannedAlarm } from '../domain/mobility/schedule';
 import type { MobilityState, Payments } from '../domain/mobility/state';
@@ -22,6 +22,8 @@ export const StartMobility = SubmitApplication.omit({ type: true, at: true }).ex
   consortiumId: SubmitApplication.shape.consortiumId.default(null),
   rates: ProjectRates,
   policy: z.record(z.string(), z.unknown()).default({}).refine((p) => Policy.safeParse(p).success, 'policy: invalid deadline policy overrides'),
+  /** A mobility taken over under way (an import): its stage and known facts; the workflow computes every euro. Absent for a new application. */
+  takeover: TakeOverFacts.optional(),
 });
 export type StartMobility = z.infer<typeof StartMobility>;
 export type StartMobilityInput = z.input<typeof StartMobility>;

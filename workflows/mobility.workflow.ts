@@ -15,7 +15,7 @@ import {
   type PlannedAlarm, alarmEffect, grantsOf, isClosed, liveDeadlines, nextDeadline, pendingAlarms, plannedAlarms,
   prefinancingPayment, settlement,
 } from '../domain/mobility/schedule';
-import { type MobilityState, type OpenMobility, inStage, initialState, netPaid } from '../domain/mobility/state';
+import { type MobilityState, type OpenMobility, grantDue, inStage, initialState, netPaid } from '../domain/mobility/state';
 import {
   type AuditEntry, EXTERNAL_FACTS, ExternalFacts, type GrantView, type MobilityView, Payloads, type StartMobility,
   type UpdateResult, auditQuery, deadlinesQuery, grantQuery, stateQuery, updates, viewQuery,
@@ -96,11 +96,21 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
   };
 
   // ---------- the application (before any handler is set, so an Update delivered with the start sees it) ----------
-  const { rates, policy: _policy, ...application } = input;
+  const { rates, policy: _policy, takeover, ...application } = input;
   const submitted = decide({ type: 'SubmitApplication', ...application, at: nowIso() }, state, policy);
   if (isRejection(submitted)) throw ApplicationFailure.nonRetryable(submitted.reason, submitted.code);
   apply(submitted);
   record({ actor: input.actor, action: 'submitApplication', outcome: 'applied', detail: '', events: submitted.map((e) => e.type) });
+  // A mobility taken over under way (only with the takeover input, which no earlier history has): its stage and
+  // facts, the grants computed here from the project's rates; reserved on the budget once the effects exist (below).
+  if (takeover) {
+    const t = takeover;
+    const estimatedGrant = grant(() => plannedGrant(open(), rates));
+    const final = t.attendance ? grant(() => finalGrant(open(), rates, t.attendance!)) : null;
+    const taken = decideOrThrow({ type: 'TakeOverMobility', ...t, estimatedGrant, finalGrant: final, ...base(input.actor) });
+    apply(taken);
+    record({ actor: input.actor, action: 'takeOver', outcome: 'applied', detail: `taken over at stage ${t.stage} (${t.source})`, events: taken.map((e) => e.type) });
+  }
   upsertSearchAttributes([
     { key: ProjectIdKey, value: input.projectId },
     { key: InstitutionIdKey, value: input.institutionId },
@@ -110,6 +120,11 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
   // ---------- effects (activities) ----------
   const { held, sent, budgetCall, adjustToFinal: adjust, orderPayment, notify } = mobilityEffects({ open, decide: (cmd) => decide(cmd, state, policy), apply, record, nowIso });
   const adjustToFinal = async () => (inStage(state, ['attended']) ? adjust(state.attendance.finalGrant.totalCents) : undefined);
+  // A takeover reserves its grant as selection would (the final grant once attended) and, signed but not pre-financed, orders the pre-financing.
+  if (takeover) {
+    await budgetCall('reserve', grantDue(open()) ?? 0);
+    await orderPayment(prefinancingPayment(state, base(SYSTEM)));
+  }
   const settle = async () => {
     await orderPayment(settlement(state, policy, base(SYSTEM)));
     version++;

@@ -8,6 +8,8 @@ import {
   FunderLineId, InterruptionReason, LanguageCode, LearningAgreementChangeReason, OlsPhase, PaymentId, PaymentKind,
   RecognitionOutcome, RejectionReason, SiteId, StaffRef, WithdrawalReason,
 } from './codes';
+import { TAKE_OVER_STAGES } from './lifecycle';
+import { GroupId } from '../group/ids';
 
 /**
  * Staff orders on one mobility. Each carries the mobility it targets, the instant it was given (`at`:
@@ -21,6 +23,19 @@ const Base = {
 
 const command = <T extends string, S extends z.core.$ZodLooseShape>(type: T, shape: S) =>
   z.strictObject({ type: z.literal(type), ...Base, ...shape });
+
+/**
+ * The learning outcomes recorded at recognition (Europass Mobility: skills and competences acquired), as
+ * staff type them: one outcome a line or separated by ';', at most 12 of 200 characters. They describe what was learnt,
+ * never the person: no e-mail address (refused), no name or health detail (the events are broadcast).
+ */
+export const LearningOutcomesText = z.string().max(2_600)
+  .refine((t) => !/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/.test(t), 'learningOutcomes: no e-mail address (outcomes describe what was learnt, never the person)')
+  .refine((t) => learningOutcomeLines(t).length <= 12, 'learningOutcomes: at most 12 outcomes (one a line or separated by ";")')
+  .refine((t) => learningOutcomeLines(t).every((l) => l.length <= 200), 'learningOutcomes: each outcome at most 200 characters')
+  .describe('learning outcomes, one a line or separated by ";" (at most 12 of 200 characters)');
+/** The outcomes of the text: its non-blank lines (or ';'-separated parts), trimmed. */
+export const learningOutcomeLines = (text: string): string[] => text.split(/\r?\n|;/).map((l) => l.trim()).filter((l) => l !== '');
 
 export const MobilityPlan = z.strictObject({
   startDate: IsoDate,
@@ -40,6 +55,12 @@ export const MobilityPlan = z.strictObject({
   hybrid: z.boolean().optional(),
   /** For activities with both forms (HE students): omitted = long-term unless blended or doctoral. */
   longTerm: z.boolean().optional(),
+  /** An accompanying person of a learner activity (VET, school or adult group): paid at the staff rate (§1.8). */
+  accompanyingPerson: z.boolean().optional().describe('this mobility is an accompanying person of the learner activity given in activity (§1.8)'),
+  /** Course days of a staff course: the course-fee line (§1.4, §1.8). */
+  courseDays: z.int().min(1).max(365).optional().describe('course days of a staff course (adds the course-fee line, §1.8)'),
+  /** The virtual component of a hybrid mobility, outside the physical dates. */
+  virtualComponent: z.strictObject({ startDate: IsoDate, endDate: IsoDate }).optional().describe('hybrid mobility: the virtual component\'s dates'),
 });
 export type MobilityPlan = z.infer<typeof MobilityPlan>;
 
@@ -52,6 +73,8 @@ export const SubmitApplication = command('SubmitApplication', {
   activity: ActivityCode,
   funderLineId: FunderLineId,
   plan: MobilityPlan,
+  /** The group activity this mobility belongs to (a learner or an accompanying person of the group). */
+  groupId: GroupId.optional(),
 });
 /** estimatedGrant is computed by the caller with the grant calculator. */
 export const SelectParticipant = command('SelectParticipant', { estimatedGrant: GrantBreakdown });
@@ -89,6 +112,8 @@ export const RecordRecognition = command('RecordRecognition', {
   recognisedEcts: Ects.optional(),
   europass: z.boolean().optional(),
   openBadge: z.boolean().optional(),
+  /** What was learnt (skills, competences), one a line or separated by ';': printed on the Europass Mobility record and the badge. Never about the person. */
+  learningOutcomes: LearningOutcomesText.optional(),
 });
 export const RecordPaymentOrdered = command('RecordPaymentOrdered', { kind: PaymentKind, amountCents: z.int().positive(), paymentId: PaymentId });
 /** Sent by the workflow when a deadline timer fires. */
@@ -111,6 +136,37 @@ export type GrantConditions = z.infer<typeof GrantConditions>;
 export const RecordGrantConditions = command('RecordGrantConditions', GrantConditions.shape);
 
 /**
+ * Taking over a mobility under way (moved from spreadsheets or another tool): the stage it has reached and
+ * the facts known of it, recorded at once after its application. The engine supplies every euro (the
+ * estimated grant, and the final grant once attendance is certified) from the project's rates; payments
+ * already made are recorded as paid, never ordered again. The same rules as the commands it stands for apply.
+ */
+export const TakeOverStage = z.enum(TAKE_OVER_STAGES);
+export type TakeOverStage = z.infer<typeof TakeOverStage>;
+export const ImportedPayment = z.strictObject({
+  kind: z.enum(['prefinancing', 'balance']),
+  paymentId: PaymentId,
+  amountCents: z.int().positive(),
+  paidOn: IsoDate,
+});
+export type ImportedPayment = z.infer<typeof ImportedPayment>;
+export const TakeOverFacts = z.strictObject({
+  stage: TakeOverStage,
+  selectedOn: IsoDate,
+  /** Required from 'agreed' on; the pre-financing rate defaults to the project's policy. */
+  agreement: z.strictObject({ participantSignedOn: IsoDate, institutionSignedOn: IsoDate, prefinancingPercent: z.int().min(0).max(100) }).nullable(),
+  /** The actual start date (required from 'departed' on). */
+  departedOn: IsoDate.nullable(),
+  /** The certificate of attendance's dates (required at 'attended'). */
+  attendance: z.strictObject({ actualStartDate: IsoDate, actualEndDate: IsoDate }).nullable(),
+  payments: z.array(ImportedPayment).max(10),
+  /** Where the facts come from, e.g. the import and its row (no personal data). */
+  source: z.string().min(1).max(200),
+});
+export type TakeOverFacts = z.infer<typeof TakeOverFacts>;
+export const TakeOverMobility = command('TakeOverMobility', { ...TakeOverFacts.shape, estimatedGrant: GrantBreakdown, finalGrant: GrantBreakdown.nullable() });
+
+/**
  * A document kept as a proof of the mobility (its bytes in the document store, under their SHA-256).
  * The actor is who uploaded it: a staff member, or `link:host` / `link:participant` through a signed link.
  */
@@ -123,6 +179,7 @@ export const MobilityCommand = z.discriminatedUnion('type', [
   RecordParticipantReportSubmitted, RecordOlsAssessment, RecordTranscriptOfRecords, RecordRecognition,
   RecordPaymentOrdered, RecordDeadlineMissed, RecordDeadlineSchedule, CancelMobility, RecordGrantConditions,
   AttachDocument,
+  TakeOverMobility,
 ]);
 export type MobilityCommand = z.infer<typeof MobilityCommand>;
 export type CommandType = MobilityCommand['type'];

@@ -4,6 +4,7 @@ import { DEFAULT_POLICY, type Policy } from '../calendar/policy';
 import { nextReminderAllowed } from '../calendar/reminders';
 import { percentOf } from '../money';
 import type { CommandOf, MobilityCommand } from './commands';
+import { learningOutcomeLines } from './commands';
 import { actualDays, utcDateOf, daysBetween, daysLate, maxDate } from '../dates';
 import { checkDuration, countDays, durationForm } from './duration';
 import { type MobilityEvent, type MobilityFacts, mobilityEvent } from './events';
@@ -12,6 +13,8 @@ import { type Rejection, isRejection, reject } from './rejection';
 import { DEPARTURE_EARLY_DAYS, PREFINANCING_PERCENT, RULES, cite } from './rules';
 import { calendarFacts, liveDeadlines, transcriptApplies } from './schedule';
 import { type Common, type MobilityState, type OpenMobility, type StateIn, grantDue, inStage, interruptedDays, netPaid } from './state';
+import { evolve } from './evolve';
+import { takeOverMobility } from './takeover';
 
 /**
  * decide(command, state, policy) → events | rejection. Pure: no clock, no I/O, the state is never mutated.
@@ -63,9 +66,11 @@ const submitApplication = (c: CommandOf<'SubmitApplication'>, s: MobilityState):
       hostOrgId: p.hostOrgId, distanceKm: p.distanceKm ?? null, greenTravel: p.greenTravel, fewerOpportunities: p.fewerOpportunities,
       recentGraduate: p.recentGraduate ?? false, blended: p.blended ?? false, doctoral: p.doctoral ?? false, hybrid: p.hybrid ?? false,
       longTerm: form.longTerm,
+      accompanyingPerson: p.accompanyingPerson ?? false, courseDays: p.courseDays ?? null, virtualComponent: p.virtualComponent ?? null,
     },
     plannedDays: days,
     durationRuleId: form.limit.ruleId,
+    groupId: c.groupId ?? null,
   })];
 };
 
@@ -301,6 +306,7 @@ const recordRecognition = (c: CommandOf<'RecordRecognition'>, state: MobilitySta
   return [mobilityEvent('RecognitionRecorded', {
     ...audit(c), outcome: c.outcome, recognisedEcts: recognised, transcriptEcts: s.transcript?.ects ?? null,
     europass: c.europass ?? false, openBadge: c.openBadge ?? false, dueOn: due, daysLate: due ? daysLate(due, utcDateOf(c.at)) : 0,
+    learningOutcomes: learningOutcomeLines(c.learningOutcomes ?? ''),
   })];
 };
 
@@ -473,6 +479,7 @@ const decideCommand = (command: MobilityCommand, state: MobilityState, policy: P
     case 'RecordGrantConditions': return recordGrantConditions(command, state);
     case 'CancelMobility': return cancelMobility(command, state);
     case 'AttachDocument': return attachDocument(command, state);
+    case 'TakeOverMobility': return takeOverMobility(command, state, policy, decide, evolve);
     default: {
       const never: never = command;
       throw new Error(`unknown command ${JSON.stringify(never)}`);

@@ -4,9 +4,10 @@ import { Cents } from '../money';
 import { GrantBreakdown } from '../grant/breakdown';
 import { CountryCode, IsoDate, MobilityId, OrgId, ParticipantRef, ProjectId } from '../ids';
 import { DeadlineId, DeadlineNature } from '../calendar/deadlines';
-import { GrantConditions } from './commands';
+import { GrantConditions, TakeOverStage } from './commands';
 import { ByteSize, DocumentId, DocumentKind, DocumentMediaType, Sha256 } from '../documents';
 import { stagesAllowing } from './lifecycle';
+import { GroupId } from '../group/ids';
 import {
   CancellationReason, CefrLevel, MissedDeadline, Ects, ExtensionRefusalReason, ForceMajeureReason, FunderLineId,
   InterruptionReason, LanguageCode, LearningAgreementChangeReason, OlsPhase, PaymentId, RecognitionOutcome,
@@ -32,7 +33,8 @@ export const MobilityFacts = z.strictObject({
 });
 export type MobilityFacts = z.infer<typeof MobilityFacts>;
 
-export const PlanFacts = z.strictObject({
+/** The plan as ApplicationSubmitted v1 carried it. */
+export const PlanFactsV1 = z.strictObject({
   startDate: IsoDate,
   endDate: IsoDate,
   receivingCountry: CountryCode,
@@ -47,6 +49,16 @@ export const PlanFacts = z.strictObject({
   hybrid: z.boolean(),
   longTerm: z.boolean(),
 });
+/**
+ * The plan (ApplicationSubmitted v2): v1's facts and what the grant needs of group and staff mobilities —
+ * an accompanying person (§1.8, paid at the staff rate), a staff course's course days (§1.8, the course-fee
+ * line), a hybrid mobility's virtual component (null when none). No personal data.
+ */
+export const PlanFacts = PlanFactsV1.extend({
+  accompanyingPerson: z.boolean(),
+  courseDays: z.int().positive().nullable(),
+  virtualComponent: z.strictObject({ startDate: IsoDate, endDate: IsoDate }).nullable(),
+});
 export type PlanFacts = z.infer<typeof PlanFacts>;
 
 
@@ -59,9 +71,15 @@ export const ApplicationSubmittedV1 = payload({
   participantRef: ParticipantRef,
   activity: ActivityCode,
   funderLineId: FunderLineId,
-  plan: PlanFacts,
+  plan: PlanFactsV1,
   plannedDays: z.int().positive(),
   durationRuleId: z.string(),
+});
+/** v2: the plan's group and staff-course facts (PlanFacts) and the group activity the mobility belongs to (null: none). Upcast from v1 in upcast.ts. */
+export const ApplicationSubmittedV2 = payload({
+  ...ApplicationSubmittedV1.shape,
+  plan: PlanFacts,
+  groupId: GroupId.nullable(),
 });
 export const ParticipantSelectedV1 = payload({ facts: MobilityFacts, estimatedGrant: GrantBreakdown, fromReserveList: z.boolean() });
 export const ApplicationRejectedV1 = payload({ reasonCode: RejectionReason, fromStage: z.enum(stagesAllowing('RejectApplication')) });
@@ -118,6 +136,11 @@ export const RecognitionRecordedV1 = payload({
   dueOn: IsoDate.nullable(),
   daysLate: z.int().nonnegative(),
 });
+/** v2: the learning outcomes recorded with the recognition (what was learnt, one entry each; [] when none were given). */
+export const RecognitionRecordedV2 = payload({
+  ...RecognitionRecordedV1.shape,
+  learningOutcomes: z.array(z.string().min(1).max(200)).max(12),
+});
 export const PaymentOrderedV1 = payload({
   facts: MobilityFacts,
   kind: z.enum(['prefinancing', 'balance']),
@@ -155,7 +178,7 @@ const event = <T extends string, V extends number, P extends z.ZodType>(type: T,
   z.strictObject({ type: z.literal(type), version: z.literal(version), payload: schema });
 
 /** Current version of every event. */
-export const ApplicationSubmitted = event('ApplicationSubmitted', 1, ApplicationSubmittedV1);
+export const ApplicationSubmitted = event('ApplicationSubmitted', 2, ApplicationSubmittedV2);
 export const ParticipantSelected = event('ParticipantSelected', 1, ParticipantSelectedV1);
 export const ApplicationRejected = event('ApplicationRejected', 1, ApplicationRejectedV1);
 export const PlacedOnReserveList = event('PlacedOnReserveList', 1, PlacedOnReserveListV1);
@@ -175,7 +198,7 @@ export const ParticipantReportReminded = event('ParticipantReportReminded', 1, P
 export const ParticipantReportSubmitted = event('ParticipantReportSubmitted', 1, ParticipantReportSubmittedV1);
 export const OlsAssessmentRecorded = event('OlsAssessmentRecorded', 1, OlsAssessmentRecordedV1);
 export const TranscriptReceived = event('TranscriptReceived', 1, TranscriptReceivedV1);
-export const RecognitionRecorded = event('RecognitionRecorded', 1, RecognitionRecordedV1);
+export const RecognitionRecorded = event('RecognitionRecorded', 2, RecognitionRecordedV2);
 export const PaymentOrdered = event('PaymentOrdered', 1, PaymentOrderedV1);
 export const RecoveryOrdered = event('RecoveryOrdered', 1, RecoveryOrderedV1);
 export const DeadlineMissed = event('DeadlineMissed', 1, DeadlineMissedV1);
@@ -183,6 +206,15 @@ export const DeadlinesScheduled = event('DeadlinesScheduled', 1, DeadlinesSchedu
 export const GrantConditionsRecorded = event('GrantConditionsRecorded', 1, GrantConditionsRecordedV1);
 export const MobilityCancelled = event('MobilityCancelled', 1, MobilityCancelledV1);
 export const DocumentAttached = event('DocumentAttached', 1, DocumentAttachedV1);
+/**
+ * A mobility taken over under way (imported at its stage): the lifecycle events it went through elsewhere,
+ * as the engine decided them from the imported facts (each with the fact's date and the importer as actor),
+ * with the grants the engine computed. Projections fold the steps as they fold those events.
+ */
+export const TakeOverStep = z.discriminatedUnion('type', [ParticipantSelected, AgreementSigned, DepartureConfirmed, AttendanceCertified, PaymentOrdered]);
+export type TakeOverStep = z.infer<typeof TakeOverStep>;
+export const TakeOverRecordedV1 = payload({ source: z.string(), stage: TakeOverStage, steps: z.array(TakeOverStep).min(1) });
+export const TakeOverRecorded = event('TakeOverRecorded', 1, TakeOverRecordedV1);
 
 const CURRENT = [
   ApplicationSubmitted, ParticipantSelected, ApplicationRejected, PlacedOnReserveList, ApplicationWithdrawn,
@@ -191,6 +223,7 @@ const CURRENT = [
   ParticipantReportInvited, ParticipantReportReminded, ParticipantReportSubmitted, OlsAssessmentRecorded,
   TranscriptReceived, RecognitionRecorded, PaymentOrdered, RecoveryOrdered, DeadlineMissed, DeadlinesScheduled, MobilityCancelled, GrantConditionsRecorded,
   DocumentAttached,
+  TakeOverRecorded,
 ] as const;
 
 export const MobilityEvent = z.discriminatedUnion('type', CURRENT);
@@ -210,13 +243,19 @@ export interface EventTypeEntry {
  * document is generated from and checked against. When a v2 appears, its v1 entry stays here (with an
  * upcaster in upcast.ts) so old messages are still readable.
  */
-export const EVENT_TYPES: readonly EventTypeEntry[] = CURRENT.map((s) => ({
+const CURRENT_TYPES: readonly EventTypeEntry[] = CURRENT.map((s) => ({
   type: s.shape.type.value,
   version: s.shape.version.value,
   schema: s.shape.payload,
 }));
+/** Older versions still readable (upcast on read: upcast.ts). */
+const OLDER_TYPES: readonly EventTypeEntry[] = [
+  { type: 'ApplicationSubmitted', version: 1, schema: ApplicationSubmittedV1 },
+  { type: 'RecognitionRecorded', version: 1, schema: RecognitionRecordedV1 },
+];
+export const EVENT_TYPES: readonly EventTypeEntry[] = [...OLDER_TYPES, ...CURRENT_TYPES];
 
-export const CURRENT_VERSION = Object.fromEntries(EVENT_TYPES.map((e) => [e.type, e.version])) as Record<EventType, number>;
+export const CURRENT_VERSION = Object.fromEntries(CURRENT_TYPES.map((e) => [e.type, e.version])) as Record<EventType, number>;
 
 /** Build an event with its current version (typed per type). */
 export const mobilityEvent = <T extends EventType>(type: T, payload: PayloadOf<T>): EventOf<T> =>

@@ -37,6 +37,7 @@ const apply = (state: MobilityState, e: MobilityEvent): MobilityState => {
       identity: {
         mobilityId: p.mobilityId, projectId: p.projectId, institutionId: p.institutionId, consortiumId: p.consortiumId,
         siteId: p.siteId, participantRef: p.participantRef, activity: p.activity, funderLineId: p.funderLineId,
+        groupId: p.groupId,
       },
       plan: p.plan,
       originalEndDate: p.plan.endDate,
@@ -126,7 +127,7 @@ const apply = (state: MobilityState, e: MobilityEvent): MobilityState => {
       return { ...s, transcript: { receivedOn: e.payload.receivedOn, ects: e.payload.ects } };
     case 'RecognitionRecorded': {
       const p = e.payload;
-      return { ...expect(s, e), stage: 'recognised', recognition: { outcome: p.outcome, recognisedEcts: p.recognisedEcts, europass: p.europass, openBadge: p.openBadge, recordedAt: p.at } };
+      return { ...expect(s, e), stage: 'recognised', recognition: { outcome: p.outcome, recognisedEcts: p.recognisedEcts, europass: p.europass, openBadge: p.openBadge, learningOutcomes: p.learningOutcomes, recordedAt: p.at } };
     }
     case 'PaymentOrdered': {
       const { kind, paymentId, amountCents, at } = e.payload;
@@ -154,6 +155,9 @@ const apply = (state: MobilityState, e: MobilityEvent): MobilityState => {
       const { actor: _a, at: _t, ...conditions } = e.payload;
       return { ...s, grantConditions: conditions };
     }
+    case 'TakeOverRecorded':
+      // The steps are the lifecycle events the mobility went through elsewhere: applied as those events are.
+      return e.payload.steps.reduce<MobilityState>(apply, expect(s, e));
     case 'DocumentAttached': {
       const { documentId, kind, sha256, byteSize, mediaType, actor, at } = e.payload;
       return { ...s, documents: [...s.documents, { documentId, kind, sha256, byteSize, mediaType, attachedBy: actor, attachedAt: at }] };

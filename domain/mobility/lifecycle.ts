@@ -34,7 +34,7 @@ export const LIFECYCLE = {
   },
   applied: {
     order: 10,
-    allows: ['SelectParticipant', 'RejectApplication', 'WithdrawApplication', 'CancelMobility', 'RecordGrantConditions', 'RecordDeadlineSchedule', 'AttachDocument'],
+    allows: ['SelectParticipant', 'RejectApplication', 'WithdrawApplication', 'CancelMobility', 'RecordGrantConditions', 'RecordDeadlineSchedule', 'TakeOverMobility', 'AttachDocument'],
     deadlines: [],
   },
   'reserve-list': {
@@ -170,7 +170,12 @@ export const EMITTED_BY = {
   GrantConditionsRecorded: ['RecordGrantConditions'],
   MobilityCancelled: ['CancelMobility'],
   DocumentAttached: ['AttachDocument'],
+  /** Enters the stage it names (selected, agreed, departed or attended): see TAKE_OVER_STAGES. */
+  TakeOverRecorded: ['TakeOverMobility'],
 } as const satisfies Record<string, readonly Allowed[]>;
+
+/** The stages a mobility under way can be taken over at (TakeOverRecorded enters the one its payload names). */
+export const TAKE_OVER_STAGES = ['selected', 'agreed', 'departed', 'attended'] as const satisfies readonly Stage[];
 
 export type EmittedEvent = keyof typeof EMITTED_BY;
 /** The stages (as a type) an event may follow. */
@@ -183,5 +188,7 @@ export const stagesBefore = <E extends EmittedEvent>(event: E): StagesBefore<E>[
 };
 
 /** The stage after an event (the same stage for events that do not change it). */
-export const stageAfter = (event: string, current: Stage): Stage =>
-  Object.hasOwn(ENTERS, event) ? ENTERS[event as StageChangingEvent] : current;
+export const stageAfter = (event: string, current: Stage, payload?: unknown): Stage =>
+  Object.hasOwn(ENTERS, event) ? ENTERS[event as StageChangingEvent]
+    : event === 'TakeOverRecorded' && (TAKE_OVER_STAGES as readonly string[]).includes((payload as { stage?: string } | undefined)?.stage ?? '') ? (payload as { stage: Stage }).stage
+      : current;

@@ -2,6 +2,7 @@
 export type RejectionCode =
   | 'wrong-mobility'
   | 'wrong-stage'
+  | 'takeover-facts'
   | 'invalid-plan'
   | 'invalid-dates'
   | 'duration-below-minimum'

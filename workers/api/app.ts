@@ -5,6 +5,7 @@ import { loadDirectory, loadPrincipal } from './directory';
 import { HealthMonitor, healthRoutes, needsPostgres, needsTemporal, RETRY_AFTER_SECONDS, unavailableBecause } from './health';
 import { guardInput } from './input-guard';
 import { acceptUploads } from './documents';
+import { registerUploadParsers } from './imports';
 import { openApiDocument } from './openapi';
 import { badRequest, HttpError, type RouteSpec, type Session } from './route';
 import { type ApiDeps, buildRoutes } from './routes';
@@ -47,6 +48,8 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   guardInput(app);
   // Documents are uploaded as their bytes (documents.ts: at most 10 MiB, 413 beyond).
   acceptUploads(app);
+  // Imports of applications are CSV or XLSX files sent as the body (imports.ts: at most 10 MiB).
+  registerUploadParsers(app);
   const monitor = opts.health ?? new HealthMonitor({ pool: opts.pool, temporal: opts.temporal });
   if (!opts.health) {
     monitor.start();

@@ -9,13 +9,15 @@ import { mobility, projectBudget } from '../../workflows/client';
 import { type MobilityView, type UpdateName } from '../../workflows/messages';
 import { ACTION_BODIES, ACTION_NAMES, ACTION_PERMISSION, stageActions } from './actions';
 import { participantRoutes } from './participants';
-import { calendarFeedRoutes } from './calendar-feed';
-import { exportRoutes } from './exports';
+import { groupOfApplication, groupRoutes, recordGroupMember } from './groups';
 import { incomingRoutes } from './incoming';
+import { importRoutes } from './imports';
 import { documentRoutes } from './documents';
 import { linkRoutes } from './links';
-import { recognitionRoutes } from './recognition';
 import { onboardingRoutes } from './onboarding';
+import { calendarFeedRoutes } from './calendar-feed';
+import { exportRoutes } from './exports';
+import { recognitionRoutes } from './recognition';
 import { dummyHash, verifyPassword } from './passwords';
 import { HttpError, ok, route, type RouteSpec } from './route';
 import { createSession, revokeSession } from './sessions';
@@ -212,7 +214,10 @@ export function buildRoutes(deps: ApiDeps): RouteSpec[] {
         403: E('your roles may not register an application there, or the project is not yours (reason given)'), 409: E('the mobility id already exists'),
       },
       handler: async ({ body, session }) => {
+        // A member of a group activity: the group must be the application's, in scope (groups.ts).
+        if (body.groupId !== undefined) await groupOfApplication(pool, session.directory, session.principal, { ...body, groupId: body.groupId });
         const { mobilityId, consortiumId } = await submitApplicationFor(deps, session.directory, session.principal, session.username, body);
+        if (body.groupId !== undefined) await recordGroupMember(pool, body.groupId, mobilityId, body.participantRef, body.plan.accompanyingPerson ?? false, session.username);
         await pool.query(
           `INSERT INTO console_mobilities (mobility_id, project_id, institution_id, consortium_id, site_id, activity, submitted_by)
            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (mobility_id) DO NOTHING`,
@@ -333,16 +338,20 @@ export function buildRoutes(deps: ApiDeps): RouteSpec[] {
     }),
     // The participant registry: the one place of personal data (participants.ts).
     ...participantRoutes(deps),
-    // The Beneficiary Module export (exports.ts) and private calendar feeds of due dates (calendar-feed.ts).
-    ...exportRoutes(deps),
-    ...calendarFeedRoutes(deps),
+    // Group activities: members are mobilities linked by groupId (groups.ts).
+    ...groupRoutes(deps),
     // Incoming mobilities: the receiving side (incoming.ts).
     ...incomingRoutes(deps),
+    // Bulk import of applications and takeover of mobilities under way (imports.ts).
+    ...importRoutes(deps),
     // Documents and proofs (documents.ts) and the signed participant and host links (links.ts).
     ...documentRoutes(deps),
     ...linkRoutes(deps),
     // Onboarding: the organisation, staff accounts and their invitations (onboarding.ts, invitations.ts).
     ...onboardingRoutes(deps),
+    // The Beneficiary Module export (exports.ts) and private calendar feeds of due dates (calendar-feed.ts).
+    ...exportRoutes(deps),
+    ...calendarFeedRoutes(deps),
     // Recognition records: Europass Mobility, open badges (signed credentials), staff career record (recognition.ts).
     ...recognitionRoutes(deps),
   ];

@@ -108,24 +108,10 @@ export async function submitApplicationFor(deps: SubmissionDeps, dir: TenantDire
   // A participant the registry records with a fewer-opportunities criterion is a fewer-opportunities participant (the flag only enters the stream).
   if ((await fewerOpportunitiesCriterionOf(deps.pool, body.participantRef)) !== null) body = { ...body, plan: { ...body.plan, fewerOpportunities: true } };
 
-  const registration: Registration = { ...project, terms: project.terms };
-  const problems = applicationProblems(registration, body);
+  const problems = applicationCheck({ ...project, terms: project.terms }, body, actor);
   if (problems.length > 0) throw bad(problems);
-
-  // The same decision the workflow will take, and a dry run of the grant it will reserve at selection.
   const policy = Policy.parse({ prefinancingPercent: project.terms.prefinancingPercent });
-  const rates = projectRatesFor(project.terms, body.activity, body.plan.receivingCountry);
-  const probeId = body.mobilityId ?? `${project.projectId}-MOB-00000`;
-  const command = { type: 'SubmitApplication' as const, ...body, mobilityId: probeId, consortiumId, actor, at: new Date().toISOString() };
-  const decided = decide(command, initialState, policy);
-  if (isRejection(decided)) throw bad([{ field: fieldOfRejection(decided.code), rule: decided.ruleId ?? decided.code, message: decided.reason }]);
-  try {
-    plannedGrant(decided.reduce(evolve, initialState) as OpenMobility, rates);
-  } catch (err) {
-    if (err instanceof z.ZodError) throw bad(err.issues.map((i) => ({ field: `plan.${i.path.join('.')}`, rule: 'GRANT-INPUT', message: i.message })));
-    const e = err as { field?: string; ruleId?: string | null; message: string };
-    throw bad([{ field: e.field ? `plan.${e.field}` : 'plan', rule: e.ruleId ?? 'GRANT', message: e.message }]);
-  }
+  const rates = projectRatesFor(project.terms, body.activity, body.plan.receivingCountry, { accompanyingPerson: body.plan.accompanyingPerson ?? false });
 
   const plan = body.plan;
   for (let attempt = 0; attempt < 20; attempt++) {
@@ -141,6 +127,31 @@ export async function submitApplicationFor(deps: SubmissionDeps, dir: TenantDire
   throw new HttpError(503, 'unavailable', 'could not number the mobility: try again');
 }
 
+/**
+ * What refuses an application of a registered project, field by field (empty: none): the project's rules,
+ * the same decision the workflow will take, and a dry run of the grant it will reserve at selection.
+ * The single submission and the bulk import (imports.ts) both check with it.
+ */
+export function applicationCheck(registration: Registration, body: ApplicationBody, actor: string, at = new Date().toISOString()): Problem[] {
+  const project = registration;
+  const problems = applicationProblems(registration, body);
+  if (problems.length > 0) return problems;
+  const policy = Policy.parse({ prefinancingPercent: project.terms.prefinancingPercent });
+  const rates = projectRatesFor(project.terms, body.activity, body.plan.receivingCountry, { accompanyingPerson: body.plan.accompanyingPerson ?? false });
+  const probeId = body.mobilityId ?? `${project.projectId}-MOB-00000`;
+  const command = { type: 'SubmitApplication' as const, ...body, mobilityId: probeId, consortiumId: project.consortiumId, actor, at };
+  const decided = decide(command, initialState, policy);
+  if (isRejection(decided)) return [{ field: fieldOfRejection(decided.code), rule: decided.ruleId ?? decided.code, message: decided.reason }];
+  try {
+    plannedGrant(decided.reduce(evolve, initialState) as OpenMobility, rates);
+  } catch (err) {
+    if (err instanceof z.ZodError) return err.issues.map((i) => ({ field: `plan.${i.path.join('.')}`, rule: 'GRANT-INPUT', message: i.message }));
+    const e = err as { field?: string; ruleId?: string | null; message: string };
+    return [{ field: e.field ? `plan.${e.field}` : 'plan', rule: e.ruleId ?? 'GRANT', message: e.message }];
+  }
+  return [];
+}
+
 /** The field a plan rejection is about, for the 400's issues. */
-const fieldOfRejection = (code: string): string =>
+export const fieldOfRejection = (code: string): string =>
   code === 'criterion-without-fewer-opportunities' ? 'plan.fewerOpportunitiesCriterion' : code.startsWith('duration') || code === 'invalid-dates' ? 'plan.endDate' : 'plan';

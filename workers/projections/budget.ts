@@ -5,6 +5,7 @@ import { type CertifiedParticipant, participantSupportLines } from '../../domain
 import type { EventType, PayloadOf } from '../../domain/mobility/events';
 import type { MobilityEvent, ProjectEventIn } from './decode';
 import type { Projection } from './runner';
+import { withTakeOverSteps } from './takeover';
 
 /**
  * Budget consumption (migrations 201, 204): per mobility, what it commits (estimate, contract, final
@@ -69,7 +70,7 @@ export const earlier = (a: string, b: string): string => {
 
 function budgetDeltas(events: readonly MobilityEvent[]): BudgetDelta[] {
   const out = new Map<string, BudgetDelta>();
-  for (const e of events) {
+  for (const e of withTakeOverSteps(events)) {
     if (!BUDGET_TYPES.has(e.type)) continue;
     let d = out.get(e.mobilityId);
     if (!d) {

@@ -3,6 +3,7 @@ import { ENTERS, LIFECYCLE, type StageChangingEvent } from '../../domain/mobilit
 import { payloadOf } from './budget';
 import type { MobilityEvent } from './decode';
 import type { Projection } from './runner';
+import { withTakeOverSteps } from './takeover';
 
 /**
  * Quality dashboards (migration 202): per mobility, the follow-up facts (certificate, report,
@@ -54,7 +55,7 @@ function qualityDeltas(events: readonly MobilityEvent[]) {
   const rows = new Map<string, QualityDelta>();
   const deadlines = new Map<string, DeadlineDelta>();
   const schedules = new Map<string, { seq: number; deadlines: { deadline: string; kind: string; dueOn: string }[] }>();
-  for (const e of events) {
+  for (const e of withTakeOverSteps(events)) {
     let d = rows.get(e.mobilityId);
     if (!d) {
       d = {

@@ -44,6 +44,7 @@ const mobilityMeanings: Record<EventType, string> = {
   DeadlineMissed: 'A watched deadline passed unmet (pre-financing, participant report, transcript, recognition, balance).',
   MobilityCancelled: 'The mobility was cancelled (reason code); its reservation is released.',
   DocumentAttached: 'A proof was kept for the mobility (signed grant agreement, learning agreement, certificate of attendance, transcript, report confirmation, Europass): document id, kind, SHA-256 of its bytes, size and media type found in the bytes; who uploaded it (staff, or link:host / link:participant through a signed link). Never a file name.',
+  TakeOverRecorded: 'A mobility under way was taken over (imported at its stage: selected, agreed, departed or attended): the lifecycle events it went through elsewhere, as the engine decided them from the imported facts, with the grants the engine computed and the payments already made; the importer is the actor.',
 };
 
 const domainMobility: EventSchema[] = EVENT_TYPES.map((e) => ({ type: e.type, version: e.version, payload: e.schema, meaning: mobilityMeanings[e.type] }));

@@ -161,6 +161,8 @@ export class Session {
       }
       case 'RecordDeadlineMissed':
         return { fields: { deadline: pickOf(['prefinancing', 'participant-report', 'transcript', 'recognition', 'balance'], st.small) } };
+      case 'TakeOverMobility':
+        return { fields: { stage: 'selected', selectedOn: today, agreement: null, departedOn: null, attendance: null, payments: [], source: 'generated', estimatedGrant: grant(st.permille * 300, st.b), finalGrant: null } };
       default: {
         const never: never = type;
         throw new Error(`no generator for ${String(never)}`);

@@ -35,7 +35,7 @@ describe('the lifecycle table is the decider\'s stage rule', () => {
         for (const e of result) {
           expect(stagesBefore(e.type)).toContain(state.stage);
           const next = evolve(state, e);
-          expect(next.stage).toBe(stageAfter(e.type, state.stage));
+          expect(next.stage).toBe(stageAfter(e.type, state.stage, e.payload));
           state = next;
         }
       }

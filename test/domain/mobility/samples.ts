@@ -1,5 +1,5 @@
 import type { MobilityEvent } from '../../../domain/mobility';
-import { cmd, extendedGrant, history, path, shorterFinalGrant } from './fixtures';
+import { cmd, estimatedGrant, extendedGrant, history, path, shorterFinalGrant } from './fixtures';
 
 /** Histories that, together, emit every event type at least once (checked in events.test.ts). */
 export const sampleEvents = (): MobilityEvent[] => {
@@ -34,5 +34,10 @@ export const sampleEvents = (): MobilityEvent[] => {
     cmd('RejectApplication', '2025-06-01', { reasonCode: 'no-budget' })]);
   const withdrawn = history([...path.applied(), cmd('RecordGrantConditions', '2025-03-02', { travelSupport: true, inclusionSupportCents: 40_000, exceptionalTravelCostCents: null, zeroGrant: false }),
     cmd('WithdrawApplication', '2025-03-05', { reasonCode: 'personal' })]);
-  return [...full, ...cancelled, ...reserve, ...withdrawn];
+  const takenOver = history([...path.applied(), cmd('TakeOverMobility', '2025-10-01', {
+    stage: 'departed', selectedOn: '2025-04-01', agreement: { participantSignedOn: '2025-06-05', institutionSignedOn: '2025-06-08', prefinancingPercent: 70 },
+    departedOn: '2025-09-01', attendance: null, payments: [{ kind: 'prefinancing', paymentId: 'OLD-1', amountCents: 231_630, paidOn: '2025-06-20' }],
+    source: 'import:IMP-1 row 2', estimatedGrant, finalGrant: null,
+  })]);
+  return [...full, ...cancelled, ...reserve, ...withdrawn, ...takenOver];
 };
