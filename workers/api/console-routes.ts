@@ -303,8 +303,8 @@ const PAGE_NEEDS: Record<z.infer<typeof ConsolePage>, readonly Action[]> = {
   quality: ['quality.view'],
   apply: ['mobility.apply'],
   organisation: ['organisation.manage'],
-  // Incoming mobilities: the receiving institution's staff who record nominations or certify attendance.
-  incoming: ['mobility.apply', 'mobility.certify-attendance'],
+  // Incoming mobilities: the receiving institution's (and site's) coordinators, who record nominations.
+  incoming: ['mobility.apply'],
 };
 const PageQuery = {
   limit: z.coerce.number().int().min(1).max(200).default(25),

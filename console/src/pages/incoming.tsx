@@ -88,21 +88,21 @@ export function IncomingPage() {
         </section>
       )}
 
-      <form class="filters" aria-label={t('incoming.filters')} onSubmit={(e) => e.preventDefault()}>
-        <label>
-          {t('incoming.col.stage')}
-          <select value={stage} onChange={(e) => go({ stage: (e.currentTarget as HTMLSelectElement).value || null })}>
+      <form class="filters card" role="search" aria-label={t('incoming.filters')} onSubmit={(e) => e.preventDefault()}>
+        <div class="field">
+          <label for="in-stage">{t('incoming.col.stage')}</label>
+          <select id="in-stage" value={stage} onChange={(e) => go({ stage: (e.currentTarget as HTMLSelectElement).value || null })}>
             <option value="">{t('incoming.all')}</option>
             {STAGES.map((s) => <option key={s} value={s}>{tv('incoming.stage', s)}</option>)}
           </select>
-        </label>
-        <label>
-          {t('incoming.col.kind')}
-          <select value={kind} onChange={(e) => go({ kind: (e.currentTarget as HTMLSelectElement).value || null })}>
+        </div>
+        <div class="field">
+          <label for="in-kind">{t('incoming.col.kind')}</label>
+          <select id="in-kind" value={kind} onChange={(e) => go({ kind: (e.currentTarget as HTMLSelectElement).value || null })}>
             <option value="">{t('incoming.all')}</option>
             {KINDS.map((k) => <option key={k} value={k}>{tv('code', k)}</option>)}
           </select>
-        </label>
+        </div>
       </form>
 
       {error ? <ErrorNote error={error} /> : !data ? <Loading /> : data.incoming.length === 0 ? <p class="muted">{t('incoming.empty')}</p> : (

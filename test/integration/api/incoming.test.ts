@@ -6,6 +6,7 @@ import { connectTemporal } from '../../../infra/temporal';
 import { saveStaffUser } from '../../../workers/api/directory';
 import { startIncomingProjector } from '../../../workers/projections/incoming';
 import { createMobilityWorker } from '../../../workers/temporal-worker';
+import { workflowBundle } from '../workflow/harness';
 import { eventually, testConfig, uniq } from '../../support/env';
 import { http, participant, seedTenancy, startApi, today } from './support';
 
@@ -29,7 +30,8 @@ let body: Record<string, unknown>;
 
 beforeAll(async () => {
   temporal = await connectTemporal(cfg);
-  worker = await createMobilityWorker(cfg);
+  // The workflow bundle built once per file (as the workflow tests do).
+  worker = await createMobilityWorker(cfg, { workflowBundle: await workflowBundle() });
   running = worker.worker.run();
   projector = await startIncomingProjector(cfg, pool, { groupId: `incoming-api-test-${uniq()}` });
   tn = await seedTenancy(pool);
