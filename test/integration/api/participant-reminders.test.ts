@@ -49,11 +49,12 @@ describe('reminders of a registered participant', () => {
     await ts.sleepUntil(app.plan.startDate);
     await m.act('confirmDeparture', { actor: 'staff.io-1', actualStartDate: app.plan.startDate });
 
-    // The learning-agreement change window closes 28 days into the term: its reminder goes to the registry's address.
+    // Before departure (insurance and travel, the OLS assessment) and 28 days into the term (the learning-agreement
+    // change window): each reminder goes to the registry's address.
     await ts.sleepUntil(addDays(app.plan.startDate, 35));
     const first = mailsFor(cfg, id);
-    expect(first.map((x) => x.headers['x-deadline-id']?.trim())).toEqual(['la-change-request']);
-    expect(first[0]!.to).toEqual([email]);
+    expect(first.map((x) => x.headers['x-deadline-id']?.trim())).toEqual(['insurance-travel', 'ols-assessment', 'la-change-request']);
+    for (const mail of first) expect(mail.to).toEqual([email]);
 
     await eraseParticipant(pool, ref, tn.users.ioA1);
     // The extension request's reminder (end − 1 month − 7 days) finds no address: undeliverable, no mail.
@@ -61,9 +62,11 @@ describe('reminders of a registered participant', () => {
     const outbox = (await pool.query<{ deadline_id: string; status: string }>('SELECT deadline_id, status FROM notification_outbox WHERE mobility_id = $1 ORDER BY deadline_id', [id])).rows;
     expect(outbox).toEqual([
       { deadline_id: 'extension-request', status: 'undeliverable' },
+      { deadline_id: 'insurance-travel', status: 'sent' },
       { deadline_id: 'la-change-request', status: 'sent' },
+      { deadline_id: 'ols-assessment', status: 'sent' },
     ]);
-    expect(mailsFor(cfg, id)).toHaveLength(1);
+    expect(mailsFor(cfg, id)).toHaveLength(3);
     await m.handle.terminate('test done');
   });
 });

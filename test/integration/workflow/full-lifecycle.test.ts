@@ -60,7 +60,9 @@ describe('full lifecycle with time skipping', () => {
 
     const audit = await m.audit();
     const sent = audit.filter((a) => a.outcome === 'sent').map((a) => a.action);
+    // (No OLS reminder: the assessment before departure was recorded at selection.)
     expect(sent).toEqual([
+      'reminder.insurance-travel',
       'reminder.la-change-request',
       'reminder.extension-request',
       'reminder.participant-report',

@@ -52,19 +52,23 @@ describe('reminder retried after a crash', () => {
     await m.act('signAgreement', { actor: 'staff.io-1', participantSignedOn: t0, institutionSignedOn: t0 });
     await ts.sleepUntil(app.plan.startDate);
     await m.act('confirmDeparture', { actor: 'staff.io-1', actualStartDate: app.plan.startDate });
-    // Past the learning-agreement window reminder (term start + 28 days) and the extension reminder (end − 1 month − 7 days).
+    // Past the reminders before departure (insurance and travel, OLS), the learning-agreement window reminder (term start + 28 days)
+    // and the extension reminder (end − 1 month − 7 days).
     await ts.sleepUntil(addDays(app.plan.endDate, -30));
     const sent = (await m.audit()).filter((a) => a.outcome === 'sent').map((a) => a.action);
-    expect(sent).toEqual(['reminder.la-change-request', 'reminder.extension-request']);
+    expect(sent).toEqual(['reminder.insurance-travel', 'reminder.ols-assessment', 'reminder.la-change-request', 'reminder.extension-request']);
     expect(crashes).toEqual([`afterSent:${id}`, `afterClaim:${id}`]);
 
     const mails = mailsFor(cfg, id);
-    expect(mails.map((x) => x.headers['x-deadline-id']?.trim())).toEqual(['la-change-request', 'extension-request']);
-    expect(mails.map((x) => x.messageId)).toEqual([`<${id}.la-change-request.1@mobility-engine.local>`, `<${id}.extension-request.1@mobility-engine.local>`]);
+    const ids = ['insurance-travel', 'ols-assessment', 'la-change-request', 'extension-request'];
+    expect(mails.map((x) => x.headers['x-deadline-id']?.trim())).toEqual(ids);
+    expect(mails.map((x) => x.messageId)).toEqual(ids.map((d) => `<${id}.${d}.1@mobility-engine.local>`));
     const rows = (await pool.query<{ deadline_id: string; status: string; claims: number }>('SELECT deadline_id, status, claims FROM notification_outbox WHERE mobility_id = $1 ORDER BY deadline_id', [id])).rows;
     expect(rows).toEqual([
       { deadline_id: 'extension-request', status: 'sent', claims: 2 },
+      { deadline_id: 'insurance-travel', status: 'sent', claims: 1 },
       { deadline_id: 'la-change-request', status: 'sent', claims: 1 },
+      { deadline_id: 'ols-assessment', status: 'sent', claims: 1 },
     ]);
     await m.handle.terminate('test done');
   });
