@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import type { GrantBreakdown } from '../grant/breakdown';
 import { computeMobilityGrant } from '../grant/compute';
-import type { GrantInput } from '../grant/input';
+import { GrantRates, type GrantInput } from '../grant/input';
 import { inStage, type OpenMobility } from './state';
 
 /** The project's applicable rates for the grant calculator (call year + NA rate for this mobility's group). */
 export const ProjectRates = z.strictObject({
   callYear: z.int().min(2021).max(2100),
-  rates: z.strictObject({ monthlyEur: z.number().positive().optional(), dailyEur: z.number().positive().optional() }).optional(),
+  /** The NA's rates and the project's NA-specific rules for this mobility (domain/project/registration.ts `projectRatesFor`). */
+  rates: GrantRates.optional(),
   travelDays: z.int().nonnegative().max(10).optional(),
   /** The NA's travel support switch (HE short-term students, call 2024+). */
   travelGrant: z.boolean().optional(),
@@ -43,6 +44,10 @@ export function grantFor(s: OpenMobility, rates: ProjectRates, dates: { startDat
     travelDays: rates.travelDays,
     travelGrant: rates.travelGrant,
     forceMajeure: s.forceMajeure ? true : undefined,
+    // Group and staff-course facts of the application (ApplicationSubmitted v2; absent before: the grant is unchanged).
+    accompanyingPerson: p.accompanyingPerson || undefined,
+    courseDays: p.courseDays ?? undefined,
+    virtualComponent: p.virtualComponent ?? undefined,
     ...conditionsInput(s.grantConditions),
   };
   return computeMobilityGrant(input);

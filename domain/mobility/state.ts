@@ -24,6 +24,8 @@ export interface Identity {
   readonly participantRef: string;
   readonly activity: ActivityCode;
   readonly funderLineId: string;
+  /** The group activity the mobility belongs to (ApplicationSubmitted v2), null when none. */
+  readonly groupId: string | null;
 }
 
 export interface Interruption { readonly from: string; readonly to: string; readonly days: number; readonly reasonCode: InterruptionReason }
@@ -107,6 +109,8 @@ export interface Recognition {
   readonly recognisedEcts: number | null;
   readonly europass: boolean;
   readonly openBadge: boolean;
+  /** What was learnt, as recorded with the recognition (RecognitionRecorded v2; [] before). */
+  readonly learningOutcomes: readonly string[];
   readonly recordedAt: string;
 }
 

@@ -4,12 +4,19 @@ import { CURRENT_VERSION, EVENT_TYPES, type EventType, type MobilityEvent } from
 /**
  * Reading events: old versions are upcast on read (STYLE.md §4), one step at a time.
  * An upcaster turns the payload of version v into the payload of version v + 1.
- * Today every event is at v1, so the table is empty; a v2 adds `{ SomeEvent: { 1: (p) => ({ ...p, newField: null }) } }`.
+ * A v2 adds `{ SomeEvent: { 1: (p) => ({ ...p, newField: null }) } }` (ApplicationSubmitted v2 below).
  */
 export type Upcaster = (payload: Record<string, unknown>) => Record<string, unknown>;
 export type Upcasters = Partial<Record<EventType, Readonly<Record<number, Upcaster>>>>;
 
-export const UPCASTERS: Upcasters = {};
+export const UPCASTERS: Upcasters = {
+  // v2: group and staff-course facts. A v1 application belonged to no group, had no accompanying person, course days or virtual component.
+  ApplicationSubmitted: {
+    1: (p) => ({ ...p, groupId: null, plan: { ...(p.plan as Record<string, unknown>), accompanyingPerson: false, courseDays: null, virtualComponent: null } }),
+  },
+  // v2: the learning outcomes recorded with the recognition. A v1 recognition recorded none.
+  RecognitionRecorded: { 1: (p) => ({ ...p, learningOutcomes: [] }) },
+};
 
 export type ParseFailure =
   | { readonly kind: 'unknown-type'; readonly type: string; readonly version: number }

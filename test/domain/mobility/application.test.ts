@@ -4,7 +4,7 @@ import { MOB, actor, at, cmd, estimatedGrant, history, path, spec, submit } from
 describe('SubmitApplication', () => {
   it('records the plan with the BM duration of a long-term HE student (150 days, §1.7) and its limit rule', () =>
     spec.given([]).when(submit()).thenMatches([{
-      type: 'ApplicationSubmitted', version: 1,
+      type: 'ApplicationSubmitted', version: 2,
       payload: {
         actor, at: at('2025-03-01'), mobilityId: MOB, siteId: null, activity: 'HE-SMS', funderLineId: 'EU-KA131-2024',
         plannedDays: 150, durationRuleId: 'DUR-HE-STU-LT',

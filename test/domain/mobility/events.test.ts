@@ -36,12 +36,14 @@ describe('event registry (EVENT_TYPES)', () => {
     }
   });
 
-  it('every payload names who and when (actor, at) and is version 1 today', () => {
+  it('every payload names who and when (actor, at); only ApplicationSubmitted and RecognitionRecorded have a v2, and their v1 stays readable', () => {
+    const V2 = ['ApplicationSubmitted', 'RecognitionRecorded'];
     for (const e of EVENT_TYPES) {
       const paths = keysOf(e.schema).map((k) => k.path);
       expect(paths, e.type).toEqual(expect.arrayContaining(['.actor', '.at']));
-      expect(e.version).toBe(1);
+      expect(e.version).toBe(V2.includes(e.type) ? CURRENT_VERSION[e.type] === e.version ? 2 : 1 : 1);
     }
+    for (const type of V2) expect(EVENT_TYPES.filter((e) => e.type === type).map((e) => e.version)).toEqual([1, 2]);
   });
 });
 
@@ -63,7 +65,7 @@ describe('GDPR: events carry no personal or special-category details', () => {
 
   it.each(['email', 'participantName', 'forceMajeureExplanation', 'fewerOpportunitiesCriterion', 'healthCondition'])(
     'every event schema rejects an extra %s field (strict objects)', (field) => {
-      for (const { type, schema } of EVENT_TYPES) {
+      for (const { type, schema } of EVENT_TYPES.filter((e) => e.version === CURRENT_VERSION[e.type])) {
         const e = sampleOf(type);
         expect(schema.safeParse(e.payload).success, `${type} sample`).toBe(true);
         expect(schema.safeParse({ ...e.payload, [field]: 'x' }).success, `${type} + ${field}`).toBe(false);
@@ -97,6 +99,20 @@ describe('parseEvent (reading from an envelope)', () => {
     const e = sampleOf('PaymentOrdered');
     const r = parseEvent({ type: e.type, version: 1, payload: { ...e.payload, amountCents: 12.5 } });
     expect(isParseFailure(r) && r.kind === 'invalid-payload' && r.issues).toMatch(/^amountCents: /);
+  });
+
+  it('reads an ApplicationSubmitted v1 (before groups) as v2: no group, no accompanying person, no course days, no virtual component', () => {
+    const v2 = sampleOf('ApplicationSubmitted') as Extract<MobilityEvent, { type: 'ApplicationSubmitted' }>;
+    const { groupId: _g, plan, ...rest } = v2.payload;
+    const { accompanyingPerson: _a, courseDays: _c, virtualComponent: _v, ...planV1 } = plan;
+    const v1Payload = { ...rest, plan: planV1 };
+    // The v1 schema still validates what old streams carry, and refuses the v2 fields.
+    expect(EVENT_TYPES.find((e) => e.type === 'ApplicationSubmitted' && e.version === 1)!.schema.safeParse(v1Payload).success).toBe(true);
+    const r = parseEvent({ type: 'ApplicationSubmitted', version: 1, payload: v1Payload });
+    expect(r).toEqual({
+      type: 'ApplicationSubmitted', version: 2,
+      payload: { ...v1Payload, groupId: null, plan: { ...planV1, accompanyingPerson: false, courseDays: null, virtualComponent: null } },
+    });
   });
 
   it('the upcaster hook chains v1 → v2 → v3 and reports a gap', () => {

@@ -2,7 +2,7 @@ import { ProjectEvent, type ProjectEventEnvelope, projectEventIdFor } from '../.
 import { type EventEnvelope, eventIdFor } from '../../../domain/envelope';
 import type { GrantBreakdown, GrantLine } from '../../../domain/grant/breakdown';
 import { mobilityIdFor } from '../../../domain/ids';
-import { type EventType, MobilityEvent, type PayloadOf } from '../../../domain/mobility/events';
+import { CURRENT_VERSION, type EventType, MobilityEvent, type PayloadOf } from '../../../domain/mobility/events';
 import type { OutgoingMessage } from '../../../infra/kafka/client';
 import { loadConfig } from '../../../infra/config';
 import { loadSigningKeys, signatureHeaders, type SigningKeys } from '../../../infra/kafka/signing';
@@ -88,10 +88,10 @@ export function mobilityStory(r: Rng, plan: MobilityPlan, outcome?: Outcome): { 
   let day = r.int(0, 30);
   const push = <T extends EventType>(type: T, payload: Omit<PayloadOf<T>, 'actor' | 'at'>) => {
     day += r.int(1, 9);
-    const full = MobilityEvent.parse({ type, version: 1, payload: { actor: ACTOR, at: iso(day), ...payload } });
+    const full = MobilityEvent.parse({ type, version: CURRENT_VERSION[type], payload: { actor: ACTOR, at: iso(day), ...payload } });
     const sequence = events.length;
     events.push({
-      eventId: eventIdFor(mobilityId, sequence), type, version: 1, occurredAt: iso(day), mobilityId, projectId: plan.projectId,
+      eventId: eventIdFor(mobilityId, sequence), type, version: CURRENT_VERSION[type], occurredAt: iso(day), mobilityId, projectId: plan.projectId,
       institutionId: plan.institutionId, consortiumId: plan.consortiumId, sequence, payload: full.payload as Record<string, unknown>,
     });
   };
@@ -104,8 +104,9 @@ export function mobilityStory(r: Rng, plan: MobilityPlan, outcome?: Outcome): { 
     mobilityId, projectId: plan.projectId, institutionId: plan.institutionId, consortiumId: plan.consortiumId, siteId: null,
     participantRef: `P-${mobilityId.replace(/[^A-Za-z0-9]/g, '').slice(-20)}`, activity, funderLineId: plan.funderLineId,
     plan: { startDate: date(60), endDate: date(60 + days), receivingCountry: 'DE', sendingCountry: 'FR', hostOrgId: 'E-BERLIN01', distanceKm: 1050,
-      greenTravel: green, fewerOpportunities: fewer, recentGraduate: false, blended: false, doctoral: false, hybrid: false, longTerm: true },
-    plannedDays: days, durationRuleId: 'DUR-HE-STU-LT',
+      greenTravel: green, fewerOpportunities: fewer, recentGraduate: false, blended: false, doctoral: false, hybrid: false, longTerm: true,
+      accompanyingPerson: false, courseDays: null, virtualComponent: null },
+    plannedDays: days, durationRuleId: 'DUR-HE-STU-LT', groupId: null,
   });
   if (out === 'rejected') {
     push('ApplicationRejected', { reasonCode: 'selection-ranking', fromStage: 'applied' });
@@ -186,7 +187,7 @@ export function mobilityStory(r: Rng, plan: MobilityPlan, outcome?: Outcome): { 
   }
   if (out === 'recognised') {
     push('TranscriptReceived', { receivedOn: date(day), ects: 30, dueOn: date(day), daysLate: 0 });
-    push('RecognitionRecorded', { outcome: r.chance(0.8) ? 'full' : 'partial', recognisedEcts: 30, transcriptEcts: 30, europass: true, openBadge: false, dueOn: date(day + 35), daysLate: 0 });
+    push('RecognitionRecorded', { outcome: r.chance(0.8) ? 'full' : 'partial', recognisedEcts: 30, transcriptEcts: 30, europass: true, openBadge: false, dueOn: date(day + 35), daysLate: 0, learningOutcomes: [] });
   }
   return { events, truth };
 }
