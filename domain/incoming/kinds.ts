@@ -6,8 +6,11 @@ import { ACTIVITIES, type DurationLimit } from '../activity';
  * pays nothing from the institution's own grant agreement: the grant is the sending institution's
  * (reference §2: the receiver signs the learning agreement, issues the certificate of attendance and,
  * for students, the transcript of records). What differs per kind is which documents the receiver
- * owes and how long the stay may be; durations reuse the activity catalogue (domain/activity.ts)
- * wherever the kind is one of its activities, so no limit is written twice.
+ * owes and how long the stay may be; durations are the activity catalogue's (domain/activity.ts: the
+ * HE codes, and the KA121/KA122 codes of invited experts, hosted teachers and preparatory visits), so
+ * no limit is written twice. Their funding (the hosting beneficiary's grant for invited experts and
+ * hosted teachers) is the grant domain's (domain/grant); this domain keeps the receiving side's
+ * lifecycle and facts, and carries no euro.
  *
  * - agreement: what the receiver signs before arrival: the student's learning agreement (Table A,
  *   reference §2 [S S17]), the staff mobility agreement, or nothing (invited experts and
@@ -59,15 +62,15 @@ export const INCOMING_KINDS = {
   },
   'invited-expert': {
     label: 'Invited expert (teaching or training at the institution)', participant: 'expert', agreement: 'none', transcript: false,
-    limits: [actual({ minDays: 1, maxDays: 60, ruleId: 'DUR-IN-EXPERT', source: '§1.6 [S S1, diku]: staff invited from enterprises, at least 1 day; 60 days as for staff [U]' })],
+    limits: [actual(ACTIVITIES['VET-EXPERT-IN'].limits.shortTerm)],
   },
   'hosted-teacher-in-training': {
     label: 'Hosted teacher or educator in training (school, VET, adult education)', participant: 'learner', agreement: 'mobility-agreement', transcript: false,
-    limits: [actual({ minDays: 10, maxDays: 365, ruleId: 'DUR-IN-TEACHER-TRAINING', source: 'Programme Guide KA1 school/VET/adult "hosting teachers and educators in training": 10–365 days [U]' })],
+    limits: [actual(ACTIVITIES['VET-HOSTED-TE'].limits.shortTerm)],
   },
   'preparatory-visit': {
     label: 'Preparatory visit of a partner organisation', participant: 'visitor', agreement: 'none', transcript: false,
-    limits: [actual({ minDays: 1, maxDays: 5, ruleId: 'DUR-IN-PREP-VISIT', source: 'Programme Guide KA1 preparatory visits: a short visit before the mobilities, chosen 1–5 days [U]' })],
+    limits: [actual(ACTIVITIES['VET-PREP-VISIT'].limits.shortTerm)],
   },
 } as const satisfies Record<IncomingKind, IncomingKindRule>;
 

@@ -40,15 +40,17 @@ describe('incoming: nomination received', () => {
   it('when a student stay fits neither the short-term (5–30 days) nor the long-term form (2–12 months), then it is refused naming both rules', () =>
     spec.given([]).when(nominate({ startDate: '2025-09-01', endDate: '2025-10-10' })).thenRejects('duration-out-of-range', /DUR-HE-STU-ST.*DUR-HE-STU-LT/));
 
-  it('when an invited expert comes for one day, then it fits (§1.6: staff invited from enterprises, at least 1 day)', () =>
-    spec.given([]).when(nominate({ kind: 'invited-expert', startDate: '2025-09-01', endDate: '2025-09-01' }))
-      .thenMatches([{ payload: { plannedDays: 1, agreement: 'none', transcript: false, durationRuleId: 'DUR-IN-EXPERT' } }]));
+  it('when an invited expert comes for two days, then it fits, with no agreement and no transcript owed (DUR-EXPERT-IN: 2–60 days)', () => {
+    spec.given([]).when(nominate({ kind: 'invited-expert', startDate: '2025-09-01', endDate: '2025-09-02' }))
+      .thenMatches([{ payload: { plannedDays: 2, agreement: 'none', transcript: false, durationRuleId: 'DUR-EXPERT-IN' } }]);
+    spec.given([]).when(nominate({ kind: 'invited-expert', startDate: '2025-09-01', endDate: '2025-09-01' })).thenRejects('duration-out-of-range', /DUR-EXPERT-IN/);
+  });
 
   it('when a hosted teacher in training stays 9 days, then it is refused (10–365 days)', () =>
-    spec.given([]).when(nominate({ kind: 'hosted-teacher-in-training', startDate: '2025-09-01', endDate: '2025-09-09' })).thenRejects('duration-out-of-range', /DUR-IN-TEACHER-TRAINING/));
+    spec.given([]).when(nominate({ kind: 'hosted-teacher-in-training', startDate: '2025-09-01', endDate: '2025-09-09' })).thenRejects('duration-out-of-range', /DUR-HOSTED-TE/));
 
-  it('when a preparatory visit lasts a week, then it is refused (1–5 days)', () =>
-    spec.given([]).when(nominate({ kind: 'preparatory-visit', startDate: '2025-09-01', endDate: '2025-09-07' })).thenRejects('duration-out-of-range', /DUR-IN-PREP-VISIT/));
+  it('when a preparatory visit lasts five weeks, then it is refused (DUR-PREP-VISIT: 1–30 days)', () =>
+    spec.given([]).when(nominate({ kind: 'preparatory-visit', startDate: '2025-09-01', endDate: '2025-10-05' })).thenRejects('duration-out-of-range', /DUR-PREP-VISIT/));
 
   it('when the dates are inverted, then it is refused', () => spec.given([]).when(nominate({ startDate: '2025-09-02', endDate: '2025-09-01' })).thenRejects('invalid-dates'));
 });

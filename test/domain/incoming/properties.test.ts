@@ -32,7 +32,7 @@ describe('incoming lifecycle: properties', () => {
     fc.assert(fc.property(
       fc.constantFrom(...KINDS), fc.integer({ min: 60, max: 200 }), fc.integer({ min: 0, max: 4 }), fc.array(commandArb(day), { maxLength: 25 }),
       (kind, startIn, lengthPick, raw) => {
-        const length = { 'student-studies': 150, 'student-traineeship': 20, 'staff-teaching': 5, 'staff-training': 10, 'invited-expert': 2, 'hosted-teacher-in-training': 30, 'preparatory-visit': 3 }[kind] - (lengthPick % 2);
+        const length = { 'student-studies': 150, 'student-traineeship': 20, 'staff-teaching': 5, 'staff-training': 10, 'invited-expert': 3, 'hosted-teacher-in-training': 30, 'preparatory-visit': 3 }[kind] - (lengthPick % 2);
         const startDate = addDays('2025-06-01', startIn);
         const nomination: IncomingCommand = {
           type: 'RecordNomination', incomingId: id, at: '2025-06-01T09:00:00.000Z', actor: 'staff.x', institutionId: 'F-LYON-003', siteId: null, participantRef: 'P-ABCDEFGHIJKL',

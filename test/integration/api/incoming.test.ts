@@ -81,7 +81,7 @@ describe('incoming mobilities through the API', () => {
       expect(r.body.issues.map((i: { field: string }) => i.field), JSON.stringify(r.body)).toContain(field);
     }
     const prep = await call('POST', '/api/incoming', { token: tokens.ioA1, body: { ...body, kind: 'preparatory-visit' } });
-    expect(prep.body).toMatchObject({ code: 'duration-out-of-range', ruleId: 'DUR-IN-PREP-VISIT' });
+    expect(prep.body).toMatchObject({ code: 'duration-out-of-range', ruleId: 'DUR-PREP-VISIT' });
     // Another institution's registry ref is not this institution's participant.
     const otherRef = await participant(api.base, tokens.ioOut!, tn.id.out);
     expect((await call('POST', '/api/incoming', { token: tokens.ioA1, body: { ...body, participantRef: otherRef } })).status).toBe(400);
