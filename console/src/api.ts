@@ -136,3 +136,25 @@ export async function download(path: string, fallbackName: string): Promise<void
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+// ---------- documents and signed links ----------
+export interface DocumentRow { documentId: string; kind: string; sha256: string; byteSize: number; mediaType: string; attachedBy: string; attachedAt: string; downloadPath: string }
+export interface LinkInfo { linkId: string; mobilityId: string; audience: 'participant' | 'host'; purpose: 'certificate-of-attendance' | 'report-confirmation'; expiresAt: string; stage: string; awaited: boolean; plannedStartDate: string | null; plannedEndDate: string | null }
+
+/** A file sent as the body itself (documents: the server reads its bytes, not its name). No session for a signed link's page. */
+export async function sendFile<T>(path: string, file: Blob, withSession = true): Promise<T> {
+  const token = withSession ? getToken() : null;
+  const res = await fetch(path, { method: 'POST', headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': file.type || 'application/octet-stream' }, body: file });
+  const text = await res.text();
+  const parsed: unknown = text ? JSON.parse(text) : null;
+  if (!res.ok) throw new ApiError(res.status, (parsed ?? {}) as ApiErrorBody);
+  return parsed as T;
+}
+/** A call of the public link API (the link is the authority: no session token is sent). */
+export async function linkApi<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const res = await fetch(path, { method, headers: body !== undefined ? { 'content-type': 'application/json' } : {}, body: body !== undefined ? JSON.stringify(body) : undefined });
+  const text = await res.text();
+  const parsed: unknown = text ? JSON.parse(text) : null;
+  if (!res.ok) throw new ApiError(res.status, (parsed ?? {}) as ApiErrorBody);
+  return parsed as T;
+}

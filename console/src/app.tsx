@@ -7,6 +7,7 @@ import { ApplyPage } from './pages/apply';
 import { IncomingPage } from './pages/incoming';
 import { BudgetPage } from './pages/budget';
 import { LoginPage } from './pages/login';
+import { LinkPage } from './pages/link';
 import { MobilityPage } from './pages/mobility';
 import { OrganisationPage } from './pages/organisation';
 import { SetPasswordPage } from './pages/set-password';
@@ -148,6 +149,8 @@ const Incoming = guarded('incoming', IncomingPage);
 function Unsigned({ checking, session, signedIn }: { checking: boolean; session: SessionInfo | null; signedIn: (token: string) => Promise<SessionInfo> }) {
   const { path } = useLocation();
   if (path === '/set-password') return <SetPasswordPage />;
+  // A signed link's page (no session: the link is the authority).
+  if (path.startsWith('/link/')) return <LinkPage token={decodeURIComponent(path.slice('/link/'.length))} />;
   return checking ? <Loading /> : session ? <SignedIn session={session} /> : <LoginPage onSignedIn={signedIn} />;
 }
 const NotFound = () => <p class="msg error" role="alert">{t('error.notFound')}</p>;

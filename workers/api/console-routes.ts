@@ -601,7 +601,7 @@ export function consoleApi(deps: ConsoleDeps) {
     const csp = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'";
     const page = (_req: unknown, reply: { type: (t: string) => { header: (k: string, v: string) => { send: (b: string) => unknown } } }) =>
       reply.type('text/html; charset=utf-8').header('content-security-policy', csp).send(built.html);
-    for (const url of ['/', '/login', '/pipeline', '/worklist', '/budget', '/quality', '/applications/new', '/mobilities/:id', '/organisation', '/set-password', '/incoming']) app.get(url, page as never);
+    for (const url of ['/', '/login', '/pipeline', '/worklist', '/budget', '/quality', '/applications/new', '/mobilities/:id', '/organisation', '/set-password', '/incoming', '/link/:token']) app.get(url, page as never);
     app.get('/console.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(built.js));
     app.get('/console.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(built.css));
     app.addHook('preClose', async () => hub.stop());

@@ -1,6 +1,6 @@
 import { useLocation, useRoute } from 'preact-iso';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, type Breakdown, download, get, type MobilityDetail, post, type RecognitionRecords } from '../api';
+import { ApiError, type Breakdown, type DocumentRow, download, get, type MobilityDetail, post, type RecognitionRecords, sendFile } from '../api';
 import { SchemaForm } from '../forms';
 import { date, dateTime, euros, has, t, tv } from '../i18n';
 import { type JsonSchema, requestSchema } from '../openapi';
@@ -154,6 +154,7 @@ export function MobilityPage() {
             <dt>{t('mobility.olsAfter')}</dt><dd>{s.ols?.after ? `${s.ols.after.language} ${s.ols.after.level}` : t('mobility.pending')}</dd>
           </dl>
           <RecordDownloads mobilityId={id} stage={data.stage} />
+          <DocumentsPanel mobilityId={id} stage={data.stage} documents={(s.documents ?? []) as DocumentRow[]} onChange={reload} />
         </section>
         <section class="card" aria-labelledby="deadlines-title">
           <h2 id="deadlines-title">{t('mobility.deadlines')}</h2>
@@ -271,6 +272,89 @@ function RecordDownloads({ mobilityId, stage }: { mobilityId: string; stage: str
         ))}
       </ul>
       {shown.some((r) => !r.allowed) && <p class="muted">{t('records.registryOnly')}</p>}
+      {failed ? <ErrorNote error={failed} /> : null}
+    </div>
+  );
+}
+
+const DOCUMENT_KINDS = ['grant-agreement', 'learning-agreement', 'certificate-of-attendance', 'transcript-of-records', 'report-confirmation', 'europass'] as const;
+const size = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.max(1, Math.round(bytes / 1024))} KiB`);
+
+/** The mobility's proofs (kind, size, short hash, who, when, download), an upload form per kind, and a host link to copy. */
+function DocumentsPanel({ mobilityId, stage, documents, onChange }: { mobilityId: string; stage: string; documents: DocumentRow[]; onChange: () => Promise<void> | void }) {
+  const [failed, setFailed] = useState<unknown>(null);
+  const [note, setNote] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [hostLink, setHostLink] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+  const base = `/api/mobilities/${encodeURIComponent(mobilityId)}`;
+  const upload = async (e: Event) => {
+    e.preventDefault();
+    const data = new FormData(e.currentTarget as HTMLFormElement);
+    setBusy(true);
+    setFailed(null);
+    setNote(null);
+    try {
+      await sendFile(`${base}/documents?kind=${encodeURIComponent(String(data.get('kind')))}`, data.get('file') as File);
+      await onChange();
+      setNote(t('doc.attached'));
+      (e.target as HTMLFormElement).reset();
+    } catch (err) {
+      setFailed(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const makeHostLink = async () => {
+    setFailed(null);
+    try {
+      const r = await post<{ url: string }>(`${base}/links`, { audience: 'host', purpose: 'certificate-of-attendance' });
+      setHostLink(r.url);
+      setCopied(false);
+    } catch (err) {
+      setFailed(err);
+    }
+  };
+  return (
+    <div class="documents" data-testid="documents">
+      <h3>{t('doc.title')}</h3>
+      {documents.length === 0 ? <p class="muted">{t('doc.none')}</p> : (
+        <table>
+          <thead><tr><th scope="col">{t('doc.kind')}</th><th scope="col">{t('doc.size')}</th><th scope="col">{t('doc.sha256')}</th><th scope="col">{t('doc.by')}</th><th scope="col">{t('doc.at')}</th><th scope="col"><span class="sr-only">{t('doc.download')}</span></th></tr></thead>
+          <tbody>
+            {documents.map((d) => (
+              <tr key={d.documentId}>
+                <td>{tv('docKind', d.kind)}</td>
+                <td>{size(d.byteSize)}</td>
+                <td><code title={d.sha256}>{d.sha256.slice(0, 12)}…</code></td>
+                <td>{d.attachedBy}</td>
+                <td>{dateTime(d.attachedAt)}</td>
+                <td><button type="button" onClick={() => { setFailed(null); download(`${base}/documents/${d.documentId}`, d.documentId).catch(setFailed); }}>{t('doc.download')}</button></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <form onSubmit={upload} class="inline-form" aria-label={t('doc.upload')}>
+        <label>{t('doc.kind')}
+          <select name="kind" required>{DOCUMENT_KINDS.map((k) => <option key={k} value={k}>{tv('docKind', k)}</option>)}</select>
+        </label>
+        <label>{t('doc.file')}<input type="file" name="file" required accept="application/pdf,image/png,image/jpeg" /></label>
+        <button type="submit" disabled={busy}>{t('doc.send')}</button>
+      </form>
+      {note && <p class="msg info" role="status">{note}</p>}
+      {(stage === 'agreed' || stage === 'departed') && (
+        <div class="host-link">
+          <h4>{t('doc.hostLink')}</h4>
+          <p class="muted">{t('doc.hostLinkIntro')}</p>
+          {hostLink ? (
+            <p>
+              <input type="text" readOnly value={hostLink} aria-label={t('doc.hostLink')} size={40} />
+              <button type="button" onClick={() => { void navigator.clipboard?.writeText(hostLink).then(() => setCopied(true)); }}>{copied ? t('doc.copied') : t('doc.copy')}</button>
+            </p>
+          ) : <button type="button" onClick={makeHostLink}>{t('doc.makeHostLink')}</button>}
+        </div>
+      )}
       {failed ? <ErrorNote error={failed} /> : null}
     </div>
   );
