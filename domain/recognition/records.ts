@@ -35,7 +35,7 @@ export interface MobilitySummary {
   /** Whether the dates are the host's certified ones (else planned). */
   readonly certified: boolean;
   readonly stage: OpenMobility['stage'];
-  readonly recognition: { readonly outcome: 'full' | 'partial'; readonly recognisedEcts: number | null; readonly europass: boolean; readonly openBadge: boolean; readonly recordedAt: string } | null;
+  readonly recognition: { readonly outcome: 'full' | 'partial'; readonly recognisedEcts: number | null; readonly europass: boolean; readonly openBadge: boolean; readonly learningOutcomes: readonly string[]; readonly recordedAt: string } | null;
   readonly languages: readonly { readonly phase: 'before' | 'after'; readonly language: string; readonly level: string }[];
 }
 
@@ -58,7 +58,8 @@ export const summaryOf = (s: OpenMobility): MobilitySummary => {
     days: certified ? s.attendance.physicalDays : s.plannedDays,
     certified,
     stage: s.stage,
-    recognition: s.stage === 'recognised' ? { ...s.recognition } : null,
+    // A mobility recognised before outcomes were recorded (v1) has none.
+    recognition: s.stage === 'recognised' ? { ...s.recognition, learningOutcomes: s.recognition.learningOutcomes ?? [] } : null,
     languages: (['before', 'after'] as const).flatMap((phase) => {
       const r = s.ols[phase];
       return r ? [{ phase, language: r.language, level: r.level }] : [];
@@ -98,7 +99,7 @@ export const outcomeText = (s: MobilitySummary): string => {
 
 /** What the records list as skills and learning outcomes recorded by the engine: the recognition and the OLS language levels. */
 export const skillsOf = (s: MobilitySummary): string[] => {
-  const out: string[] = [];
+  const out: string[] = [...(s.recognition?.learningOutcomes ?? [])];
   if (s.recognition) out.push(`Learning outcomes ${OUTCOME[s.recognition.outcome]} by the sending institution${s.recognition.recognisedEcts !== null ? `: ${s.recognition.recognisedEcts} ECTS credits` : ''}`);
   const langs = [...new Set(s.languages.map((l) => l.language))];
   for (const lang of langs) {
@@ -200,6 +201,7 @@ export const openBadgeCredential = (s: MobilitySummary, b: BadgeInput) => {
     id: b.credentialId,
     type: ['VerifiableCredential', 'OpenBadgeCredential'],
     name: achievement.name,
+    ...(s.recognition.learningOutcomes.length > 0 ? { description: `Learning outcomes: ${s.recognition.learningOutcomes.join('; ')}` } : {}),
     issuer: { id: b.issuer.did, type: ['Profile'], name: b.issuer.name, otherIdentifier: [{ type: 'IdentifierEntry', identifier: b.issuer.institutionId, identifierType: 'identifier' }] },
     issuanceDate: new Date(Date.parse(s.recognition.recordedAt)).toISOString().replace(/\.\d{3}Z$/, '.000Z'),
     credentialSubject: {

@@ -252,6 +252,7 @@ export const en = {
   'field.recognisedEcts': 'ECTS credits recognised',
   'field.europass': 'Europass Mobility issued',
   'field.openBadge': 'Open badge issued',
+  'field.learningOutcomes': 'Learning outcomes (separated by ;)',
   'field.givenName': 'Given name',
   'field.familyName': 'Family name',
   'field.email': 'E-mail address',

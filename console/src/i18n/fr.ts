@@ -249,6 +249,7 @@ export const fr: Record<MessageKey, string> = {
   'field.recognisedEcts': 'Crédits ECTS reconnus',
   'field.europass': 'Europass Mobilité délivré',
   'field.openBadge': 'Open badge délivré',
+  'field.learningOutcomes': 'Acquis d’apprentissage (séparés par ;)',
   'field.givenName': 'Prénom',
   'field.familyName': 'Nom',
   'field.email': 'Adresse électronique',

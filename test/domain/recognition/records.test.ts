@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evolve, initialState, type MobilityCommand, type OpenMobility } from '../../../domain/mobility';
+import { evolve, initialState, type MobilityCommand, type OpenMobility, parseEvent, RecordRecognition } from '../../../domain/mobility';
 import { availability, careerDocument, careerRows, europassDocument, type MobilitySummary, openBadgeCredential, summaryOf } from '../../../domain/recognition/records';
 import { cmd, estimatedGrant, history, path, submit } from '../mobility/fixtures';
 
@@ -11,7 +11,7 @@ import { cmd, estimatedGrant, history, path, submit } from '../mobility/fixtures
 const stateOf = (commands: readonly MobilityCommand[]) => history(commands).reduce(evolve, initialState) as OpenMobility;
 
 /** A VET learner, 1–30 Sep 2025 (30 days), through report to recognition with the given switches. */
-const vet = (recognition: { europass?: boolean; openBadge?: boolean } | null) => {
+const vet = (recognition: { europass?: boolean; openBadge?: boolean; learningOutcomes?: string } | null) => {
   const cs: MobilityCommand[] = [submit({ endDate: '2025-09-30' }, { activity: 'VET-LEARN-ST' }), ...path.departed().slice(1),
     cmd('RecordCertificateOfAttendance', '2025-10-02', { actualStartDate: '2025-09-01', actualEndDate: '2025-09-30', finalGrant: estimatedGrant }),
     cmd('RecordOlsAssessment', '2025-10-03', { phase: 'after', language: 'de', level: 'B2' }),
@@ -46,8 +46,9 @@ describe('when a record exists (the API answers 409 with the reason otherwise)',
 
 describe('the Europass Mobility record (§2)', () => {
   it('given a recognised VET mobility, then it names holder, sending and host organisations, certified dates and duration, activity, skills and issuer', () => {
-    const doc = europassDocument(vet({ europass: true }), { givenName: 'Léa', familyName: 'Martin' }, { institutionId: 'F-PARIS001', institutionName: 'Lycée Paris' }, '2025-10-11');
+    const doc = europassDocument(vet({ europass: true, learningOutcomes: 'Prepares a bakery order in German\nHACCP hygiene rules; works in a team' }), { givenName: 'Léa', familyName: 'Martin' }, { institutionId: 'F-PARIS001', institutionName: 'Lycée Paris' }, '2025-10-11');
     const text = JSON.stringify(doc);
+    expect(doc.sections.find((x) => x.heading.includes('Skills'))!.lines.slice(0, 3).map((l) => l[1])).toEqual(['Prepares a bakery order in German', 'HACCP hygiene rules', 'works in a team']);
     for (const fact of ['Léa Martin', 'F-PARIS001', 'Lycée Paris', 'D-BERLIN01', '2025-09-01', '2025-09-30', '30 days (certified by the host)', 'VET learner short-term mobility (VET-LEARN-ST)', 'CEFR level assessed by OLS: B2 after', 'recognised in full', '2025-10-11']) {
       expect(text).toContain(fact);
     }
@@ -57,13 +58,34 @@ describe('the Europass Mobility record (§2)', () => {
 describe('the open badge (OB 3.0 OpenBadgeCredential)', () => {
   const badge = (s: MobilitySummary) => openBadgeCredential(s, { credentialId: 'urn:uuid:00000000-0000-8000-8000-000000000000', issuer: { did: 'did:key:z6MkTest', name: 'Lycée Paris', institutionId: 'F-PARIS001' }, identity: { identityHash: 'sha256$ab', salt: 's' } });
   it('given a learner, then it is a learner-family achievement issued when recognition was recorded, with a hashed identity and no name', () => {
-    const c = badge(vet({ openBadge: true }));
+    const c = badge(vet({ openBadge: true, learningOutcomes: 'Bakery orders in German' }));
+    expect(c.description).toBe('Learning outcomes: Bakery orders in German');
     expect(c.type).toEqual(['VerifiableCredential', 'OpenBadgeCredential']);
     expect(c.issuanceDate).toBe('2025-10-10T09:00:00.000Z');
     expect(c.credentialSubject.achievement.id).toBe('urn:mobility-engine:achievement:learner:VET-LEARN-ST');
     expect(c.credentialSubject.identifier).toEqual([{ type: 'IdentityObject', hashed: true, identityHash: 'sha256$ab', identityType: 'emailAddress', salt: 's' }]);
     expect(c.credentialSubject).toMatchObject({ activityStartDate: '2025-09-01T00:00:00Z', activityEndDate: '2025-09-30T00:00:00Z' });
     expect(JSON.stringify(c)).not.toMatch(/P-7f3a9c21|Martin/);
+  });
+});
+
+describe('learning outcomes recorded with the recognition (RecognitionRecorded v2)', () => {
+  it('given outcomes one a line or separated by ";", then the event carries them one each, trimmed, blanks dropped', () => {
+    expect(vet({ europass: true, learningOutcomes: ' A ;\n\n B \r\nC; ' }).recognition!.learningOutcomes).toEqual(['A', 'B', 'C']);
+    expect(vet({ europass: true }).recognition!.learningOutcomes).toEqual([]);
+  });
+  it('given an e-mail address, more than 12 outcomes or one over 200 characters, then the command is invalid, naming learningOutcomes', () => {
+    const base = { type: 'RecordRecognition', mobilityId: '2024-1-FR01-KA131-HED-000123-MOB-00001', at: '2025-10-10T09:00:00Z', actor: 'staff-1', outcome: 'full' };
+    for (const learningOutcomes of ['Contact: lea.martin@example.org', Array.from({ length: 13 }, (_, i) => `skill ${i}`).join(';'), 'x'.repeat(201)]) {
+      const r = RecordRecognition.safeParse({ ...base, learningOutcomes });
+      expect(r.success).toBe(false);
+      expect(r.error!.issues[0]!.path).toEqual(['learningOutcomes']);
+    }
+    expect(RecordRecognition.safeParse({ ...base, learningOutcomes: 'Customer service in Spanish (B2)' }).success).toBe(true);
+  });
+  it('given a v1 RecognitionRecorded from the stream, then it reads as v2 with no outcomes (upcast)', () => {
+    const v1 = { outcome: 'full', recognisedEcts: null, transcriptEcts: null, europass: true, openBadge: false, dueOn: null, daysLate: 0, actor: 'staff-1', at: '2025-10-10T09:00:00Z' };
+    expect(parseEvent({ type: 'RecognitionRecorded', version: 1, payload: v1 })).toEqual({ type: 'RecognitionRecorded', version: 2, payload: { ...v1, learningOutcomes: [] } });
   });
 });
 

@@ -50,6 +50,7 @@ const staffLaterId = `${projectA}-MOB-00003`;
 const person = { givenName: 'Maëlle', familyName: `Recognised${uniq()}`, email: `maelle.${uniq().toLowerCase()}@learner.example.org` };
 const teacher = { givenName: 'Jean', familyName: `Careerist${uniq()}`, email: `jean.${uniq().toLowerCase()}@staff.example.org` };
 const staff = { actor: 'staff.recognition-test' };
+const OUTCOMES = ['Takes part in laboratory seminars held in German', 'Writes a project report in academic German'];
 
 const act = <U extends UpdateName>(id: string, name: U, payload: Omit<PayloadOf<U>, 'actor'>) =>
   mobility(temporal, id).act(name, { ...staff, ...payload } as PayloadOf<U>);
@@ -144,7 +145,12 @@ describe('after recognition with Europass and open badge', () => {
   let badge: any;
 
   beforeAll(async () => {
-    await act(learnerId, 'recordRecognition', { outcome: 'full', recognisedEcts: 30, europass: true, openBadge: true });
+    // Through the API, as the office records it: the learning outcomes travel in the event (v2), refs only.
+    const { call } = http(api.base);
+    const badOutcome = await call('POST', `/api/mobilities/${learnerId}/actions/recordRecognition`, { token: tokens.ioA3, body: { outcome: 'full', recognisedEcts: 30, learningOutcomes: `Contact ${person.email}` } });
+    expect(badOutcome.status).toBe(400);
+    expect(badOutcome.body.issues[0].field).toBe('learningOutcomes');
+    await act(learnerId, 'recordRecognition', { outcome: 'full', recognisedEcts: 30, europass: true, openBadge: true, learningOutcomes: OUTCOMES.join('; ') });
     await act(staffId, 'recordRecognition', { outcome: 'full', openBadge: true });
   });
 
@@ -158,7 +164,7 @@ describe('after recognition with Europass and open badge', () => {
     expect(pdf.getPageCount()).toBeGreaterThanOrEqual(1);
     expect(pdf.getSubject()).toBe(learnerId);
     const text = pdfText(pdf);
-    for (const fact of [learnerId, learnerStart, learnerEnd, 'D-BERLIN-01', tn.id.a3, `${person.givenName} ${person.familyName}`, 'HE student mobility for studies (HE-SMS)', '30 ECTS']) expect(has(text, fact), fact).toBe(true);
+    for (const fact of [learnerId, learnerStart, learnerEnd, 'D-BERLIN-01', tn.id.a3, `${person.givenName} ${person.familyName}`, 'HE student mobility for studies (HE-SMS)', '30 ECTS', ...OUTCOMES]) expect(has(text, fact), fact).toBe(true);
   });
 
   it('issues an OB 3.0 badge that the VC library verifies against its did:key issuer; the public endpoint says valid; the key file is private', async () => {
@@ -167,6 +173,7 @@ describe('after recognition with Europass and open badge', () => {
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     badge = r.body;
     expect(badge.type).toEqual(['VerifiableCredential', 'OpenBadgeCredential']);
+    expect(badge.description).toBe(`Learning outcomes: ${OUTCOMES.join('; ')}`);
     expect(badge.credentialSubject.achievement).toMatchObject({ type: ['Achievement'], id: 'urn:mobility-engine:achievement:learner:HE-SMS' });
     // The subject is the salted hash of the registry's e-mail address, never the name.
     const id = badge.credentialSubject.identifier[0];
@@ -296,6 +303,9 @@ describe('after recognition with Europass and open badge', () => {
     const all = JSON.stringify(seen);
     for (const secret of [person.familyName, person.email, teacher.familyName, teacher.email, 'Maëlle']) expect(all).not.toContain(secret);
     for (const e of seen) expect(scanForPii(e)).toEqual([]);
+    const recognised = seen.find((e) => (e as { type: string; mobilityId: string }).type === 'RecognitionRecorded' && (e as { mobilityId: string }).mobilityId === learnerId) as { version: number; payload: { learningOutcomes: string[] } };
+    expect(recognised.version).toBe(2);
+    expect(recognised.payload.learningOutcomes).toEqual(OUTCOMES);
     const rows = await pool.query('SELECT * FROM issued_credentials WHERE mobility_id = $1', [learnerId]);
     expect(rows.rows).toHaveLength(1);
     expect(JSON.stringify(rows.rows)).not.toMatch(new RegExp(`${person.familyName}|${person.email}`));
