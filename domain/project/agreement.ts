@@ -59,6 +59,21 @@ export const NaRules = z.strictObject({
 });
 export type NaRules = z.infer<typeof NaRules>;
 
+/**
+ * The country grouping of a project's mobilities of one activity: the project's choice for the sector, else for
+ * VET/school/adult the call year's default for projects (§1.8: old up to call 2023, new from 2024); undefined
+ * when that is the table's own grouping (nothing to tell the calculator).
+ */
+export const groupingChoiceOf = (terms: { readonly callYear: number; readonly naRules?: NaRules | undefined }, activity: ActivityCode): 'old' | 'new' | undefined => {
+  const sector = activityRule(activity).sector;
+  const chosen = terms.naRules?.countryGrouping?.[sector];
+  if (chosen !== undefined) return chosen;
+  if (sector === 'HE') return undefined;
+  const table = rateTableFor(terms.callYear);
+  const byDefault = table.projectDefaultVetSchoolAdultGrouping;
+  return JSON.stringify(groupingChosen(table, activity, byDefault).grouping.groups) === JSON.stringify(table.grouping.vetSchoolAdult.groups) ? undefined : byDefault;
+};
+
 /** What the grant agreement fixes for every mobility of the project (the rate table of its NA, the pre-financing rate). */
 const TERMS = {
   action: ProjectAction,
@@ -89,7 +104,7 @@ const checkRates = (a: Terms, ctx: z.RefinementCtx, at: (string | number)[] = []
       ctx.addIssue({ code: 'custom', path: [...at, 'applicableRates', code], message: `${code} is not an activity of ${a.action}` });
       continue;
     }
-    const { grouping } = groupingChosen(table, code, a.naRules?.countryGrouping?.[activityRule(code as ActivityCode).sector]);
+    const { grouping } = groupingChosen(table, code, groupingChoiceOf(a, code as ActivityCode));
     for (const [key, rate] of Object.entries(byGroup ?? {})) {
       const path = [...at, 'applicableRates', code, key];
       const to = key === 'partner' ? null : (Number(key) as 1 | 2 | 3);
@@ -143,8 +158,7 @@ export const applicableRatesFor = (
   activity: ActivityCode,
   receivingCountry: string,
 ): GrantInput['rates'] => {
-  const choice = agreement.naRules?.countryGrouping?.[activityRule(activity).sector];
-  const g = groupOf(groupingChosen(rateTableFor(agreement.callYear), activity, choice).grouping, receivingCountry);
+  const g = groupOf(groupingChosen(rateTableFor(agreement.callYear), activity, groupingChoiceOf(agreement, activity)).grouping, receivingCountry);
   const rate = agreement.applicableRates[activity]?.[g === null ? 'partner' : (String(g) as RateGroupKey)];
   return rate ? { ...rate } : undefined;
 };

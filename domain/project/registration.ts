@@ -4,7 +4,7 @@ import { groupingChosen, groupOf, rateTableFor } from '../grant/rates';
 import { mulDiv } from '../money';
 import type { FunderLine } from '../budget/events';
 import type { ProjectRates } from '../mobility/grant';
-import { applicableRatesFor, type ProjectTerms } from './agreement';
+import { applicableRatesFor, groupingChoiceOf, type ProjectTerms } from './agreement';
 
 /**
  * A project as its beneficiary registered it: who owns it (an institution, or a consortium through
@@ -107,7 +107,7 @@ export const naRatesFor = (terms: ProjectTerms, activity: ActivityCode, receivin
       out.dailyFrom15Eur = na.rateFrom15 === 'whole-euro-half-up' ? mulDiv(daily, percent, 10_000) : Math.floor((daily * percent) / 10_000);
     }
   }
-  const grouping = na?.countryGrouping?.[sector];
+  const grouping = groupingChoiceOf(terms, activity);
   if (grouping !== undefined) out.countryGrouping = grouping;
   if (na?.travelBandsEur !== undefined) out.travelBandsEur = na.travelBandsEur;
   if (na?.nationalTopUps !== undefined && na.nationalTopUps.length > 0) out.nationalTopUps = na.nationalTopUps;
@@ -118,7 +118,7 @@ export const naRatesFor = (terms: ProjectTerms, activity: ActivityCode, receivin
 const tableDaily = (terms: ProjectTerms, activity: ActivityCode, receivingCountry: string, accompanyingPerson: boolean): number | null => {
   const rule = activityRule(activity);
   const table = rateTableFor(terms.callYear);
-  const g = groupOf(groupingChosen(table, activity, terms.naRules?.countryGrouping?.[rule.sector]).grouping, receivingCountry);
+  const g = groupOf(groupingChosen(table, activity, groupingChoiceOf(terms, activity)).grouping, receivingCountry);
   if (g === null) return null;
   if (rule.participant === 'staff' || accompanyingPerson) return rule.sector === 'HE' ? table.staff.heDailyByGroup[g] : table.staff.vetSchoolAdultDailyByGroup[g];
   return rule.sector === 'HE' ? null : table.learners.dailyByGroup[g];

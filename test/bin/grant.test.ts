@@ -84,6 +84,28 @@ describe('grant CLI contract', () => {
       expect(r.out.lines.find((l: { ruleId: string }) => l.ruleId === 'GRANT-LEARNER-DAYS-15+')).toMatchObject({ amountCents: 31_200, basis: expect.stringMatching(/published rate from day 15/) });
     });
 
+    it('the other project rules under rates (countryGrouping, travelBandsEur, nationalTopUps) and virtualComponent, each shown in the basis', () => {
+      const r = run({ callYear: 2024, activity: 'SCH-STAFF-JS', sendingCountry: 'IS', receivingCountry: 'FR', durationDays: 5, distanceKm: 4500,
+        virtualComponent: { startDate: '2025-01-06', endDate: '2025-01-10' },
+        rates: { countryGrouping: 'old', travelBandsEur: { standard: { '4000': 1180 } }, nationalTopUps: [{ name: 'Kit', amountEur: 50, per: 'mobility', condition: 'all' }] } });
+      expect(r.status).toBe(0);
+      // FR on the old grouping: group 2, 110 €/day × 7 = 770 €; 1,180 € band; 50 € top-up; the virtual component at 0 €.
+      expect(lines(r.out)).toEqual([['GRANT-STAFF-DAYS-1-14', 77_000], ['GRANT-TRAVEL-STD', 118_000], ['GRANT-NATIONAL-TOPUP', 5_000], ['GRANT-VIRTUAL-COMPONENT', 0]]);
+      expect(r.out.lines[0].basis).toMatch(/group 2, old grouping \(the project's NA grouping\)/);
+    });
+
+    it.each([
+      ['rates.countryGrouping unknown', { activity: 'VET-STAFF-JS', rates: { countryGrouping: 'older' } }, /rates\.countryGrouping: /],
+      ['rates.travelBandsEur for no band', { activity: 'VET-STAFF-JS', distanceKm: 900, rates: { travelBandsEur: { standard: { '4001': 1180 } } } }, /rates\.travelBandsEur\.standard\.4001: no standard band/],
+      ['rates.nationalTopUps without a name', { activity: 'VET-STAFF-JS', rates: { nationalTopUps: [{ amountEur: 5, per: 'month', condition: 'all' }] } }, /rates\.nationalTopUps\.0\.name: /],
+      ['virtualComponent ending before it starts', { activity: 'VET-STAFF-JS', virtualComponent: { startDate: '2025-02-02', endDate: '2025-02-01' } }, /virtualComponent\.endDate: /],
+    ])('%s → exit 2 naming the field', (_name, patch, message) => {
+      const r = run({ callYear: 2024, sendingCountry: 'FR', receivingCountry: 'IT', durationDays: 5, ...patch });
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(message);
+    });
+
     it.each([
       ['courseDays on a job shadowing', { activity: 'VET-STAFF-JS', courseDays: 3 }, /courseDays: course fees apply to staff courses/],
       ['courseDays not an integer', { activity: 'VET-STAFF-CO', courseDays: 2.5 }, /courseDays: /],

@@ -107,6 +107,11 @@ export const CALL_2021: RateTable = {
   // (70 €/day capped at 700 € was the 2014–20 rule: no table here is older than call 2021).
   courseFees: { perDayCents: 8000, capCents: 80000 },
 
+  // §1.8 [S: FRSE, an Icelandic school; switch year inferred]: VET/school/adult on the old grouping up to call 2023.
+  // Given to new mobilities through the project's terms (domain/project); `grouping.vetSchoolAdult` above keeps the
+  // new grouping for grants computed without it (recorded workflow histories), [U] as before.
+  projectDefaultVetSchoolAdultGrouping: 'old',
+
   // [U] not in the reference: 575 € per participant (travel and stay included), PG 2021 as remembered.
   // Override per project (preparatoryVisitPerParticipant).
   preparatoryVisitPerParticipant: 57500,

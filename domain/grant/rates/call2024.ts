@@ -50,4 +50,5 @@ export const CALL_2024: RateTable = withOverrides(CALL_2023, {
     heDailyByGroup: { 1: 12000, 2: 11000, 3: 10000 },
   },
   inclusionSupportPerOrganisationParticipant: 12500, // §1.5 [V S6] 125 € from 2024
+  projectDefaultVetSchoolAdultGrouping: 'new', // §1.8 [S: the Icelandic NA]: the new grouping from call 2024
 });

@@ -106,6 +106,12 @@ export interface RateTable {
   /** Course fees of staff courses (§1.8): per course day, capped per course. */
   readonly courseFees: { readonly perDayCents: Cents; readonly capCents: Cents };
 
+  /**
+   * The country grouping a project's terms give its NEW VET/school/adult mobilities (§1.8: old up to call 2023,
+   * new from 2024). `grouping.vetSchoolAdult` stays what mobilities computed without a project choice used.
+   */
+  readonly projectDefaultVetSchoolAdultGrouping: 'old' | 'new';
+
   /** Preparatory visits (KA121/KA122): one unit cost per participant, travel and stay included. */
   readonly preparatoryVisitPerParticipant: Cents;
 }

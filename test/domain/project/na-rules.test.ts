@@ -11,9 +11,16 @@ const frsE = (naRules: object = {}) =>
   });
 
 describe('§1.8 NA-specific rules per project', () => {
-  it('given no NA rule, then projectRatesFor is what it was: the applicable rate only', () => {
-    expect(projectRatesFor(frsE(), 'VET-LEARN-ST', 'FR')).toEqual({ callYear: 2023 }); // FR is group 1 of the table's (new) grouping: no rate set
-    expect(projectRatesFor(frsE(), 'VET-LEARN-ST', 'PT')).toEqual({ callYear: 2023, rates: { dailyEur: 56 } });
+  it('given no NA rule on a call 2023 VET project, then its mobilities take the old grouping by default (§1.8), FR in group 2', () => {
+    expect(projectRatesFor(frsE(), 'VET-LEARN-ST', 'FR')).toEqual({ callYear: 2023, rates: { dailyEur: 56, countryGrouping: 'old' } });
+    // The project may choose the new grouping: FR is group 1 there, with no NA rate set.
+    expect(projectRatesFor(frsE({ countryGrouping: { VET: 'new' } }), 'VET-LEARN-ST', 'FR')).toEqual({ callYear: 2023, rates: { countryGrouping: 'new' } });
+  });
+
+  it('given no NA rule on a call 2024 project, then projectRatesFor is what it was: the applicable rate only (the table is already on the new grouping)', () => {
+    const terms = ProjectTerms.parse({ action: 'KA121', callYear: 2024, country: 'PL', prefinancingPercent: 80, applicableRates: { 'VET-LEARN-ST': { '1': { dailyEur: 70 } } } });
+    expect(projectRatesFor(terms, 'VET-LEARN-ST', 'FR')).toEqual({ callYear: 2024, rates: { dailyEur: 70 } });
+    expect(projectRatesFor(terms, 'VET-LEARN-ST', 'PT')).toEqual({ callYear: 2024 });
   });
 
   it("given FRSE's whole-euro rounding (half-up) and its old grouping for VET, then 56 → 39 and DE is group 2, shown in the basis", () => {
@@ -36,14 +43,14 @@ describe('§1.8 NA-specific rules per project', () => {
 
   it("given an accompanying person of a VET group, then the NA's staff rate of the sector (staff and accompanying persons on one row, §1.8)", () => {
     const terms = frsE({ rateFrom15: 'whole-euro-half-up' });
-    expect(projectRatesFor(terms, 'VET-GROUP', 'PT', { accompanyingPerson: true }).rates).toEqual({ dailyEur: 104, dailyFrom15Eur: 73 });
+    expect(projectRatesFor(terms, 'VET-GROUP', 'PT', { accompanyingPerson: true }).rates).toEqual({ dailyEur: 104, dailyFrom15Eur: 73, countryGrouping: 'old' });
     // Without a staff rate on the project for the group, the table's staff rate is rounded the NA's way: HR group 3, 100 × 70 % = 70.
-    expect(projectRatesFor(frsE({ rateFrom15: 'whole-euro-half-up' }), 'VET-GROUP', 'HR', { accompanyingPerson: true }).rates).toEqual({ dailyFrom15Eur: 70 });
+    expect(projectRatesFor(frsE({ rateFrom15: 'whole-euro-half-up' }), 'VET-GROUP', 'HR', { accompanyingPerson: true }).rates).toEqual({ dailyFrom15Eur: 70, countryGrouping: 'old' });
   });
 
   it('given printed band amounts and a national top-up, then every mobility of the project carries them', () => {
     const naRules = { travelBandsEur: { standard: { '4000': 1180 } }, nationalTopUps: [{ name: 'Complément inclusion', amountEur: 250, per: 'month', condition: 'fewer-opportunities' }] };
-    expect(naRatesFor(frsE(naRules), 'VET-LEARN-ST', 'TR')).toEqual(naRules);
+    expect(naRatesFor(frsE(naRules), 'VET-LEARN-ST', 'TR')).toEqual({ ...naRules, countryGrouping: 'old' });
   });
 
   it('given a published rate above the daily rate, or an unknown sector, then the terms are refused naming the field', () => {
