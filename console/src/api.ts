@@ -27,11 +27,11 @@ export const whenSignedOut = (f: () => void): void => {
   onUnauthorized = f;
 };
 
-export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
   const token = getToken();
   const res = await fetch(path, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
@@ -51,6 +51,8 @@ export const get = <T>(path: string, query?: Record<string, string | number | un
   return api<T>('GET', s ? `${path}?${s}` : path);
 };
 export const post = <T>(path: string, body: unknown): Promise<T> => api<T>('POST', path, body);
+/** A POST the server applies once per key (Idempotency-Key): a retry of the same request answers the same. */
+export const postOnce = <T>(path: string, body: unknown, key: string): Promise<T> => api<T>('POST', path, body, { 'idempotency-key': key });
 
 // ---------- what the server answers ----------
 export interface Me {
@@ -63,7 +65,7 @@ export interface ConsoleMe {
   pages: Page[];
   landing: Page;
 }
-export type Page = 'worklist' | 'pipeline' | 'budget' | 'quality' | 'apply' | 'organisation' | 'incoming';
+export type Page = 'worklist' | 'pipeline' | 'budget' | 'quality' | 'apply' | 'organisation' | 'incoming' | 'groups';
 
 export interface Options {
   projects: { projectId: string; institutionId: string; consortiumId: string | null; funderLines: { lineId: string; funder: string }[] }[];

@@ -5,6 +5,7 @@ import { currentLang, type Lang, LANGUAGES, setLanguage, t, tv } from './i18n';
 import { startLive, stopLive, useLiveStatus } from './live';
 import { ApplyPage } from './pages/apply';
 import { IncomingPage } from './pages/incoming';
+import { GroupsPage } from './pages/groups';
 import { BudgetPage } from './pages/budget';
 import { LoginPage } from './pages/login';
 import { LinkPage } from './pages/link';
@@ -17,11 +18,11 @@ import { WorklistPage } from './pages/worklist';
 import { SessionContext, type SessionInfo } from './session';
 import { Loading } from './util';
 
-const PAGE_PATH: Record<Page, string> = { worklist: '/worklist', pipeline: '/pipeline', budget: '/budget', quality: '/quality', apply: '/applications/new', organisation: '/organisation', incoming: '/incoming' };
-const PAGE_LABEL: Record<Page, 'nav.worklist' | 'nav.pipeline' | 'nav.budget' | 'nav.quality' | 'nav.apply' | 'nav.organisation' | 'nav.incoming'> = {
-  worklist: 'nav.worklist', pipeline: 'nav.pipeline', budget: 'nav.budget', quality: 'nav.quality', apply: 'nav.apply', organisation: 'nav.organisation', incoming: 'nav.incoming',
+const PAGE_PATH: Record<Page, string> = { worklist: '/worklist', pipeline: '/pipeline', budget: '/budget', quality: '/quality', apply: '/applications/new', organisation: '/organisation', incoming: '/incoming', groups: '/groups' };
+const PAGE_LABEL: Record<Page, 'nav.worklist' | 'nav.pipeline' | 'nav.budget' | 'nav.quality' | 'nav.apply' | 'nav.organisation' | 'nav.incoming' | 'nav.groups'> = {
+  worklist: 'nav.worklist', pipeline: 'nav.pipeline', budget: 'nav.budget', quality: 'nav.quality', apply: 'nav.apply', organisation: 'nav.organisation', incoming: 'nav.incoming', groups: 'nav.groups',
 };
-const NAV_ORDER: Page[] = ['worklist', 'pipeline', 'budget', 'quality', 'apply', 'incoming', 'organisation'];
+const NAV_ORDER: Page[] = ['worklist', 'pipeline', 'budget', 'quality', 'apply', 'groups', 'incoming', 'organisation'];
 
 async function loadSession(): Promise<SessionInfo> {
   const [me, pages, options] = await Promise.all([get<Me>('/api/me'), get<ConsoleMe>('/api/console/me'), get<Options>('/api/console/options')]);
@@ -145,6 +146,7 @@ const Quality = guarded('quality', QualityPage);
 const Apply = guarded('apply', ApplyPage);
 const Organisation = guarded('organisation', OrganisationPage);
 const Incoming = guarded('incoming', IncomingPage);
+const Groups = guarded('groups', GroupsPage);
 
 function Unsigned({ checking, session, signedIn }: { checking: boolean; session: SessionInfo | null; signedIn: (token: string) => Promise<SessionInfo> }) {
   const { path } = useLocation();
@@ -170,6 +172,7 @@ function SignedIn({ session }: { session: SessionInfo }) {
       <Route path="/applications/new" component={Apply} />
       <Route path="/organisation" component={Organisation} />
       <Route path="/incoming" component={Incoming} />
+      <Route path="/groups" component={Groups} />
       <Route path="/mobilities/:id" component={MobilityPage} />
       <Route path="/" component={Loading} />
       <Route path="/login" component={Loading} />
