@@ -38,6 +38,7 @@ let projector: Awaited<ReturnType<typeof startProjector>>;
 let api: Awaited<ReturnType<typeof startApi>>;
 let tn: Awaited<ReturnType<typeof seedTenancy>>;
 const tokens = {} as Record<string, string>;
+let teacherRef = '';
 const projectA = `2024-1-FR01-KA131-HED-${uniq()}`;
 const t = today();
 const learnerStart = addDays(t, -170);
@@ -104,7 +105,7 @@ beforeAll(async () => {
     return r.body.participantRef;
   };
   const learnerRef = await register(person);
-  const teacherRef = await register(teacher);
+  teacherRef = await register(teacher);
   const plan = (start: string, end: string) => ({ startDate: start, endDate: end, receivingCountry: 'DE', sendingCountry: 'FR', hostOrgId: 'D-BERLIN-01', distanceKm: 800, greenTravel: true, fewerOpportunities: false });
   const submit = async (mobilityId: string, participantRef: string, activity: string, start: string, end: string) => {
     const r = await call('POST', '/api/mobilities', { token: tokens.ioA3, body: { mobilityId, projectId: projectA, institutionId: tn.id.a3, participantRef, activity, funderLineId: 'erasmus', plan: plan(start, end) } });
@@ -309,5 +310,15 @@ describe('after recognition with Europass and open badge', () => {
     const rows = await pool.query('SELECT * FROM issued_credentials WHERE mobility_id = $1', [learnerId]);
     expect(rows.rows).toHaveLength(1);
     expect(JSON.stringify(rows.rows)).not.toMatch(new RegExp(`${person.familyName}|${person.email}`));
+  });
+
+  it('produces nothing naming a participant erased from the registry: 410', async () => {
+    const { call } = http(api.base);
+    expect((await call('DELETE', `/api/participants/${teacherRef}`, { token: tokens.ioA3 })).status).toBe(200);
+    for (const path of ['career-record.pdf', 'badge']) {
+      const r = await call('GET', `/api/mobilities/${staffId}/${path}`, { token: tokens.ioA3 });
+      expect(r.status, path).toBe(410);
+      expect(r.body.message).toMatch(/erased/);
+    }
   });
 });
