@@ -65,7 +65,7 @@ export interface ConsoleMe {
   pages: Page[];
   landing: Page;
 }
-export type Page = 'worklist' | 'pipeline' | 'budget' | 'quality' | 'apply' | 'organisation' | 'incoming' | 'groups';
+export type Page = 'worklist' | 'pipeline' | 'budget' | 'quality' | 'apply' | 'organisation' | 'incoming' | 'groups' | 'imports';
 
 export interface Options {
   projects: { projectId: string; institutionId: string; consortiumId: string | null; funderLines: { lineId: string; funder: string }[] }[];

@@ -5,6 +5,7 @@ import { currentLang, type Lang, LANGUAGES, setLanguage, t, tv } from './i18n';
 import { startLive, stopLive, useLiveStatus } from './live';
 import { ApplyPage } from './pages/apply';
 import { IncomingPage } from './pages/incoming';
+import { ImportPage } from './pages/import';
 import { GroupsPage } from './pages/groups';
 import { BudgetPage } from './pages/budget';
 import { LoginPage } from './pages/login';
@@ -18,11 +19,11 @@ import { WorklistPage } from './pages/worklist';
 import { SessionContext, type SessionInfo } from './session';
 import { Loading } from './util';
 
-const PAGE_PATH: Record<Page, string> = { worklist: '/worklist', pipeline: '/pipeline', budget: '/budget', quality: '/quality', apply: '/applications/new', organisation: '/organisation', incoming: '/incoming', groups: '/groups' };
-const PAGE_LABEL: Record<Page, 'nav.worklist' | 'nav.pipeline' | 'nav.budget' | 'nav.quality' | 'nav.apply' | 'nav.organisation' | 'nav.incoming' | 'nav.groups'> = {
-  worklist: 'nav.worklist', pipeline: 'nav.pipeline', budget: 'nav.budget', quality: 'nav.quality', apply: 'nav.apply', organisation: 'nav.organisation', incoming: 'nav.incoming', groups: 'nav.groups',
+const PAGE_PATH: Record<Page, string> = { worklist: '/worklist', pipeline: '/pipeline', budget: '/budget', quality: '/quality', apply: '/applications/new', organisation: '/organisation', incoming: '/incoming', groups: '/groups', imports: '/imports' };
+const PAGE_LABEL: Record<Page, 'nav.worklist' | 'nav.pipeline' | 'nav.budget' | 'nav.quality' | 'nav.apply' | 'nav.organisation' | 'nav.incoming' | 'nav.groups' | 'nav.imports'> = {
+  worklist: 'nav.worklist', pipeline: 'nav.pipeline', budget: 'nav.budget', quality: 'nav.quality', apply: 'nav.apply', organisation: 'nav.organisation', incoming: 'nav.incoming', groups: 'nav.groups', imports: 'nav.imports',
 };
-const NAV_ORDER: Page[] = ['worklist', 'pipeline', 'budget', 'quality', 'apply', 'groups', 'incoming', 'organisation'];
+const NAV_ORDER: Page[] = ['worklist', 'pipeline', 'budget', 'quality', 'apply', 'imports', 'groups', 'incoming', 'organisation'];
 
 async function loadSession(): Promise<SessionInfo> {
   const [me, pages, options] = await Promise.all([get<Me>('/api/me'), get<ConsoleMe>('/api/console/me'), get<Options>('/api/console/options')]);
@@ -146,6 +147,7 @@ const Quality = guarded('quality', QualityPage);
 const Apply = guarded('apply', ApplyPage);
 const Organisation = guarded('organisation', OrganisationPage);
 const Incoming = guarded('incoming', IncomingPage);
+const Imports = guarded('imports', ImportPage);
 const Groups = guarded('groups', GroupsPage);
 
 function Unsigned({ checking, session, signedIn }: { checking: boolean; session: SessionInfo | null; signedIn: (token: string) => Promise<SessionInfo> }) {
@@ -172,6 +174,7 @@ function SignedIn({ session }: { session: SessionInfo }) {
       <Route path="/applications/new" component={Apply} />
       <Route path="/organisation" component={Organisation} />
       <Route path="/incoming" component={Incoming} />
+      <Route path="/imports" component={Imports} />
       <Route path="/groups" component={Groups} />
       <Route path="/mobilities/:id" component={MobilityPage} />
       <Route path="/" component={Loading} />

@@ -45,10 +45,10 @@ const PAGES: Record<string, string[]> = {
   coordinator: ['/pipeline', '/budget', '/quality', '/organisation'],
   admin: ['/worklist', '/pipeline'],
   quality: ['/pipeline', '/quality'],
-  lyon: ['/worklist', '/pipeline', '/budget', '/quality', '/applications/new', '/organisation', '/incoming'],
-  grenoble: ['/worklist', '/pipeline', '/budget', '/quality', '/applications/new', '/organisation', '/incoming'],
-  bron: ['/worklist', '/pipeline', '/applications/new', '/incoming'],
-  paris: ['/worklist', '/pipeline', '/budget', '/quality', '/applications/new', '/organisation', '/incoming'],
+  lyon: ['/worklist', '/pipeline', '/budget', '/quality', '/applications/new', '/organisation', '/incoming', '/imports'],
+  grenoble: ['/worklist', '/pipeline', '/budget', '/quality', '/applications/new', '/organisation', '/incoming', '/imports'],
+  bron: ['/worklist', '/pipeline', '/applications/new', '/incoming', '/imports'],
+  paris: ['/worklist', '/pipeline', '/budget', '/quality', '/applications/new', '/organisation', '/incoming', '/imports'],
   observer: ['/pipeline'],
 };
 

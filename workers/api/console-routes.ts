@@ -294,7 +294,7 @@ export function kafkaLagProbe(pool: pg.Pool): LagProbe {
 }
 
 // ---------- schemas ----------
-const ConsolePage = z.enum(['worklist', 'pipeline', 'budget', 'quality', 'apply', 'organisation', 'incoming', 'groups']);
+const ConsolePage = z.enum(['worklist', 'pipeline', 'budget', 'quality', 'apply', 'organisation', 'incoming', 'groups', 'imports']);
 /** A page is offered when one of the principal's roles may do one of these (the pipeline only needs a session). */
 const PAGE_NEEDS: Record<z.infer<typeof ConsolePage>, readonly Action[]> = {
   worklist: ['mobility.select', 'mobility.sign-agreement', 'mobility.certify-attendance', 'mobility.record-report', 'mobility.record-recognition'],
@@ -305,6 +305,8 @@ const PAGE_NEEDS: Record<z.infer<typeof ConsolePage>, readonly Action[]> = {
   organisation: ['organisation.manage'],
   // Incoming mobilities: the receiving institution's (and site's) coordinators, who record nominations.
   incoming: ['mobility.apply'],
+  // Bulk import of applications (and takeover of mobilities under way): the staff who register applications.
+  imports: ['mobility.apply'],
   // Group activities: the staff who register a group's applications or move it through its stages.
   groups: ['mobility.apply', 'mobility.select', 'mobility.certify-attendance'],
 };
@@ -603,7 +605,7 @@ export function consoleApi(deps: ConsoleDeps) {
     const csp = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'";
     const page = (_req: unknown, reply: { type: (t: string) => { header: (k: string, v: string) => { send: (b: string) => unknown } } }) =>
       reply.type('text/html; charset=utf-8').header('content-security-policy', csp).send(built.html);
-    for (const url of ['/', '/login', '/pipeline', '/worklist', '/budget', '/quality', '/applications/new', '/mobilities/:id', '/organisation', '/set-password', '/incoming', '/link/:token', '/groups']) app.get(url, page as never);
+    for (const url of ['/', '/login', '/pipeline', '/worklist', '/budget', '/quality', '/applications/new', '/mobilities/:id', '/organisation', '/set-password', '/incoming', '/link/:token', '/groups', '/imports']) app.get(url, page as never);
     app.get('/console.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(built.js));
     app.get('/console.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(built.css));
     app.addHook('preClose', async () => hub.stop());

@@ -5,7 +5,7 @@ import { t } from '../i18n';
 import type { SessionInfo } from '../session';
 import { usePageTitle } from '../util';
 
-const LANDING: Record<Page, string> = { worklist: '/worklist', pipeline: '/pipeline', budget: '/budget', quality: '/quality', apply: '/applications/new', organisation: '/organisation', incoming: '/incoming', groups: '/groups' };
+const LANDING: Record<Page, string> = { worklist: '/worklist', pipeline: '/pipeline', budget: '/budget', quality: '/quality', apply: '/applications/new', organisation: '/organisation', incoming: '/incoming', groups: '/groups', imports: '/imports' };
 
 export function LoginPage({ onSignedIn }: { onSignedIn: (token: string) => Promise<SessionInfo> }) {
   usePageTitle(t('login.title'));

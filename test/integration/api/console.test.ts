@@ -88,8 +88,8 @@ describe('the console read side', () => {
     expect(await pages('observerA')).toEqual({ pages: ['pipeline'], landing: 'pipeline' });
     expect(await pages('qualityA')).toEqual({ pages: ['pipeline', 'quality'], landing: 'quality' });
     expect(await pages('adminA')).toEqual({ pages: ['worklist', 'pipeline'], landing: 'worklist' });
-    expect(await pages('ioA1')).toEqual({ pages: ['worklist', 'pipeline', 'budget', 'quality', 'apply', 'organisation', 'incoming'], landing: 'worklist' });
-    expect(await pages('siteA1')).toEqual({ pages: ['worklist', 'pipeline', 'apply', 'incoming'], landing: 'worklist' });
+    expect(await pages('ioA1')).toEqual({ pages: ['worklist', 'pipeline', 'budget', 'quality', 'apply', 'organisation', 'incoming', 'imports'], landing: 'worklist' });
+    expect(await pages('siteA1')).toEqual({ pages: ['worklist', 'pipeline', 'apply', 'incoming', 'imports'], landing: 'worklist' });
     expect((await call('GET', '/api/console/me')).status).toBe(401);
   });
 
