@@ -28,6 +28,7 @@ import { connectTemporal } from '../infra/temporal';
 import { mobility, registerProject, startMobility } from '../workflows/client';
 import type { PayloadOf, StartMobilityInput, UpdateName } from '../workflows/messages';
 import { DEMO_DIRECTORY, seedDemoTenancy } from '../workers/api/demo';
+import { demoApi, demoIncoming, type DemoDocument, demoPdf, seedDocuments, seedIncoming } from './demo-api';
 
 export const DEMO_PROJECT = '2024-1-FR01-KA131-HED-000042';
 export const DEMO_VET_PROJECT = '2024-1-FR01-KA121-VET-000077';
@@ -196,7 +197,8 @@ export function demoMobilities(today: string, count = 240, projects: Record<stri
           const ects = act.ects!;
           s.push(step('recordTranscriptOfRecords', { receivedOn: today, ects }));
           const full = r.next() < 0.85;
-          s.push(step('recordRecognition', { outcome: full ? 'full' : 'partial', recognisedEcts: full ? ects : ects - 5, europass: true }));
+          // A learner fully recognised also gets an open badge (the console offers it with the Europass record).
+          s.push(step('recordRecognition', { outcome: full ? 'full' : 'partial', recognisedEcts: full ? ects : ects - 5, europass: true, openBadge: full }));
         } else {
           s.push(step('recordRecognition', { outcome: 'full', europass: r.next() < 0.6, openBadge: r.next() < 0.5 }));
         }
@@ -230,7 +232,14 @@ export const demoParticipantRef = (n: number, institutionId: string): string => 
  * registry (made-up names and addresses), and the mail contact the registry keeps in step. Workflows
  * and events carry only the ref.
  */
-async function seedParticipants(pool: pg.Pool, list: DemoMobility[]) {
+async function seedParticipants(pool: pg.Pool, list: DemoMobility[], incoming: readonly { participantRef: string; nomination: { receivingInstitutionId: string; sendingCountry: string } }[]) {
+  // Incoming participants are in the registry of the institution that receives them.
+  for (const i of incoming) {
+    await pool.query(
+      `INSERT INTO participants (participant_ref, institution_id, given_name, family_name, email, date_of_birth, gender, nationality, created_by)
+       VALUES ($1, $2, 'Demo', $3, $4, '1990-05-06', 'undisclosed', $5, $6) ON CONFLICT (participant_ref) DO NOTHING`,
+      [i.participantRef, i.nomination.receivingInstitutionId, `Guest ${i.participantRef.slice(-5)}`, `${i.participantRef.toLowerCase()}@guest.example.org`, i.nomination.sendingCountry, ACTOR]);
+  }
   for (const m of list) {
     await pool.query(
       `INSERT INTO participants (participant_ref, institution_id, site_id, given_name, family_name, email, date_of_birth, gender, nationality, fewer_opportunities_criterion, created_by)
@@ -300,6 +309,10 @@ export interface DemoResult {
   /** Mobilities driven by this run (the others were already seeded). */
   driven: string[];
   mobilities: DemoMobility[];
+  /** The incoming stays (nominated through the API) and the stage each is at. */
+  incoming: { participantRef: string; incomingId: string; stage: string }[];
+  /** Documents attached through the API; `created` false when this run found them already there. */
+  documents: { mobilityId: string; kind: string; sha256: string; created: boolean }[];
 }
 
 export async function runDemo(cfg: Config, client: Client, opts: DemoOptions = {}): Promise<DemoResult> {
@@ -309,7 +322,8 @@ export async function runDemo(cfg: Config, client: Client, opts: DemoOptions = {
   try {
     await seedDemoTenancy(pool);
     const list = demoMobilities(today, opts.count, opts.projects);
-    await seedParticipants(pool, list);
+    const incomingList = demoIncoming(today, demoParticipantRef);
+    await seedParticipants(pool, list, incomingList);
     for (const p of DEMO_PROJECTS) {
       const projectId = opts.projects?.[p.projectId] ?? p.projectId;
       await registerProject(client, cfg.temporal.taskQueue, { ...p, projectId });
@@ -345,10 +359,40 @@ export async function runDemo(cfg: Config, client: Client, opts: DemoOptions = {
     for (const m of list) byTarget.set(m.target, (byTarget.get(m.target) ?? 0) + 1);
     log(`demo: ${list.length} mobilities (${[...byTarget].map(([k, v]) => `${k} ${v}`).join(', ')})`);
     for (const f of failed) log(`demo: not completed (left as it is): ${f}`);
-    return { ids: list.map((m) => m.mobilityId), driven, mobilities: list };
+    // What issues 13 and 14 added, through the API the console calls: incoming stays and documents.
+    const api = await demoApi(cfg, pool, client);
+    try {
+      const incoming = await seedIncoming(api, incomingList, log);
+      const documents = await seedDocuments(api, await demoDocuments(list), log);
+      return { ids: list.map((m) => m.mobilityId), driven, mobilities: list, incoming, documents };
+    } finally {
+      await api.close();
+    }
   } finally {
     await pool.end();
   }
+}
+
+/**
+ * The documents the demo attaches, each by staff whose role may: a signed grant agreement on an agreed
+ * mobility of Lyon (the consortium's administrative manager signs agreements) and of Paris (its own
+ * office), and a certificate of attendance on Lyon's first attended one (Lyon's office). Only mobilities
+ * still open (not recognised or otherwise closed) can take a document.
+ */
+async function demoDocuments(list: readonly DemoMobility[]): Promise<DemoDocument[]> {
+  const pick = (institutionId: string, targets: readonly Target[]) => targets.map((t) => list.find((m) => m.institutionId === institutionId && m.target === t)).find(Boolean);
+  const out: DemoDocument[] = [];
+  for (const [account, institutionId, targets, kind, title] of [
+    ['admin', 'F-LYON-003', ['agreed', 'departed'], 'grant-agreement', 'Grant agreement (signed)'],
+    ['paris', 'F-PARIS-001', ['agreed', 'departed', 'departed-overdue', 'attended'], 'grant-agreement', 'Grant agreement (signed)'],
+    ['lyon', 'F-LYON-003', ['attended', 'reported'], 'certificate-of-attendance', 'Certificate of attendance'],
+  ] as const) {
+    const m = pick(institutionId, targets);
+    if (!m) continue;
+    const dates = kind === 'certificate-of-attendance' ? [`Attended from ${m.app.plan.startDate} to ${m.app.plan.endDate}`] : [`Planned from ${m.app.plan.startDate} to ${m.app.plan.endDate}`];
+    out.push({ account, mobilityId: m.mobilityId, kind, bytes: await demoPdf(title, [`Mobility ${m.mobilityId}`, `Activity ${m.app.activity}, host ${m.app.plan.hostOrgId}`, ...dates]) });
+  }
+  return out;
 }
 
 /** Starts one mobility and runs its steps; false when a finished workflow of that id already exists (it is left alone). */

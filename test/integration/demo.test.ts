@@ -7,6 +7,9 @@ import { kafkaFor } from '../../infra/kafka/client';
 import { TOPICS } from '../../infra/kafka/topics';
 import { connectTemporal } from '../../infra/temporal';
 import { mobility } from '../../workflows/client';
+import { incoming } from '../../workflows/incoming.client';
+import { demoApi } from '../../bin/demo-api';
+import { sha256Of } from '../../infra/documents/store';
 import { scanForPii } from '../../workers/projections/pii-scan';
 import { rebuildProjections } from '../../workers/projections/rebuild';
 import { ALL_PROJECTIONS, startProjector } from '../../workers/projector';
@@ -90,18 +93,67 @@ describe('the demo on the real stack', () => {
     expect(new Set(demo.mobilities.map((m) => m.siteId).filter(Boolean))).toEqual(new Set(['F-LYON-003-BRON', 'F-PARIS-001-NORD']));
   });
 
+  it('nominates incoming stays at their stages and attaches documents through the API; a recognised learner\'s open badge verifies', async () => {
+    // An incoming student at Lyon (arrived), a staff member at Lyon (nominated), an invited expert at Paris (certified).
+    expect(demo.incoming.map((i) => [i.incomingId.split('-MOB-')[0], i.stage])).toEqual([['IN-F-LYON-003', 'arrived'], ['IN-F-LYON-003', 'nominated'], ['IN-F-PARIS-001', 'certified']]);
+    for (const i of demo.incoming) {
+      const st = await incoming(client, i.incomingId).state();
+      expect(st.stage).toBe(i.stage);
+      if (st.stage !== 'none') expect(st.identity.participantRef).toBe(i.participantRef);
+    }
+    // Each document's SHA-256 is in its mobility's state, as the workflow recorded it.
+    expect(demo.documents.map((d) => d.kind).sort()).toEqual(['certificate-of-attendance', 'grant-agreement', 'grant-agreement']);
+    expect(demo.documents.every((d) => d.created)).toBe(true);
+    for (const d of demo.documents) {
+      const st = await mobility(client, d.mobilityId).state();
+      if (st.stage === 'none') throw new Error('no mobility');
+      expect(st.documents.find((x) => x.kind === d.kind)?.sha256).toBe(d.sha256);
+    }
+    // A recognised learner with a Europass record and an open badge: both downloadable, and the badge verifies.
+    const recognised = demo.mobilities.find((m) => m.institutionId === 'F-GRENOB-002' && m.steps.some(([n, p]) => n === 'recordRecognition' && 'openBadge' in p && p.openBadge && p.europass))!;
+    expect(recognised).toBeDefined();
+    const api = await demoApi(cfg, pool, client);
+    try {
+      const grenoble = await api.as('grenoble');
+      const records = await grenoble.get(`/api/mobilities/${recognised.mobilityId}/records`);
+      expect(records.status).toBe(200);
+      expect(Object.fromEntries(records.body.records.map((r: { kind: string; available: boolean }) => [r.kind, r.available]))).toMatchObject({ europass: true, 'open-badge': true });
+      const pdf = await grenoble.get(`/api/mobilities/${recognised.mobilityId}/europass.pdf`);
+      expect(pdf.status).toBe(200);
+      expect(Buffer.from(pdf.body).subarray(0, 5).toString()).toBe('%PDF-');
+      const badge = await grenoble.get(`/api/mobilities/${recognised.mobilityId}/badge`);
+      expect(badge.status).toBe(200);
+      const verified = await grenoble.post('/api/credentials/verify', { credential: badge.body });
+      expect(verified.body).toMatchObject({ valid: true, issuedByThisEngine: true });
+      // A document downloads as the bytes whose SHA-256 the workflow holds.
+      const lyon = await api.as('lyon');
+      const doc = demo.documents.find((d) => d.kind === 'certificate-of-attendance')!;
+      const listed = await lyon.get(`/api/mobilities/${doc.mobilityId}/documents`);
+      const got = await lyon.get(listed.body.documents[0].downloadPath);
+      expect(sha256Of(Buffer.from(got.body))).toBe(doc.sha256);
+    } finally {
+      await api.close();
+    }
+  });
+
   it('is idempotent: a second run drives nothing, starts no workflow again and publishes no event again', async () => {
-    const before = await Promise.all(ids.map(async (id) => {
-      const d = await mobility(client, id).handle.describe();
-      return { runId: d.runId, published: (await mobility(client, id).view()).eventsPublished };
-    }));
+    const snapshot = () => Promise.all([
+      ...ids.map(async (id) => {
+        const d = await mobility(client, id).handle.describe();
+        return { runId: d.runId, published: (await mobility(client, id).view()).eventsPublished };
+      }),
+      ...demo.incoming.map(async (i) => {
+        const d = await incoming(client, i.incomingId).handle.describe();
+        return { runId: d.runId, published: d.historyLength };
+      }),
+    ]);
+    const before = await snapshot();
     const again = await runDemo(cfg, client, { projects, count: 36, log: () => undefined, tty: false });
     expect(again.ids).toEqual(ids);
     expect(again.driven).toEqual([]);
-    const after = await Promise.all(ids.map(async (id) => {
-      const d = await mobility(client, id).handle.describe();
-      return { runId: d.runId, published: (await mobility(client, id).view()).eventsPublished };
-    }));
+    expect(again.incoming).toEqual(demo.incoming);
+    expect(again.documents).toEqual(demo.documents.map((d) => ({ ...d, created: false })));
+    const after = await snapshot();
     expect(after).toEqual(before);
   });
 
