@@ -6,6 +6,7 @@ import { eur } from '../money';
 import { GrantRates, type GrantInput } from '../grant/input';
 import { groupingChosen, groupOf, rateTableFor } from '../grant/rates';
 import { learnerDailyRangeProblem, monthlyRangeProblem } from '../grant/ranges';
+import { Policy, type PolicyOverrides } from '../calendar/policy';
 
 /**
  * The beneficiary's grant agreement with its National Agency: what the project may spend, on what,
@@ -75,6 +76,17 @@ export const groupingChoiceOf = (terms: { readonly callYear: number; readonly na
 };
 
 /** What the grant agreement fixes for every mobility of the project (the rate table of its NA, the pre-financing rate). */
+/**
+ * The project's deadline policy for its mobilities: overrides of the reference defaults of
+ * domain/calendar/policy.ts (e.g. a proof required before an action, the reminder lead days), checked
+ * by the Policy itself, its errors named under their field. The pre-financing rate is the terms' own.
+ */
+export const DeadlinePolicy = z.record(z.string(), z.unknown()).superRefine((p, ctx) => {
+  const r = Policy.safeParse(p);
+  if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: i.path as (string | number)[], message: i.message });
+  if ('prefinancingPercent' in p) ctx.addIssue({ code: 'custom', path: ['prefinancingPercent'], message: "the project's pre-financing rate is its terms' prefinancingPercent" });
+}).transform((p) => p as PolicyOverrides);
+
 const TERMS = {
   action: ProjectAction,
   callYear: z.int().min(2021).max(2100),
@@ -85,6 +97,7 @@ const TERMS = {
   heStudentTravelSupport: z.boolean().optional(),
   applicableRates: z.partialRecord(ActivityCode, z.partialRecord(RateGroupKey, ApplicableRate)).default({}),
   naRules: NaRules.optional(),
+  deadlinePolicy: DeadlinePolicy.optional().describe('overrides of the deadline policy for the mobilities of the project (domain/calendar/policy.ts), e.g. requiredProofs'),
 };
 type Terms = { action: ProjectAction; callYear: number; country: string; applicableRates: Partial<Record<string, Partial<Record<RateGroupKey, ApplicableRate>>>>; naRules?: NaRules | undefined };
 

@@ -1,5 +1,6 @@
 import { activityRule, staffActivitiesOf, type ActivityCode } from '../activity';
 import type { GrantRates } from '../grant/input';
+import type { PolicyOverrides } from '../calendar/policy';
 import { groupingChosen, groupOf, rateTableFor } from '../grant/rates';
 import { mulDiv } from '../money';
 import type { FunderLine } from '../budget/events';
@@ -137,3 +138,7 @@ export const registrationDifferences = (a: Omit<Registration, 'terms'> & { terms
   }
   return out;
 };
+
+/** The deadline policy a mobility of the project runs under: the project's overrides and its pre-financing rate. */
+export const mobilityPolicyFor = (terms: { prefinancingPercent: number; deadlinePolicy?: PolicyOverrides | undefined }): PolicyOverrides =>
+  ({ ...(terms.deadlinePolicy ?? {}), prefinancingPercent: terms.prefinancingPercent });

@@ -12,7 +12,7 @@ import { evolve } from '../../domain/mobility/evolve';
 import { finalGrant, plannedGrant } from '../../domain/mobility/grant';
 import { isRejection } from '../../domain/mobility/rejection';
 import { grantDue, initialState, type OpenMobility } from '../../domain/mobility/state';
-import { projectRatesFor, type Registration } from '../../domain/project/registration';
+import { mobilityPolicyFor, projectRatesFor, type Registration } from '../../domain/project/registration';
 import { type Principal, roleMayDo, type TenantDirectory } from '../../domain/tenancy';
 import { projectBudget, projectRegistration, startMobility } from '../../workflows/client';
 import { ApplicationRef, COLUMNS, type Column, columnDocs, describeColumn, euroToCents, FileProblem, ImportStage, readSheet, type Sheet, type Target, templateCsv, templateXlsx } from './import-columns';
@@ -215,7 +215,7 @@ export async function runImport(ctx: ImportContext): Promise<RowReport[]> {
     count.refused++;
     count.done++;
   };
-  const policy = Policy.parse({ prefinancingPercent: project.terms.prefinancingPercent });
+  const policy = Policy.parse(mobilityPolicyFor(project.terms));
   const at = new Date().toISOString();
 
   // 1. Each row on its own: schemas, tenancy, the single submission's checks, the takeover's decision.
@@ -348,7 +348,7 @@ export async function runImport(ctx: ImportContext): Promise<RowReport[]> {
     try {
       await ctx.temporal.connection.withDeadline(Date.now() + 60_000, () => startMobility(ctx.temporal, ctx.taskQueue, {
         ...body, participantRef: participantRef!, mobilityId: k.mobility_id, consortiumId: project.consortiumId, actor: ctx.actor, rates,
-        policy: { prefinancingPercent: project.terms.prefinancingPercent }, ...(takeover ? { takeover } : {}),
+        policy: mobilityPolicyFor(project.terms), ...(takeover ? { takeover } : {}),
       }));
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -11,7 +11,7 @@ import { plannedGrant } from '../../domain/mobility/grant';
 import { isRejection } from '../../domain/mobility/rejection';
 import { initialState, type OpenMobility } from '../../domain/mobility/state';
 import { ProjectTerms } from '../../domain/project/agreement';
-import { applicationProblems, type Problem, projectIdProblems, projectRatesFor, type Registration, registrationDifferences } from '../../domain/project/registration';
+import { applicationProblems, mobilityPolicyFor, type Problem, projectIdProblems, projectRatesFor, type Registration, registrationDifferences } from '../../domain/project/registration';
 import type { Principal, TenantDirectory } from '../../domain/tenancy';
 import { RegisterProjectInput } from '../../workflows/budget-messages';
 import { projectRegistration, registerProject, startMobility } from '../../workflows/client';
@@ -110,14 +110,14 @@ export async function submitApplicationFor(deps: SubmissionDeps, dir: TenantDire
 
   const problems = applicationCheck({ ...project, terms: project.terms }, body, actor);
   if (problems.length > 0) throw bad(problems);
-  const policy = Policy.parse({ prefinancingPercent: project.terms.prefinancingPercent });
+  const policy = Policy.parse(mobilityPolicyFor(project.terms));
   const rates = projectRatesFor(project.terms, body.activity, body.plan.receivingCountry, { accompanyingPerson: body.plan.accompanyingPerson ?? false });
 
   const plan = body.plan;
   for (let attempt = 0; attempt < 20; attempt++) {
     const mobilityId = body.mobilityId ?? (await nextMobilityId(deps.pool, project.projectId));
     try {
-      await startMobility(deps.temporal, deps.taskQueue, { ...body, plan, mobilityId, consortiumId, actor, rates, policy: { prefinancingPercent: project.terms.prefinancingPercent } });
+      await startMobility(deps.temporal, deps.taskQueue, { ...body, plan, mobilityId, consortiumId, actor, rates, policy: mobilityPolicyFor(project.terms) });
       return { mobilityId, consortiumId };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -136,7 +136,7 @@ export function applicationCheck(registration: Registration, body: ApplicationBo
   const project = registration;
   const problems = applicationProblems(registration, body);
   if (problems.length > 0) return problems;
-  const policy = Policy.parse({ prefinancingPercent: project.terms.prefinancingPercent });
+  const policy = Policy.parse(mobilityPolicyFor(project.terms));
   const rates = projectRatesFor(project.terms, body.activity, body.plan.receivingCountry, { accompanyingPerson: body.plan.accompanyingPerson ?? false });
   const probeId = body.mobilityId ?? `${project.projectId}-MOB-00000`;
   const command = { type: 'SubmitApplication' as const, ...body, mobilityId: probeId, consortiumId: project.consortiumId, actor, at };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ProjectTerms } from '../../../domain/project/agreement';
-import { applicationProblems, callWindow, projectIdProblems, projectRatesFor, registrationDifferences, type Registration } from '../../../domain/project/registration';
+import { DeadlinePolicy, ProjectTerms } from '../../../domain/project/agreement';
+import { applicationProblems, callWindow, mobilityPolicyFor, projectIdProblems, projectRatesFor, registrationDifferences, type Registration } from '../../../domain/project/registration';
 
 const terms = ProjectTerms.parse({ action: 'KA131', callYear: 2024, country: 'FR', prefinancingPercent: 80, applicableRates: { 'HE-SMS': { '2': { monthlyEur: 600 } } } });
 const project: Registration = {
@@ -51,5 +51,18 @@ describe('NA rates within the EU ranges, or plausible where none is published (Â
   it('a call-2023 rate outside the published EU range is refused with the range', () => {
     const r = ProjectTerms.safeParse({ ...terms, callYear: 2023, applicableRates: { 'HE-SMS': { '2': { monthlyEur: 700 } } } });
     expect(r.error?.issues[0]?.message).toMatch(/outside the EU .* range/);
+  });
+});
+
+describe("a project's deadline policy (terms.deadlinePolicy)", () => {
+  it('given overrides, then its mobilities run under them with the terms\' pre-financing rate', () => {
+    expect(mobilityPolicyFor({ prefinancingPercent: 90, deadlinePolicy: { agreementSignatureDays: 30 } })).toEqual({ agreementSignatureDays: 30, prefinancingPercent: 90 });
+    expect(mobilityPolicyFor({ prefinancingPercent: 80 })).toEqual({ prefinancingPercent: 80 });
+  });
+  it('given a value out of the reference range, an unknown field or the pre-financing rate, then each is refused under its own name', () => {
+    const r = DeadlinePolicy.safeParse({ laChangeWeeks: 9, prefinancingPercent: 90, remindMe: true });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues.map((i) => i.path.join('.') || i.message).sort()).toEqual(['laChangeWeeks', 'prefinancingPercent', expect.stringMatching(/remindMe/)].sort());
+    expect(DeadlinePolicy.safeParse({ requiredProofs: { RecordCertificateOfAttendance: ['certificate-of-attendance'] } }).success).toBe(true);
   });
 });

@@ -113,6 +113,27 @@ describe('no tenant touches another\'s money', () => {
   });
 });
 
+describe("a project's deadline policy", () => {
+  it('is checked field by field at registration, and its mobilities run under it (here: the agreement 30 days before the start, the certificate as a required proof)', async () => {
+    const id = `2024-1-FR01-KA131-HED-${uniq()}`;
+    const bad = await call('POST', '/api/projects', { token: tokens.coordA, body: project(id, tn.id.a1, tn.id.consA, LINES, { ...KA131_TERMS, deadlinePolicy: { laChangeWeeks: 9, prefinancingPercent: 90 } }) });
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues.map((i: { field: string }) => i.field).sort()).toEqual(['terms.deadlinePolicy.laChangeWeeks', 'terms.deadlinePolicy.prefinancingPercent']);
+    const deadlinePolicy = { agreementSignatureDays: 30, requiredProofs: { RecordCertificateOfAttendance: ['certificate-of-attendance'] } };
+    const reg = await call('POST', '/api/projects', { token: tokens.coordA, body: project(id, tn.id.a1, tn.id.consA, LINES, { ...KA131_TERMS, deadlinePolicy }) });
+    expect(reg.status, JSON.stringify(reg.body)).toBe(200);
+    const app = { ...application(id, 1, { institutionId: tn.id.a3 }, refA3), mobilityId: undefined };
+    const sub = await call('POST', '/api/mobilities', { token: tokens.ioA3, body: app });
+    expect(sub.status, JSON.stringify(sub.body)).toBe(201);
+    expect((await call('POST', `/api/mobilities/${sub.body.mobilityId}/actions/select`, { token: tokens.ioA3, body: {} })).status).toBe(200);
+    const m = mobility(temporal, sub.body.mobilityId);
+    const signature = (await m.deadlines()).deadlines.find((d) => d.id === 'agreement-signature')!;
+    expect(signature.basis).toContain(`${app.plan.startDate} − 30 days`);
+    const input = JSON.stringify((await m.handle.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.map((p) => Buffer.from(p.data!).toString('utf8')));
+    expect(input).toContain('certificate-of-attendance');
+  });
+});
+
 describe('per-participant switches are staff decisions, audited, and the grant follows them', () => {
   it('real-cost inclusion support and a zero grant are recorded by a role that may, and the estimate reflects them', async () => {
     const submit = async () => (await call('POST', '/api/mobilities', { token: tokens.ioA3, body: { ...application(lyon, 1, { institutionId: tn.id.a3 }, refA3), mobilityId: undefined } })).body.mobilityId as string;
