@@ -4,6 +4,7 @@ import { ENTERS } from '../../domain/mobility/lifecycle';
 import { payloadOf } from './budget';
 import type { MobilityEvent } from './decode';
 import type { Projection } from './runner';
+import { withTakeOverSteps } from './takeover';
 
 /**
  * The Beneficiary Module projection (migration 370): per mobility, the latest facts the BM's mobility
@@ -48,7 +49,8 @@ const laterInstant = (a: string, b: string) => (Date.parse(a) >= Date.parse(b) ?
 
 function bmDeltas(events: readonly MobilityEvent[]): BmDelta[] {
   const out = new Map<string, BmDelta>();
-  for (const e of events) {
+  // A mobility taken over under way is folded through the steps its TakeOverRecorded carries (takeover.ts).
+  for (const e of withTakeOverSteps(events)) {
     let d = out.get(e.mobilityId);
     if (!d) {
       d = {
