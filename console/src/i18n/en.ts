@@ -421,6 +421,7 @@ export const en = {
   'refusal.deadline-not-applicable': 'This deadline does not apply to the mobility.',
   'refusal.deadline-not-passed': 'This deadline has not passed.',
   'refusal.deadline-already-recorded': 'This missed deadline is already recorded.',
+  'refusal.takeover-facts': 'The facts of this mobility do not match the stage it is taken over at.',
   'refusal.document-already-attached': 'This document is already attached.',
   'refusal.proof-required': 'The project requires a proof to be attached first.',
   'doc.title': 'Proofs',

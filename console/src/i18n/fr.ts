@@ -418,6 +418,7 @@ export const fr: Record<MessageKey, string> = {
   'refusal.deadline-not-applicable': 'Cette échéance ne s’applique pas à la mobilité.',
   'refusal.deadline-not-passed': 'Cette échéance n’est pas dépassée.',
   'refusal.deadline-already-recorded': 'Cette échéance manquée est déjà enregistrée.',
+  'refusal.takeover-facts': 'Les faits de cette mobilité ne correspondent pas à l’étape de reprise.',
   'refusal.document-already-attached': 'Ce document est déjà joint.',
   'refusal.proof-required': "Le projet exige qu'un justificatif soit joint d'abord.",
   'doc.title': 'Justificatifs',
