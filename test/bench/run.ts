@@ -8,7 +8,8 @@
  *   --repeat R        repetitions of the engine/raw lifecycle pair and of the rebuild (default 1)
  *   --open M          open mobilities held by one worker for the memory figure (default 1000; 0 skips)
  *   --events E        events in the topics for the fold and rebuild figures (default 100000)
- *   --only a,b        phases: grant, lifecycle, publish, projection, memory, api (default all but api)
+ *   --import-rows N   rows of the bulk-import file (default 2000)
+ *   --only a,b        phases: grant, lifecycle, publish, projection, memory, import, api (default all but api)
  *
  * A stack of its own (Temporal dev server with the WAL pragmas `npm start` uses, Kafka, Postgres,
  * SMTP sink) is started fresh under <data dir>/stack, on the test profile's ports shifted by
@@ -24,6 +25,7 @@ import { loadConfig, ROOT } from '../../infra/config';
 import { createPool } from '../../infra/db/pool';
 import { stackDown, stackUp } from '../../infra/stack';
 import { grantBench } from './grant';
+import { importBench } from './import';
 import { type BenchOptions, type EngineProcess, type Figure, figure, median, percentile, say, startProjectorProcess } from './lib';
 import { describeRun, engineRun, type LifecycleRun, type LifecycleShape, rawInput, rawRun } from './lifecycle';
 import { memoryBench } from './memory';
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '1' },
     open: { type: 'string', default: '1000' },
     events: { type: 'string', default: '100000' },
+    'import-rows': { type: 'string', default: '2000' },
     only: { type: 'string', default: '' },
   },
   allowPositionals: true,
@@ -59,7 +62,8 @@ const opts: BenchOptions = {
   events: int(values.events, 'events'),
   only: (values.only ?? '').split(',').map((s) => s.trim()).filter(Boolean),
 };
-const PHASES = ['grant', 'lifecycle', 'publish', 'projection', 'memory', 'api'] as const;
+const PHASES = ['grant', 'lifecycle', 'publish', 'projection', 'memory', 'import', 'api'] as const;
+const importRows = int(values['import-rows'], 'import-rows', 10);
 const unknown = opts.only.filter((p) => !(PHASES as readonly string[]).includes(p));
 if (unknown.length > 0) {
   console.error(`unknown phase(s) ${unknown.join(', ')}; phases: ${PHASES.join(', ')}`);
@@ -155,6 +159,12 @@ try {
     const r = await memoryBench(cfg, db, opts.open, opts.concurrency);
     figures.push(...r.figures);
     details.memory = r.details;
+  }
+  if (wants('import')) {
+    say(`\n== bulk import of ${importRows.toLocaleString('en')} applications (one XLSX) against the same rows one by one`);
+    const r = await importBench(cfg, importRows);
+    figures.push(...r.figures);
+    details.import = r.details;
   }
   if (wants('api')) {
     say('\n== operations API');
