@@ -51,7 +51,9 @@ export function ImportPage() {
 
   // Follow the job in the URL until it is done.
   useEffect(() => {
-    if (!jobId) return setJob(null);
+    // Another job: the previous one's report must not stay on screen while the new one loads.
+    setJob(null);
+    if (!jobId) return;
     let stop = false;
     const poll = async () => {
       try {
@@ -163,7 +165,7 @@ function ImportProgress({ job }: { job: ImportJob }) {
       <p class="muted">{job.importId} · {job.projectId}</p>
       <div class="field">
         <label for="import-progress">{t('import.job.progress')}</label>
-        <progress id="import-progress" max={Math.max(job.total, 1)} value={job.total === 0 ? 1 : job.done} data-testid="import-progress" />
+        <progress id="import-progress" max={Math.max(job.total, 1)} value={job.total === 0 ? 1 : job.done} data-testid="import-progress" style={{ width: '100%', maxWidth: '40rem', height: '1.2rem' }} />
         <span role="status" aria-live="polite" data-testid="import-progress-text">
           {t('import.job.rows', { done: num(job.done), total: num(job.total), percent: percent(ratio) })}
           {job.status === 'running' ? ` — ${t('import.job.running')}` : ''}
@@ -197,7 +199,7 @@ function ImportProgress({ job }: { job: ImportJob }) {
         </div>
       ))}
       {job.status === 'done' && job.started > 0 && (
-        <p><a href={`/pipeline?projectId=${encodeURIComponent(job.projectId)}`}>{t('import.job.pipeline')}</a>{job.takenOver > 0 ? ` · ${t('import.job.stages', { stages: [...new Set((job.rows ?? []).filter((r) => r.status === 'started' && r.stage).map((r) => tv('stage', r.stage)))].join(', ') })}` : ''}</p>
+        <p><a href={`/pipeline?projectId=${encodeURIComponent(job.projectId)}`}>{t('import.job.pipeline')}</a>{job.takenOver > 0 ? ` · ${t('import.job.stages', { stages: [...new Set((job.rows ?? []).filter((r) => r.status === 'started' && r.stage && r.stage !== 'applied').map((r) => tv('stage', r.stage)))].join(', ') })}` : ''}</p>
       )}
     </section>
   );
