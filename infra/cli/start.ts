@@ -92,19 +92,22 @@ function supervise(name: string, entry: string) {
 
 /**
  * Runs the demo (bin/demo.ts) to its end on the same configuration, passing its lines through,
- * and returns the id of the project it registered (read from its `demo: project … registered` line).
+ * and returns the ids of the projects it registered (read from its `demo: project … registered` lines).
  */
-function feedDemo(): Promise<string | undefined> {
+function feedDemo(): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, ['--import', 'tsx', join(cfg.root, 'bin', 'demo.ts')], { cwd: cfg.root, env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
     oneShots.push(proc);
-    let projectId: string | undefined;
+    const projectIds: string[] = [];
     let rest = '';
     proc.stdout.on('data', (chunk: Buffer) => {
       process.stdout.write(chunk);
       const lines = (rest + chunk.toString()).split('\n');
       rest = lines.pop() ?? '';
-      for (const line of lines) projectId ??= /^demo: project (\S+) registered/.exec(line)?.[1];
+      for (const line of lines) {
+        const id = /^demo: project (\S+) registered/.exec(line)?.[1];
+        if (id && !projectIds.includes(id)) projectIds.push(id);
+      }
     });
     proc.on('error', reject);
     proc.on('exit', (code, signal) => {
@@ -112,7 +115,7 @@ function feedDemo(): Promise<string | undefined> {
       if (i >= 0) oneShots.splice(i, 1);
       // Stopped by Ctrl-C: shutdown() ends the run.
       if (stopping) return;
-      if (code === 0) resolve(projectId);
+      if (code === 0) resolve(projectIds);
       else reject(new StackError('demo', `bin/demo.ts exited with ${code ?? signal} (its error is above)`, 'fix the cause, or run the demo alone against the running stack with `npm run demo`'));
     });
   });
@@ -158,28 +161,43 @@ try {
   });
   for (const p of PROCESSES) supervise(p.name, p.entry);
   // The demo is fed once; if it fails, the engine keeps running (run it again with `npm run demo`).
-  const projectId = withDemo
-    ? await feedDemo().catch((err: Error) => {
-        if (stopping) return undefined;
+  const projectIds = withDemo
+    ? await feedDemo().catch((err: Error): string[] => {
+        if (stopping) return [];
         say(`the demo did not finish: ${err instanceof StackError ? err.message : String(err)}`, { event: 'demo-failed' }, 'error');
-        return undefined;
+        return [];
       })
-    : undefined;
+    : [];
+  const projectId = projectIds[0];
+  const project = projectId ?? '<projectId>';
   const temporal = temporalBinary(cfg);
+  const web = cfg.console.url;
+  // The API's files need a session: a token for curl (the demo accounts' passwords are demo-<username>).
+  const token = `TOKEN=$(curl -s ${web}/api/login -H 'content-type: application/json' -d '{"username":"lyon","password":"demo-lyon"}' | sed 's/.*"token":"\\([^"]*\\)".*/\\1/')`;
   console.log(`
 The mobility engine is running (profile ${cfg.profile}, up in ${((Date.now() - t0) / 1000).toFixed(1)}s). Press Ctrl-C to stop it.
 
 ${describeEndpoints(cfg).join('\n')}
 
 Look at it:
-  Ops console         ${cfg.console.url}  (health ${cfg.console.url}/health, readiness ${cfg.console.url}/ready)
+  Ops console         ${web}  (health ${web}/health, readiness ${web}/ready)
+                      demo sign-ins (password demo-<name>): director, coordinator, admin, quality, lyon, grenoble, bron, paris, observer
+  Organisation        ${web}/organisation  (who manages: director, coordinator, lyon, grenoble, paris): institutions, sites, staff invitations, roles
+  Incoming            ${web}/incoming  (lyon, bron, grenoble, paris): nominations received; the demo's student at Lyon, invited expert at Paris
+  Mobility page       documents and proofs (download, attach), a signed host link to copy; recognised ones offer the Europass PDF and open badge
+  Import              ${web}/imports  or  npm run import -- --project ${project} FILE.xlsx|FILE.csv  (--user lyon)
+                      template: ${token}
+                                curl -OJ -H "authorization: Bearer $TOKEN" ${web}/api/imports/template.xlsx   (or template.csv)
+  BM export           the Budget page's buttons, or with a token (curl -OJ as above), .xlsx or .csv:
+                      ${(projectIds.length ? projectIds : ['<projectId>']).map((p) => `${web}/api/projects/${p}/bm-export.xlsx`).join('\n                      ')}
+  Calendar feed       console → Budget → "Calendar of due dates" → Create a calendar link: a private .ics URL, shown once
   Temporal UI         ${cfg.temporal.uiUrl}/namespaces/${cfg.temporal.namespace}/workflows
   Workflows (CLI)     ${temporal} workflow list --address ${cfg.temporal.address}${projectId ? ` --query "ProjectId='${projectId}'"` : ''}
   Events (topic)      ${TOPICS.mobilityEvents.name}; read them with Kafka's own consumer, as the read-only analytics principal:
                       java -cp "${kafkaLibs(cfg)}/*" org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server ${cfg.kafka.brokers[0]} --consumer.config ${analyticsClientConfig(cfg)} --topic ${TOPICS.mobilityEvents.name} --from-beginning --property print.key=true
   Kafka principals    ${principalsFile(cfg)}
   Projections (SQL)   psql "${cfg.postgres.url}" -c 'SELECT * FROM budget_line_totals'   (health: SELECT * FROM projection_health)
-  Reminders (mailbox) ${join(cfg.dataDir, 'mail', 'inbox.jsonl')}
+  Dev mailbox         ${join(cfg.dataDir, 'mail', 'inbox.jsonl')}  (staff invitations with their set-password link, reminders with signed links)
   Logs (JSON lines)   ${PROCESSES.map((p) => join(logsDir, `${p.name}.log`)).join('\n                      ')}
                       ${join(logsDir, 'supervisor.log')}  (restarts of processes and services)
   Kafka ${KAFKA_VERSION} jars   ${kafkaLibs(cfg)}
