@@ -137,7 +137,9 @@ describe('the Import page', () => {
     await page.locator('#import-file').setInputFiles({ name: 'candidatures.csv', mimeType: 'text/csv', buffer: csv });
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.waitForURL((u) => u.searchParams.get('job') !== first);
-    await page.locator('[data-testid=import-job][data-status=done]').waitFor({ timeout: 120_000 });
+    const again = new URL(page.url()).searchParams.get('job')!;
+    // The new job's report, not the previous one still on screen while it loads.
+    await page.locator(`[data-testid=import-job][data-job="${again}"][data-status=done]`).waitFor({ timeout: 120_000 });
     expect(await page.getByTestId('count-duplicates').textContent()).toBe('4');
     expect(await page.getByTestId('count-started').textContent()).toBe('0');
     await page.screenshot({ path: join(shots, 'import-en-again.png'), fullPage: true });

@@ -160,7 +160,7 @@ function ImportProgress({ job }: { job: ImportJob }) {
   const ratio = job.total === 0 ? 1 : job.done / job.total;
   const refused = (job.rows ?? []).filter((r) => r.status === 'refused');
   return (
-    <section class="card" aria-labelledby="import-job-title" data-testid="import-job" data-status={job.status}>
+    <section class="card" aria-labelledby="import-job-title" data-testid="import-job" data-job={job.importId} data-status={job.status}>
       <h2 id="import-job-title">{t('import.job.title', { file: job.fileName ?? job.importId })}</h2>
       <p class="muted">{job.importId} · {job.projectId}</p>
       <div class="field">
