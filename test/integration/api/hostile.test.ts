@@ -184,7 +184,8 @@ function requests(op: Op): fc.Arbitrary<Req> {
     if (p.schema.pattern) {
       const re = new RegExp(p.schema.pattern);
       const ids = fc.oneof(hostileString, fc.constantFrom("' OR '1'='1", '1;DROP TABLE x', '..', '../..', 'x'.repeat(150), '-MOB-00001', 'P-JEANDUPONT19', 'P-JeanDupont19900412', '2024-1-FR01-KA131-HED-000042-MOB-1', '__proto__', 'constructor', '%E2%80%AE', '😀'));
-      kinds.push(at(`malformed :${p.name}`, ids.filter((s) => s !== '' && !re.test(s) && !/[\u0000-\u001F\u007F-\u009F]/.test(s)).map((id) => ({ path: { ...goodPath, [p.name]: id } }))));
+      // ('.' and '..' are left out: a URL client resolves a dot segment before sending, so that request would be for another route.)
+      kinds.push(at(`malformed :${p.name}`, ids.filter((s) => s !== '' && !/^\.{1,2}$/.test(s) && !re.test(s) && !/[\u0000-\u001F\u007F-\u009F]/.test(s)).map((id) => ({ path: { ...goodPath, [p.name]: id } }))));
     }
   }
   for (const q of op.query) {
