@@ -42,15 +42,24 @@ export interface BatchConsumerOptions {
   groupId: string;
   topics: readonly string[];
   /**
-   * Where each partition must resume (next offset to read), as stored by the caller.
+   * Where each partition must resume (next offset to read), as stored by the caller. Read once
+   * before the consumer joins its group, and applied as seeks when the group hands this member its
+   * partitions, before the first fetch (no admin round of the group, no wait for it to be idle).
    * Partitions missing from the map start from the beginning of the topic. Omitted for a group
-   * that is new and reads from the beginning: nothing to move, so no wait for an idle group.
+   * that is new and reads from the beginning.
    */
   positions?: () => Promise<Map<PartitionKey, string>>;
   /** Handles one batch; the batch counts as consumed when this resolves. */
   onBatch: (batch: IncomingBatch, control: BatchControl) => Promise<void>;
   /** Messages per fetch (bytes are the real limit in Kafka; this caps the batch size seen by onBatch). */
   maxBytes?: number;
+  /** Bytes per partition in one fetch (default: maxBytes). */
+  maxBytesPerPartition?: number;
+  /**
+   * Batches of different partitions handled at once (default 1). Each partition's batches still come
+   * one after the other, in offset order.
+   */
+  partitionsConsumedConcurrently?: number;
 }
 
 export interface BatchConsumer {
@@ -93,30 +102,6 @@ export async function topicOffsets(cfg: Config, topics: readonly string[], princ
   }
 }
 
-/**
- * Moves an idle consumer group to the given positions (or the start of each partition).
- * Kafka only allows this while the group has no live members; returns false if it has some.
- */
-export async function positionGroup(cfg: Config, groupId: string, topics: readonly string[], positions: Map<PartitionKey, string>, principal: Principal = 'projector'): Promise<boolean> {
-  const admin = kafkaFor(cfg, 'offsets', principal).admin();
-  await admin.connect();
-  try {
-    const described = await admin.describeGroups([groupId]);
-    if ((described.groups[0]?.members.length ?? 0) > 0) return false;
-    for (const topic of topics) {
-      const parts = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({
-        groupId,
-        topic,
-        partitions: parts.map((p) => ({ partition: p.partition, offset: positions.get(partitionKey(topic, p.partition)) ?? p.low })),
-      });
-    }
-    return true;
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 export async function deleteGroup(cfg: Config, groupId: string, principal: Principal = 'projector'): Promise<void> {
   const admin = kafkaFor(cfg, 'offsets', principal).admin();
   await admin.connect();
@@ -134,11 +119,11 @@ export async function deleteGroup(cfg: Config, groupId: string, principal: Princ
  */
 export async function startBatchConsumer(cfg: Config, opts: BatchConsumerOptions): Promise<BatchConsumer> {
   const principal = opts.principal ?? 'projector';
-  if (opts.positions) await positionGroup(cfg, opts.groupId, opts.topics, await opts.positions(), principal);
+  let positions = opts.positions ? await opts.positions() : null;
   const consumer: Consumer = kafkaFor(cfg, opts.role, principal).consumer({
     groupId: opts.groupId,
     maxBytes: opts.maxBytes ?? 1024 * 1024,
-    ...(opts.maxBytes ? { maxBytesPerPartition: opts.maxBytes } : {}),
+    ...(opts.maxBytesPerPartition ?? opts.maxBytes ? { maxBytesPerPartition: opts.maxBytesPerPartition ?? opts.maxBytes } : {}),
     // Answer within 200 ms when a partition has nothing new: keeps the projection lag low.
     maxWaitTimeInMs: 200,
     // A member that died (a SIGKILLed projector) holds its partitions until its session expires:
@@ -152,11 +137,25 @@ export async function startBatchConsumer(cfg: Config, opts: BatchConsumerOptions
   consumer.on(consumer.events.CRASH, (e) => {
     if (!e.payload.restart) resolveCrash(e.payload.error);
   });
+  // The stored positions become seeks of the partitions this member is given. GROUP_JOIN is emitted
+  // synchronously after the group's sync and before the first fetch, so the first batch of each
+  // partition starts where the caller stands. Later joins (a rebalance) resume from the offsets
+  // mirrored to Kafka, which never run ahead of the stored ones (they are committed after them);
+  // the caller skips what it already holds and seeks back when a batch starts beyond it.
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    if (!positions) return;
+    const stored = positions;
+    positions = null;
+    for (const [topic, partitions] of Object.entries(e.payload.memberAssignment)) {
+      for (const partition of partitions) consumer.seek({ topic, partition, offset: stored.get(partitionKey(topic, partition)) ?? '0' });
+    }
+  });
   await consumer.connect();
   for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 1,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       if (!isRunning() || isStale() || batch.messages.length === 0) return;
       let sought = false;

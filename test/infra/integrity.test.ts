@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, envelopeHash, streamRefOf } from '../../workers/projections/integrity';
-import { decodeMessage } from '../../workers/projections/decode';
+import { decodeMessage, parseValue, readMessage } from '../../workers/projections/decode';
+import { parseSigningKeys, signatureHeaders } from '../../infra/kafka/signing';
 import { needsPostgres, needsTemporal } from '../../workers/api/health';
 
 describe('the hash of an envelope', () => {
@@ -10,6 +12,22 @@ describe('the hash of an envelope', () => {
     expect(canonicalJson(a)).toBe(canonicalJson(b));
     expect(envelopeHash(a)).toBe(envelopeHash(b));
     expect(envelopeHash({ ...a, payload: { ...a.payload, b: 2 } })).not.toBe(envelopeHash(a));
+  });
+
+  // The definition the ledger's stored hashes were made with: any faster implementation must give the same text.
+  const reference = (v: unknown): string => {
+    if (v === null || typeof v !== 'object') return JSON.stringify(v);
+    if (Array.isArray(v)) return `[${v.map(reference).join(',')}]`;
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${reference(o[k])}`).join(',')}}`;
+  };
+
+  it('given any JSON value, when made canonical, then the text is the reference definition\'s, and it parses back to the same value', () => {
+    fc.assert(fc.property(fc.jsonValue(), (v) => {
+      const text = canonicalJson(v);
+      expect(text).toBe(reference(v));
+      expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(v)));
+    }), { numRuns: 500 });
   });
 });
 
@@ -26,6 +44,25 @@ describe('the stream position of a message', () => {
     const ref = streamRefOf(m, decodeMessage(m));
     expect(ref).toMatchObject({ streamId: envelope.mobilityId, sequence: 0, eventId: envelope.eventId, type: 'SomethingNew' });
     expect(ref!.hash).toBe(envelopeHash(envelope));
+  });
+
+  it('given any message, when read once (readMessage), then decode and stream position are those of reading it twice', () => {
+    const keys = parseSigningKeys(`k1 ${Buffer.alloc(32, 7).toString('base64')}\n`);
+    const values = fc.oneof(
+      fc.constant(JSON.stringify(envelope)),
+      fc.record({ sequence: fc.integer({ min: 0, max: 3 }), payload: fc.dictionary(fc.string(), fc.jsonValue()) })
+        .map(({ sequence, payload }) => JSON.stringify({ ...envelope, sequence, eventId: `${envelope.mobilityId}:${sequence}`, payload })),
+      fc.string(),
+    );
+    fc.assert(fc.property(values, fc.boolean(), (value, sign) => {
+      const m = { ...msg(value), headers: sign ? signatureHeaders(keys, envelope.mobilityId, value) : {} };
+      const once = readMessage(m, keys);
+      const twice = decodeMessage(m);
+      if (sign) expect(once.d).toEqual(twice);
+      else expect(once.d).toMatchObject({ kind: 'reject', reason: 'bad-signature' });
+      expect(once.parsed).toEqual(parseValue(m));
+      expect(streamRefOf(m, once.d, once.parsed)).toEqual(streamRefOf(m, once.d));
+    }), { numRuns: 300 });
   });
 
   it('is unknown for a message without one (bad JSON, an id that does not match, another key)', () => {

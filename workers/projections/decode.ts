@@ -37,16 +37,38 @@ const peek = (raw: unknown) => {
  * Null when it verifies; otherwise a reject ('bad-signature'), so an unsigned or forged envelope is
  * never judged by its sequence and can never take the place of the engine's event.
  */
-export function checkSignature(m: Pick<IncomingMessage, 'key' | 'value' | 'headers'>, keys: SigningKeys): Extract<Decoded, { kind: 'reject' }> | null {
+export function checkSignature(m: Pick<IncomingMessage, 'key' | 'value' | 'headers'>, keys: SigningKeys, parsed?: Parsed): Extract<Decoded, { kind: 'reject' }> | null {
   const problem = signatureProblem(keys, m);
   if (problem === null) return null;
-  let raw: unknown = null;
+  // What it claims to be is only informative here.
+  const p = parsed ?? parseValue(m);
+  return { kind: 'reject', reason: 'bad-signature', detail: problem, ...peek(p.ok ? p.raw : null) };
+}
+
+/** A message's value read as JSON, once: decode, the integrity check and the dead letters share it. */
+export type Parsed = { ok: true; raw: unknown } | { ok: false; error: string };
+
+export function parseValue(m: Pick<IncomingMessage, 'value'>): Parsed {
   try {
-    raw = JSON.parse(m.value?.toString('utf8') ?? '');
-  } catch {
-    /* what it claims to be is only informative here */
+    return { ok: true, raw: JSON.parse(m.value?.toString('utf8') ?? '') };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
   }
-  return { kind: 'reject', reason: 'bad-signature', detail: problem, ...peek(raw) };
+}
+
+/** What a projector reads of one message: its verdict and the JSON it parsed (for its stream position). */
+export interface ReadMessage {
+  d: Decoded;
+  parsed: Parsed;
+}
+
+/**
+ * The projector's one read of a message: its value parsed once, the signature checked over the raw
+ * bytes first (a bad one is never decoded further), then decoded from the same parsed value.
+ */
+export function readMessage(m: Pick<IncomingMessage, 'topic' | 'key' | 'value' | 'headers'>, keys: SigningKeys): ReadMessage {
+  const parsed = parseValue(m);
+  return { d: checkSignature(m, keys, parsed) ?? decodeMessage(m, parsed), parsed };
 }
 
 /**
@@ -54,13 +76,9 @@ export function checkSignature(m: Pick<IncomingMessage, 'key' | 'value' | 'heade
  * of its type and version. A well-formed envelope of a type or version this build does not know is
  * parked ('unknown-type' / 'unknown-version'), everything else that fails is rejected with a reason.
  */
-export function decodeMessage(m: Pick<IncomingMessage, 'topic' | 'key' | 'value'>): Decoded {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(m.value?.toString('utf8') ?? '');
-  } catch (e) {
-    return { kind: 'reject', reason: 'invalid-json', detail: (e as Error).message, eventId: null, type: null, version: null };
-  }
+export function decodeMessage(m: Pick<IncomingMessage, 'topic' | 'key' | 'value'>, parsed: Parsed = parseValue(m)): Decoded {
+  if (!parsed.ok) return { kind: 'reject', reason: 'invalid-json', detail: parsed.error, eventId: null, type: null, version: null };
+  const raw = parsed.raw;
   const p = peek(raw);
   if (m.topic === TOPICS.mobilityEvents.name) {
     const env = EventEnvelope.safeParse(raw);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { IncomingMessage } from '../../infra/kafka/consumer';
 import { TOPICS } from '../../infra/kafka/topics';
-import type { Decoded } from './decode';
+import { type Decoded, type Parsed, parseValue } from './decode';
 
 /**
  * Stream integrity: which envelope of a stream (one mobility, one project) a projector may fold.
@@ -29,9 +29,22 @@ export interface StreamRef {
 /** JSON with object keys sorted at every level: the same envelope always gives the same text. */
 export function canonicalJson(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  // Plain loops (no intermediate arrays): this runs over every event a projector reads.
+  if (Array.isArray(v)) {
+    let s = '[';
+    for (let i = 0; i < v.length; i++) s += (i > 0 ? ',' : '') + (canonicalJson(v[i]) ?? '');
+    return `${s}]`;
+  }
   const o = v as Record<string, unknown>;
-  return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+  let s = '{';
+  let first = true;
+  for (const k of Object.keys(o).sort()) {
+    const x = o[k];
+    if (x === undefined) continue;
+    s += `${first ? '' : ','}${JSON.stringify(k)}:${canonicalJson(x)}`;
+    first = false;
+  }
+  return `${s}}`;
 }
 
 export const envelopeHash = (envelope: unknown): string => createHash('sha256').update(canonicalJson(envelope)).digest('hex');
@@ -39,16 +52,14 @@ export const envelopeHash = (envelope: unknown): string => createHash('sha256').
 /**
  * The stream position of a message whose envelope is well formed (its id matches its stream and
  * sequence, its key its stream), whatever became of its payload; null for messages that have none.
+ * `parsed` is the value as decode parsed it (readMessage), so the JSON is read once.
  */
-export function streamRefOf(m: IncomingMessage, d: Decoded): StreamRef | null {
+export function streamRefOf(m: IncomingMessage, d: Decoded, parsed?: Parsed): StreamRef | null {
   const hasEnvelope = d.kind === 'mobility' || d.kind === 'project' || d.kind === 'park' || (d.kind === 'reject' && d.reason === 'invalid-payload');
   if (!hasEnvelope) return null;
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(m.value?.toString('utf8') ?? '') as Record<string, unknown>;
-  } catch {
-    return null;
-  }
+  const p = parsed ?? parseValue(m);
+  if (!p.ok || p.raw === null || typeof p.raw !== 'object') return null;
+  const raw = p.raw as Record<string, unknown>;
   const streamId = m.topic === TOPICS.mobilityEvents.name ? raw.mobilityId : raw.projectId;
   if (typeof streamId !== 'string' || typeof raw.eventId !== 'string' || typeof raw.sequence !== 'number') return null;
   return { topic: m.topic, streamId, sequence: raw.sequence, eventId: raw.eventId, type: typeof raw.type === 'string' ? raw.type : null, hash: envelopeHash(raw) };
@@ -75,10 +86,6 @@ export class StreamGate {
   static async load(tx: pg.PoolClient, refs: readonly StreamRef[]): Promise<StreamGate> {
     const gate = new StreamGate(tx);
     if (refs.length === 0) return gate;
-    const ids = [...new Set(refs.map((r) => r.eventId))];
-    for (const r of (await tx.query<{ event_id: string; payload_hash: string | null }>('SELECT event_id, payload_hash FROM projection_event_ledger WHERE event_id = ANY($1)', [ids])).rows) {
-      gate.ledger.set(r.event_id, r.payload_hash);
-    }
     const streams = [...new Map(refs.map((r) => [r.streamId, r.topic])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     await tx.query(
       `INSERT INTO projection_stream_heads (stream_id, topic, next_sequence) SELECT unnest($1::text[]), unnest($2::text[]), 0 ON CONFLICT DO NOTHING`,
@@ -88,6 +95,15 @@ export class StreamGate {
       'SELECT stream_id, next_sequence FROM projection_stream_heads WHERE stream_id = ANY($1) ORDER BY stream_id FOR UPDATE',
       [streams.map(([s]) => s)],
     )).rows) gate.heads.set(r.stream_id, r.next_sequence);
+    // Only an id behind its stream's head can be in the ledger (admitting an id moves the head past
+    // it; the migration set each head after its highest sequence): the ids ahead of it are new, and
+    // are not looked up (the live projector's usual case: every event of the batch is new).
+    const behind = [...new Set(refs.filter((r) => r.sequence < (gate.heads.get(r.streamId) ?? 0)).map((r) => r.eventId))];
+    if (behind.length > 0) {
+      for (const r of (await tx.query<{ event_id: string; payload_hash: string | null }>('SELECT event_id, payload_hash FROM projection_event_ledger WHERE event_id = ANY($1)', [behind])).rows) {
+        gate.ledger.set(r.event_id, r.payload_hash);
+      }
+    }
     const parked = (await tx.query<{ topic: string; partition: number; offset: number; stream_id: string; sequence: number; event_id: string; message_key: string | null; raw: string; headers: Record<string, string> }>(
       `SELECT topic, partition, "offset", stream_id, sequence, event_id, message_key, raw, headers FROM projection_sequence_parked
         WHERE stream_id = ANY($1) ORDER BY sequence, "offset" FOR UPDATE`,

@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import type { Config } from '../../infra/config';
-import { readToEnd } from '../../infra/kafka/consumer';
+import { type IncomingBatch, type IncomingMessage, readToEnd } from '../../infra/kafka/consumer';
 import { loadSigningKeys } from '../../infra/kafka/signing';
 import { EVENT_TOPICS } from '../../infra/kafka/topics';
-import type { MobilityEvent } from './decode';
+import { type MobilityEvent, type ReadMessage, readMessage } from './decode';
 import { foldBatchInTx, type Projection } from './runner';
 
 export interface RebuildReport {
@@ -43,34 +43,49 @@ export async function rebuildProjections(cfg: Config, pool: pg.Pool, projections
     await tx.query('DELETE FROM projection_offsets WHERE projection = ANY($1)', [names]);
     const tables = projections.flatMap((p) => p.tables ?? []);
     if (tables.length > 0) await tx.query(`TRUNCATE ${tables.map((t) => `"${t}"`).join(', ')}`);
-    // The refold's dedupe is kept in memory (every projection starts at offset 0, so an id seen in an
-    // earlier batch was seen by every projection that folds its kind) and its records are appended to
-    // a table of this transaction; processed_events then gets only the difference at the end, which
-    // is nothing when the topics hold what the live projector folded.
-    await tx.query('CREATE TEMP TABLE rebuild_processed (projector text NOT NULL, event_id text NOT NULL) ON COMMIT DROP');
+    // The refold's dedupe is kept in memory: every projection starts at offset 0, so an id seen in an
+    // earlier batch was seen by every projection that folds its kind (mobility events: all of them;
+    // project events: those with a project fold). Each folded id is appended once to a table of this
+    // transaction, with whether every projection folded it; processed_events then gets only the
+    // difference at the end, which is nothing when the topics hold what the live projector folded.
+    await tx.query('CREATE TEMP TABLE rebuild_folded (event_id text NOT NULL, by_all boolean NOT NULL) ON COMMIT DROP');
     const seen = new Map<string, Set<number>>(); // stream → sequences folded (ids are `<stream>:<sequence>`)
-    const split = (id: string): [string, number] => {
-      const at = id.lastIndexOf(':');
-      return [id.slice(0, at), Number(id.slice(at + 1))];
-    };
+    let foldedIds = 0;
+    let foldedByAll = 0;
     const dedupe = async (t: pg.PoolClient, pairs: readonly (readonly [string, string])[]) => {
-      const inBatch = new Set<string>();
       const fresh: (readonly [string, string])[] = [];
+      const firstSeen = new Map<string, number>(); // id new in this batch → how many projections fold it
+      const old = new Set<string>(); // ids of this batch folded in an earlier one
+      const perProjection = new Map<string, Set<string>>();
       for (const pair of pairs) {
-        const [stream, sequence] = split(pair[1]);
-        const key = `${pair[0]}\u0000${pair[1]}`;
-        if (seen.get(stream)?.has(sequence) || inBatch.has(key)) continue;
-        inBatch.add(key);
+        const [p, id] = pair;
+        if (old.has(id)) continue;
+        if (!firstSeen.has(id)) {
+          const at = id.lastIndexOf(':');
+          const stream = id.slice(0, at);
+          const sequence = Number(id.slice(at + 1));
+          let sequences = seen.get(stream);
+          if (!sequences) seen.set(stream, (sequences = new Set<number>()));
+          if (sequences.has(sequence)) {
+            old.add(id);
+            continue;
+          }
+          sequences.add(sequence);
+          firstSeen.set(id, 0);
+        }
+        let ids = perProjection.get(p);
+        if (!ids) perProjection.set(p, (ids = new Set<string>()));
+        if (ids.has(id)) continue; // an id twice in one batch is folded at its first place
+        ids.add(id);
+        firstSeen.set(id, firstSeen.get(id)! + 1);
         fresh.push(pair);
       }
-      for (const [, id] of fresh) {
-        const [stream, sequence] = split(id);
-        const s = seen.get(stream) ?? new Set<number>();
-        s.add(sequence);
-        seen.set(stream, s);
-      }
-      if (fresh.length > 0) {
-        await t.query('INSERT INTO rebuild_processed SELECT * FROM unnest($1::text[], $2::text[])', [fresh.map(([p]) => p), fresh.map(([, id]) => id)]);
+      if (firstSeen.size > 0) {
+        const ids = [...firstSeen.keys()];
+        const byAll = ids.map((id) => firstSeen.get(id) === names.length);
+        foldedIds += ids.length;
+        foldedByAll += byAll.filter(Boolean).length;
+        await t.query('INSERT INTO rebuild_folded SELECT * FROM unnest($1::text[], $2::boolean[])', [ids, byAll]);
       }
       return fresh;
     };
@@ -81,10 +96,14 @@ export async function rebuildProjections(cfg: Config, pool: pg.Pool, projections
     log(`rebuild: emptied ${tables.join(', ')}; reading ${EVENT_TOPICS.join(', ')} from the beginning`);
     // Figures recomputed from stored rows after each batch (afterBatch) are recomputed once, at the end.
     const changed = new Map<Projection, Map<string, MobilityEvent>>();
-    const ends = await readToEnd(cfg, 'projections-rebuild', EVENT_TOPICS, async (batch) => {
-      report.startupMs ??= Date.now() - t0;
+    // Pipelined: a batch is read (signatures, JSON, envelopes: CPU) and the next one fetched while the
+    // previous one's statements run in Postgres; the folds themselves run one after the other, in
+    // the order the batches came, on the one transaction.
+    let inFlight: Promise<void> = Promise.resolve();
+    const fold = async (batch: IncomingBatch, reads: Map<IncomingMessage, ReadMessage>) => {
       const r = await foldBatchInTx(tx, projections, batch, {
-        projector: 'projections-rebuild', dlq: null, keys, dedupe, skip: (m) => quarantined.has(`${m.topic}#${m.partition}@${m.offset}`),
+        projector: 'projections-rebuild', dlq: null, keys, dedupe, read: (m) => reads.get(m) ?? readMessage(m, keys),
+        skip: (m) => quarantined.has(`${m.topic}#${m.partition}@${m.offset}`),
         deferAfterBatch: (p, applied) => {
           const last = changed.get(p) ?? new Map<string, MobilityEvent>();
           for (const e of applied) last.set(e.mobilityId, e);
@@ -97,18 +116,38 @@ export async function rebuildProjections(cfg: Config, pool: pg.Pool, projections
       report.duplicates += r.duplicates;
       report.deadLettered += r.deadLettered;
       report.parked += r.parked;
+    };
+    const ends = await readToEnd(cfg, 'projections-rebuild', EVENT_TOPICS, async (batch) => {
+      report.startupMs ??= Date.now() - t0;
+      const reads = new Map(batch.messages.map((m) => [m, readMessage(m, keys)] as const));
+      await inFlight; // a failed fold fails the rebuild here (or after the last batch, below)
+      inFlight = fold(batch, reads);
+      inFlight.catch(() => undefined); // observed by the next batch or at the end
     }, { maxBytes: REBUILD_FETCH_BYTES });
+    await inFlight;
     for (const [p, last] of changed) await p.afterBatch!(tx, [...last.values()]);
-    await tx.query('ANALYZE rebuild_processed');
+    // processed_events = what this rebuild folded: (projection, id) for each folded id and each
+    // projection that folds its kind. The missing pairs are added; extra ones exist only when a
+    // projection holds more rows than the rebuild folded (the counts say so), and are then removed.
+    await tx.query('ANALYZE rebuild_folded');
+    const projectFolders = projections.map((p) => Boolean(p.applyProject || p.applyProjectBatch));
+    const expected = `SELECT n.name AS projector, f.event_id FROM rebuild_folded f JOIN unnest($1::text[], $2::boolean[]) AS n(name, folds_project) ON f.by_all OR n.folds_project`;
     await tx.query(
-      `DELETE FROM processed_events p WHERE p.projector = ANY($1)
-          AND NOT EXISTS (SELECT 1 FROM rebuild_processed r WHERE r.projector = p.projector AND r.event_id = p.event_id)`,
-      [names],
+      `INSERT INTO processed_events (projector, event_id) SELECT e.projector, e.event_id FROM (${expected}) e
+        WHERE NOT EXISTS (SELECT 1 FROM processed_events p WHERE p.projector = e.projector AND p.event_id = e.event_id)`,
+      [names, projectFolders],
     );
-    await tx.query(
-      `INSERT INTO processed_events (projector, event_id) SELECT r.projector, r.event_id FROM rebuild_processed r
-        WHERE NOT EXISTS (SELECT 1 FROM processed_events p WHERE p.projector = r.projector AND p.event_id = r.event_id)`,
-    );
+    const stored = new Map((await tx.query<{ projector: string; n: string }>(
+      'SELECT projector, count(*) AS n FROM processed_events WHERE projector = ANY($1) GROUP BY projector', [names],
+    )).rows.map((r) => [r.projector, Number(r.n)] as const));
+    const want = (i: number) => (projectFolders[i] ? foldedIds : foldedByAll);
+    if (names.some((name, i) => (stored.get(name) ?? 0) !== want(i))) {
+      await tx.query(
+        `DELETE FROM processed_events p WHERE p.projector = ANY($1)
+            AND NOT EXISTS (SELECT 1 FROM (${expected}) e WHERE e.projector = p.projector AND e.event_id = p.event_id)`,
+        [names, projectFolders],
+      );
+    }
     // Partitions with no messages (or none yet) still get a position, so the live projector resumes cleanly.
     for (const [key, high] of ends) {
       const [topic, partition] = key.split('#') as [string, string];

@@ -6,7 +6,7 @@ import { type IncomingBatch, type IncomingMessage, partitionKey, type PartitionK
 import type { SigningKeys } from '../../infra/kafka/signing';
 import { DLQ_HEADERS, EVENT_TOPICS, TOPICS } from '../../infra/kafka/topics';
 import { errorFields, type Logger } from '../../infra/log';
-import { checkSignature, type Decoded, decodeMessage, type MobilityEvent, type ProjectEventIn } from './decode';
+import { checkSignature, type Decoded, decodeMessage, type MobilityEvent, type Parsed, parseValue, type ProjectEventIn, type ReadMessage, readMessage } from './decode';
 import { type StreamRef, StreamGate, streamRefOf } from './integrity';
 
 /**
@@ -59,6 +59,11 @@ export interface FoldOptions {
    * each once (default recordProcessed: processed_events; a rebuild keeps its own until it commits).
    */
   dedupe?: (tx: pg.PoolClient, pairs: readonly (readonly [string, string])[]) => Promise<Iterable<readonly [string, string]>>;
+  /**
+   * How a message is read (signature, JSON, envelope): default readMessage with `keys`. A rebuild
+   * hands the reads it made of the next batch while the previous one was folding.
+   */
+  read?: (m: IncomingMessage) => ReadMessage;
   /** Instead of calling each projection's afterBatch, hand it what it would get (a rebuild calls it once, at its end). */
   deferAfterBatch?: (projection: Projection, applied: readonly MobilityEvent[]) => void;
 }
@@ -123,7 +128,9 @@ export async function foldBatchInTx(tx: pg.PoolClient, projections: readonly Pro
   const todo = opts.skip ? unread.filter((m) => !opts.skip!(m)) : unread;
   result.deadLettered += unread.length - todo.length;
   // The signature first: an unsigned or forged message is never judged by its sequence or folded.
-  const decoded = todo.map((m) => ({ m, d: checkSignature(m, opts.keys) ?? decodeMessage(m) }));
+  // Each value is parsed once: the decode and the stream position share it.
+  const read = opts.read ?? ((m: IncomingMessage) => readMessage(m, opts.keys));
+  const decoded = todo.map((m) => ({ m, ...read(m) }));
   const items = await admit(tx, decoded, opts, result);
 
   for (const { m, d } of items) {
@@ -211,8 +218,8 @@ interface Admitted {
  * dead-lettered with an alert; an unknown id behind its stream is dead-lettered as out of sequence.
  * Messages without a well-formed envelope pass through (decode already rejected them).
  */
-async function admit(tx: pg.PoolClient, decoded: readonly { m: IncomingMessage; d: Decoded }[], opts: FoldOptions, result: FoldResult): Promise<Admitted[]> {
-  const refs = decoded.map(({ m, d }) => streamRefOf(m, d));
+async function admit(tx: pg.PoolClient, decoded: readonly { m: IncomingMessage; d: Decoded; parsed: Parsed }[], opts: FoldOptions, result: FoldResult): Promise<Admitted[]> {
+  const refs = decoded.map(({ m, d, parsed }) => streamRefOf(m, d, parsed));
   if (refs.every((r) => r === null)) return decoded.map(({ m, d }) => ({ m, d, at: BigInt(m.offset) }));
   const gate = await StreamGate.load(tx, refs.filter((r): r is StreamRef => r !== null));
   const out: Admitted[] = [];
@@ -225,8 +232,10 @@ async function admit(tx: pg.PoolClient, decoded: readonly { m: IncomingMessage; 
     if (verdict === 'admit') {
       out.push({ m, d, at });
       for (const next of await gate.released(ref.streamId)) {
-        const nd = decodeMessage(next);
-        await judge(next, nd, streamRefOf(next, nd), at);
+        // Its signature was verified when it arrived and was parked.
+        const parsed = parseValue(next);
+        const nd = decodeMessage(next, parsed);
+        await judge(next, nd, streamRefOf(next, nd, parsed), at);
       }
     } else if (verdict === 'park') {
       if (await gate.park(ref, m, expected, opts.projector)) result.sequenceParked++;
@@ -489,6 +498,14 @@ export async function expireSequenceParked(pool: pg.Pool, timeoutMs: number, opt
 }
 
 /**
+ * How the live projector fetches: up to LIVE_FETCH.bytes a fetch and LIVE_FETCH.perPartition a
+ * partition (a few thousand events a batch when it is behind, whatever is new when it is not), and
+ * LIVE_FETCH.partitions batches of different partitions folded at once, each in its own transaction
+ * (as two members of the group would): one batch's statements run in Postgres while another is read.
+ */
+export const LIVE_FETCH = { bytes: 8 * 1024 * 1024, perPartition: 2 * 1024 * 1024, partitions: 2 } as const;
+
+/**
  * Runs projections as one kafkajs consumer group over both event topics. A batch that fails is
  * folded again message by message (foldIsolating): a poison message goes to the dead-letter topic
  * and never blocks its partition. Out-of-sequence envelopes that waited too long are dead-lettered
@@ -505,6 +522,9 @@ export async function runProjections(cfg: Config, pool: pg.Pool, projections: re
     groupId,
     topics: EVENT_TOPICS,
     positions: () => storedPositions(pool, names),
+    maxBytes: LIVE_FETCH.bytes,
+    maxBytesPerPartition: LIVE_FETCH.perPartition,
+    partitionsConsumedConcurrently: LIVE_FETCH.partitions,
     onBatch: async (batch, control) => {
       let r: FoldResult;
       try {
