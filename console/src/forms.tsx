@@ -80,6 +80,8 @@ function bodyOf(schema: JsonSchema, values: Values): Record<string, unknown> {
   for (const f of fieldsOf(schema)) {
     const v = values[f.name];
     if (f.kind === 'object') {
+      // An optional group left entirely empty (e.g. a hybrid's virtual component) is left out, not sent half-filled.
+      if (!f.required && !filled(v)) continue;
       out[f.name] = bodyOf(f.schema, (v as Values) ?? {});
       continue;
     }
@@ -98,6 +100,9 @@ function bodyOf(schema: JsonSchema, values: Values): Record<string, unknown> {
   return out;
 }
 const req = (schema: JsonSchema, name: string) => (schema.required ?? []).includes(name);
+/** Whether the person entered anything in a field or group: a non-blank text or a ticked box. */
+const filled = (v: unknown): boolean =>
+  typeof v === 'string' ? v.trim() !== '' : typeof v === 'boolean' ? v : v !== null && typeof v === 'object' ? Object.values(v).some(filled) : false;
 
 /** The refusal of the server, translated, with the fields it concerns. */
 export interface Refusal {

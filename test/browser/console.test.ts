@@ -43,12 +43,12 @@ const LANDING: Record<string, string> = {
 const PAGES: Record<string, string[]> = {
   director: ['/pipeline', '/budget', '/quality', '/organisation'],
   coordinator: ['/pipeline', '/budget', '/quality', '/organisation'],
-  admin: ['/worklist', '/pipeline'],
+  admin: ['/worklist', '/pipeline', '/groups'],
   quality: ['/pipeline', '/quality'],
-  lyon: ['/worklist', '/pipeline', '/budget', '/quality', '/applications/new', '/organisation', '/incoming', '/imports'],
-  grenoble: ['/worklist', '/pipeline', '/budget', '/quality', '/applications/new', '/organisation', '/incoming', '/imports'],
-  bron: ['/worklist', '/pipeline', '/applications/new', '/incoming', '/imports'],
-  paris: ['/worklist', '/pipeline', '/budget', '/quality', '/applications/new', '/organisation', '/incoming', '/imports'],
+  lyon: ['/worklist', '/pipeline', '/budget', '/quality', '/applications/new', '/organisation', '/incoming', '/imports', '/groups'],
+  grenoble: ['/worklist', '/pipeline', '/budget', '/quality', '/applications/new', '/organisation', '/incoming', '/imports', '/groups'],
+  bron: ['/worklist', '/pipeline', '/applications/new', '/incoming', '/imports', '/groups'],
+  paris: ['/worklist', '/pipeline', '/budget', '/quality', '/applications/new', '/organisation', '/incoming', '/imports', '/groups'],
   observer: ['/pipeline'],
 };
 

@@ -70,7 +70,7 @@ describe('exports in the console', () => {
       await page.goto('/budget');
       const bm = page.getByTestId('bm-export');
       await bm.waitFor();
-      const [file] = await Promise.all([page.waitForEvent('download'), bm.getByRole('button', { name: new RegExp(`${projectA}.*\\(${xlsx}\\)`) }).click()]);
+      const [file] = await Promise.all([page.waitForEvent('download'), bm.getByRole('button', { name: new RegExp(`^${xlsx} — .*${projectA}`) }).click()]);
       expect(file.suggestedFilename()).toBe(`${projectA}-bm-mobilities.xlsx`);
       const cal = page.getByTestId('calendar-feeds');
       await cal.getByRole('button', { name: create }).click();

@@ -66,7 +66,7 @@ export function OrganisationPage() {
     <section aria-labelledby="org-title" data-testid="organisation">
       <h1 id="org-title">{t('org.title')}</h1>
       <p>{t('org.intro')}</p>
-      <div role="status" aria-live="polite">{notice && <p class={`msg ${notice.error ? 'error' : 'info'}`} data-testid="org-notice">{notice.text}</p>}</div>
+      {notice && <p class={`msg ${notice.error ? 'error' : 'info'}`} role={notice.error ? 'alert' : 'status'} data-testid="org-notice">{notice.text}</p>}
 
       {data.networks.length > 0 && (
         <section class="card" aria-labelledby="org-networks">

@@ -87,9 +87,9 @@ describe('the console read side', () => {
     expect(await pages('director')).toEqual({ pages: ['pipeline', 'budget', 'quality', 'organisation'], landing: 'budget' });
     expect(await pages('observerA')).toEqual({ pages: ['pipeline'], landing: 'pipeline' });
     expect(await pages('qualityA')).toEqual({ pages: ['pipeline', 'quality'], landing: 'quality' });
-    expect(await pages('adminA')).toEqual({ pages: ['worklist', 'pipeline'], landing: 'worklist' });
-    expect(await pages('ioA1')).toEqual({ pages: ['worklist', 'pipeline', 'budget', 'quality', 'apply', 'organisation', 'incoming', 'imports'], landing: 'worklist' });
-    expect(await pages('siteA1')).toEqual({ pages: ['worklist', 'pipeline', 'apply', 'incoming', 'imports'], landing: 'worklist' });
+    expect(await pages('adminA')).toEqual({ pages: ['worklist', 'pipeline', 'groups'], landing: 'worklist' });
+    expect(await pages('ioA1')).toEqual({ pages: ['worklist', 'pipeline', 'budget', 'quality', 'apply', 'organisation', 'incoming', 'groups', 'imports'], landing: 'worklist' });
+    expect(await pages('siteA1')).toEqual({ pages: ['worklist', 'pipeline', 'apply', 'incoming', 'groups', 'imports'], landing: 'worklist' });
     expect((await call('GET', '/api/console/me')).status).toBe(401);
   });
 
