@@ -87,14 +87,23 @@ export class StreamGate {
     const gate = new StreamGate(tx);
     if (refs.length === 0) return gate;
     const streams = [...new Map(refs.map((r) => [r.streamId, r.topic])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    await tx.query(
-      `INSERT INTO projection_stream_heads (stream_id, topic, next_sequence) SELECT unnest($1::text[]), unnest($2::text[]), 0 ON CONFLICT DO NOTHING`,
-      [streams.map(([s]) => s), streams.map(([, t]) => t)],
-    );
-    for (const r of (await tx.query<{ stream_id: string; next_sequence: number }>(
-      'SELECT stream_id, next_sequence FROM projection_stream_heads WHERE stream_id = ANY($1) ORDER BY stream_id FOR UPDATE',
-      [streams.map(([s]) => s)],
-    )).rows) gate.heads.set(r.stream_id, r.next_sequence);
+    // The heads of the batch's streams, locked (in stream order); the streams seen for the first time
+    // get a head at 0 first (then locked too). Known streams cost one statement.
+    const lockHeads = async (ids: readonly string[]) => {
+      for (const r of (await tx.query<{ stream_id: string; next_sequence: number }>(
+        'SELECT stream_id, next_sequence FROM projection_stream_heads WHERE stream_id = ANY($1) ORDER BY stream_id FOR UPDATE',
+        [ids],
+      )).rows) gate.heads.set(r.stream_id, r.next_sequence);
+    };
+    await lockHeads(streams.map(([s]) => s));
+    const fresh = streams.filter(([s]) => !gate.heads.has(s));
+    if (fresh.length > 0) {
+      await tx.query(
+        `INSERT INTO projection_stream_heads (stream_id, topic, next_sequence) SELECT unnest($1::text[]), unnest($2::text[]), 0 ON CONFLICT DO NOTHING`,
+        [fresh.map(([s]) => s), fresh.map(([, t]) => t)],
+      );
+      await lockHeads(fresh.map(([s]) => s));
+    }
     // Only an id behind its stream's head can be in the ledger (admitting an id moves the head past
     // it; the migration set each head after its highest sequence): the ids ahead of it are new, and
     // are not looked up (the live projector's usual case: every event of the batch is new).

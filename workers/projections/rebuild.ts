@@ -20,8 +20,8 @@ export interface RebuildReport {
   startupMs?: number;
 }
 
-/** Bytes per partition fetch during a rebuild: batches of a few thousand events, fewer round trips per event. */
-const REBUILD_FETCH_BYTES = 8 * 1024 * 1024;
+/** Bytes per partition fetch during a rebuild: batches of ~15,000 events, fewer statements per event. */
+const REBUILD_FETCH_BYTES = 16 * 1024 * 1024;
 
 /**
  * Drops the projections' state and refolds them from offset 0 of the event topics, through the

@@ -106,17 +106,22 @@ export async function foldBatchInTx(tx: pg.PoolClient, projections: readonly Pro
   const result: FoldResult = { applied: 0, duplicates: 0, skipped: 0, deadLettered: 0, parked: 0, sequenceParked: 0, conflicts: 0 };
   if (batch.messages.length === 0) return result;
   const names = projections.map((p) => p.name);
-  await tx.query(
-    `INSERT INTO projection_offsets (projection, topic, partition, next_offset)
-     SELECT unnest($1::text[]), $2, $3, 0 ON CONFLICT DO NOTHING`,
-    [names, batch.topic, batch.partition],
-  );
-  const positions = new Map(
+  const lockPositions = async () => new Map(
     (await tx.query<{ projection: string; next_offset: number }>(
       `SELECT projection, next_offset FROM projection_offsets WHERE projection = ANY($1) AND topic = $2 AND partition = $3 ORDER BY projection FOR UPDATE`,
       [names, batch.topic, batch.partition],
     )).rows.map((r) => [r.projection, BigInt(r.next_offset)] as const),
   );
+  // A partition a projection has never folded gets its position at 0 first (then locked with the others).
+  let positions = await lockPositions();
+  if (positions.size < names.length) {
+    await tx.query(
+      `INSERT INTO projection_offsets (projection, topic, partition, next_offset)
+       SELECT unnest($1::text[]), $2, $3, 0 ON CONFLICT DO NOTHING`,
+      [names, batch.topic, batch.partition],
+    );
+    positions = await lockPositions();
+  }
   const lowest = [...positions.values()].reduce((a, b) => (b < a ? b : a));
   const first = BigInt(batch.messages[0]!.offset);
   if (first > lowest && !gapAccepted(batch, lowest)) {
