@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../../infra/db/pool';
@@ -226,5 +228,45 @@ describe('a consortium coordinator onboards a new member', () => {
     expect((await call('POST', `/api/organisation/consortia/${cons}/members`, { token: tokens.coordA, body: { institutionId: tn.id.a2 } })).status).toBe(404);
     const trail = await call('GET', '/api/organisation/audit', { token: tokens.director });
     expect(trail.body.rows.filter((x: { unitId: string }) => x.unitId === cons).map((x: { action: string }) => x.action).sort()).toEqual(['create-consortium', 'set-member']);
+  });
+});
+
+describe('a new installation', () => {
+  it('starts with an operator command: a network and its director, invited by e-mail; the director then signs in to the Organisation page', async () => {
+    const t = uniq();
+    const network = `NET-${t}`;
+    const director = `director.${t}`.toLowerCase();
+    const email = `director.${t.toLowerCase()}@network.example.org`;
+    const cli = (...args: string[]) => spawnSync(join(cfg.root, 'node_modules', '.bin', 'tsx'), [join(cfg.root, 'bin', 'organisation.ts'), ...args], { env: process.env, encoding: 'utf8', timeout: 60_000 });
+    const args = ['init', '--network', network, '--name', 'Réseau nouveau', '--director', director, '--director-name', 'Dana Directrice', '--email', email];
+
+    const bad = cli('init', '--network', network, '--name', 'x', '--director', director, '--director-name', 'x', '--email', 'not-an-address');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^email: /m);
+    expect((await pool.query('SELECT 1 FROM tenancy_networks WHERE id = $1', [network])).rowCount).toBe(0);
+
+    const first = cli(...args);
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toContain(`network ${network}: created`);
+    const mail = await eventually(async () => invitationsFor(director)[0], 20_000, 'the invitation e-mail');
+    expect(mail.to).toEqual([email]);
+    // Again: nothing new is created; the account still has no password, so a fresh link replaces the first.
+    const again = cli(...args);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toContain('already there');
+    const latest = await eventually(async () => invitationsFor(director)[1], 20_000, 'the second invitation');
+
+    const { call, login } = http(api.base);
+    const password = `a long passphrase ${t}`;
+    expect((await call('POST', '/api/invitations/accept', { body: { token: tokenIn(mail), password } })).status).toBe(400); // superseded
+    expect((await call('POST', '/api/invitations/accept', { body: { token: tokenIn(latest), password } })).status).toBe(200);
+    const token = await login(director, password);
+    const me = await call('GET', '/api/console/me', { token });
+    expect(me.body.pages).toContain('organisation');
+    const org = await call('GET', '/api/organisation', { token });
+    expect(JSON.stringify(org.body)).toContain(network);
+    const trail = await call('GET', '/api/organisation/audit', { token });
+    expect(trail.body.rows.filter((x: { unitId: string }) => x.unitId === network).map((x: { action: string; actor: string }) => `${x.actor} ${x.action}`).sort())
+      .toEqual([`${director} invitation-accepted`, 'operator:cli create-network', 'operator:cli staff-created']);
   });
 });
