@@ -87,8 +87,16 @@ export class StreamGate {
     const gate = new StreamGate(tx);
     if (refs.length === 0) return gate;
     const streams = [...new Map(refs.map((r) => [r.streamId, r.topic])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    // The heads of the batch's streams, locked (in stream order); the streams seen for the first time
-    // get a head at 0 first (then locked too). Known streams cost one statement.
+    // The heads of the batch's streams, locked (in stream order). A batch that starts a stream (a
+    // sequence 0) first inserts the heads it may lack; one that only continues streams locks them in one
+    // statement, and inserts only the heads it then finds missing.
+    const insertHeads = async (list: readonly (readonly [string, string])[]) => {
+      await tx.query(
+        `INSERT INTO projection_stream_heads (stream_id, topic, next_sequence) SELECT unnest($1::text[]), unnest($2::text[]), 0 ON CONFLICT DO NOTHING`,
+        [list.map(([s]) => s), list.map(([, t]) => t)],
+      );
+    };
+    if (refs.some((r) => r.sequence === 0)) await insertHeads(streams);
     const lockHeads = async (ids: readonly string[]) => {
       for (const r of (await tx.query<{ stream_id: string; next_sequence: number }>(
         'SELECT stream_id, next_sequence FROM projection_stream_heads WHERE stream_id = ANY($1) ORDER BY stream_id FOR UPDATE',
@@ -98,10 +106,7 @@ export class StreamGate {
     await lockHeads(streams.map(([s]) => s));
     const fresh = streams.filter(([s]) => !gate.heads.has(s));
     if (fresh.length > 0) {
-      await tx.query(
-        `INSERT INTO projection_stream_heads (stream_id, topic, next_sequence) SELECT unnest($1::text[]), unnest($2::text[]), 0 ON CONFLICT DO NOTHING`,
-        [fresh.map(([s]) => s), fresh.map(([, t]) => t)],
-      );
+      await insertHeads(fresh);
       await lockHeads(fresh.map(([s]) => s));
     }
     // Only an id behind its stream's head can be in the ledger (admitting an id moves the head past

@@ -508,7 +508,7 @@ export async function expireSequenceParked(pool: pg.Pool, timeoutMs: number, opt
  * LIVE_FETCH.partitions batches of different partitions folded at once, each in its own transaction
  * (as two members of the group would): one batch's statements run in Postgres while another is read.
  */
-export const LIVE_FETCH = { bytes: 8 * 1024 * 1024, perPartition: 2 * 1024 * 1024, partitions: 2 } as const;
+export const LIVE_FETCH = { bytes: 8 * 1024 * 1024, perPartition: 4 * 1024 * 1024, partitions: 2 } as const;
 
 /**
  * Runs projections as one kafkajs consumer group over both event topics. A batch that fails is
