@@ -18,6 +18,7 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'],
           env,
           globalSetup: ['test/support/global-setup.ts'],
+          setupFiles: ['test/support/task-queue.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // Integration files share one stack: one file at a time so they never fight over it.

@@ -20,12 +20,18 @@ import { asMessage, engineKeys, type MobilityPlan, mobilityStory, type Outcome, 
  */
 const cfg = testConfig();
 const pool = createPool(cfg);
-const TABLES = ['budget_org_support', 'budget_grant_lines', 'budget_mobilities', 'quality_mobilities', 'quality_deadlines', 'mobility_applications'];
+/** Every projection table keyed by mobility (a projection added later is cleaned too: its rows here never reach a topic, so a rebuild could not refold them). */
+const mobilityTables = async (): Promise<string[]> =>
+  (await pool.query<{ table_name: string }>(
+    "SELECT DISTINCT table_name FROM information_schema.columns WHERE column_name = 'mobility_id' AND table_name = ANY($1) ORDER BY 1",
+    [ALL_PROJECTIONS.flatMap((p) => p.tables ?? [])],
+  )).rows.map((r) => r.table_name);
 const used: { prefix: string; partitions: number[] }[] = [];
 
 afterAll(async () => {
+  const tables = await mobilityTables();
   for (const { prefix, partitions } of used) {
-    for (const t of TABLES) await pool.query(`DELETE FROM ${t} WHERE mobility_id LIKE $1`, [`${prefix}%`]);
+    for (const t of tables) await pool.query(`DELETE FROM ${t} WHERE mobility_id LIKE $1`, [`${prefix}%`]);
     await pool.query('DELETE FROM processed_events WHERE event_id LIKE $1', [`${prefix}%`]);
     await pool.query('DELETE FROM projection_offsets WHERE topic = $1 AND partition = ANY($2)', [TOPICS.mobilityEvents.name, partitions]);
   }
