@@ -164,6 +164,17 @@ export class TenantDirectory {
   }
 
   /**
+   * Whether the principal may register applications in a project of the consortium: for one of its
+   * member institutions (or a site of one), as a single application would be checked. A member's staff
+   * may use the consortium's projects without seeing the consortium's other figures.
+   */
+  mayApplyInConsortium(principal: Principal, consortiumId: string): boolean {
+    const members = this.consortia.get(consortiumId)?.members ?? [];
+    return members.some((m) => [null, ...[...this.sites.values()].filter((s) => s.institutionId === m.institutionId).map((s) => s.id)]
+      .some((siteId) => this.canAct(principal, 'mobility.apply', { institutionId: m.institutionId, consortiumId, siteId }).allowed));
+  }
+
+  /**
    * Institutions some of whose mobilities the principal may read: a coarse prefilter
    * (institution_id = ANY(...)). Exact filtering needs readFilter, because a consortium scope
    * does not cover a member's own-project mobilities.

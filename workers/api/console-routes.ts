@@ -404,11 +404,13 @@ export function consoleApi(deps: ConsoleDeps) {
         const args = [f.institutionIds, f.consortiumIds, f.siteIds];
         const d = session.directory.data;
         const visible = session.directory.visibleInstitutions(session.principal);
+        // A member's staff who may apply are offered the consortium's projects (to apply or import), with no other figure of it.
+        const applyIn = d.consortia.filter((c) => session.directory.mayApplyInConsortium(session.principal, c.id)).map((c) => c.id);
         const [lines, used] = await Promise.all([
           pool.query(`SELECT project_id, line_id, funder, institution_id, consortium_id FROM budget_lines b
-                       WHERE b.institution_id = ANY($1) OR b.consortium_id = ANY($2)
+                       WHERE b.institution_id = ANY($1) OR b.consortium_id = ANY($2) OR b.consortium_id = ANY($4)
                           OR EXISTS (SELECT 1 FROM (${MOBILITIES}) v WHERE v.project_id = b.project_id AND ${inScope('v')})
-                       ORDER BY project_id, line_id`, args),
+                       ORDER BY project_id, line_id`, [...args, applyIn]),
           pool.query(`SELECT DISTINCT v.activity FROM (${MOBILITIES}) v WHERE ${inScope('v')} AND v.activity IS NOT NULL ORDER BY 1`, args),
         ]);
         const projects = new Map<string, { projectId: string; institutionId: string; consortiumId: string | null; funderLines: { lineId: string; funder: string }[] }>();

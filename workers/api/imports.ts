@@ -436,7 +436,9 @@ export function importRoutes(deps: Pick<ApiDeps, 'pool' | 'temporal' | 'taskQueu
         const notFound = new HttpError(404, 'not-found', `no project ${params.projectId} in your scope`);
         if (!project || !project.terms) throw notFound;
         const ownership = projectOwnership(project);
-        if (!session.directory.canRead(session.principal, ownership).allowed) throw notFound;
+        // The project's readers, and the staff of a consortium member who may register applications in it (as one by one).
+        const member = project.consortiumId !== null && session.directory.mayApplyInConsortium(session.principal, project.consortiumId);
+        if (!session.directory.canRead(session.principal, ownership).allowed && !member) throw notFound;
         // A role that registers applications is needed; each row is then checked against its own institution and site.
         if (!session.principal.roles.some((g) => roleMayDo(g.role, 'mobility.apply'))) {
           const reason = `${session.principal.userRef} holds no role that may register applications (mobility.apply)`;

@@ -266,6 +266,20 @@ describe('bulk import of applications', () => {
     expect(keys[0].n).toBe(0);
   }, 120_000);
 
+  it("a member institution's coordinator with no mobility yet is offered the consortium's project and imports its own rows into it", async () => {
+    const t = uniq();
+    const options = await fetch(`${api.base}/api/console/options`, { headers: { authorization: `Bearer ${tokens.ioA3}` } }).then((r) => r.json()) as { projects: { projectId: string }[] };
+    expect(options.projects.map((p) => p.projectId)).toContain(projectA);
+    const post = await upload(tokens.ioA3!, projectA, csv([{ ...goodRow(`A3-${t}`), institution_id: tn.id.a3 }]), 'text/csv');
+    expect(post.status, JSON.stringify(post.body)).toBe(202);
+    const { job } = await finished(tokens.ioA3!, post.body.importId);
+    expect(job).toMatchObject({ status: 'done', started: 1, refused: 0 });
+    // Its rows are its own: a row of another member institution is refused, by row and column.
+    const other = await upload(tokens.ioA3!, projectA, csv([goodRow(`A1-${t}`)]), 'text/csv');
+    expect(other.status).toBe(202);
+    expect((await finished(tokens.ioA3!, other.body.importId)).job).toMatchObject({ started: 0, refused: 1 });
+  }, 120_000);
+
   it('serves the documented template: the XLSX parses, its second sheet gives each column its format and codes; the CSV is the header', async () => {
     const res = await fetch(`${api.base}/api/imports/template.xlsx`, { headers: { authorization: `Bearer ${tokens.ioA1}` } });
     expect(res.status).toBe(200);
