@@ -31,7 +31,7 @@ export async function startProjector(
   cfg: Config,
   pool: pg.Pool,
   projections: Projection | readonly Projection[] = ALL_PROJECTIONS,
-  opts: { groupId?: string; onApplied?: (n: number) => void; log?: Logger } = {},
+  opts: { groupId?: string; onApplied?: (n: number) => void; log?: Logger; fetchBytes?: number } = {},
 ): Promise<RunningProjector> {
   const list = Array.isArray(projections) ? (projections as readonly Projection[]) : [projections as Projection];
   // The keys that verify the engine's signatures, read from their file (never from the topics).
@@ -40,7 +40,7 @@ export async function startProjector(
   const dlq = await createPublisher(cfg, 'projector-dlq', 'projector', opts.log);
   let running: RunningProjector;
   try {
-    running = await runProjections(cfg, pool, list, { dlq, keys, groupId: opts.groupId, onApplied: opts.onApplied, log: opts.log });
+    running = await runProjections(cfg, pool, list, { dlq, keys, groupId: opts.groupId, onApplied: opts.onApplied, log: opts.log, fetchBytes: opts.fetchBytes });
   } catch (err) {
     await dlq.close().catch(() => undefined);
     throw err;
@@ -94,6 +94,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
         groupId: process.env.PROJECTOR_GROUP_ID || undefined,
         log,
         onApplied: killAfter > 0 ? () => { if (++total >= killAfter) process.kill(process.pid, 'SIGKILL'); } : undefined,
+        // (with it, smaller fetches, so that the kill lands after some batches were committed)
+        fetchBytes: Number(process.env.PROJECTOR_FETCH_BYTES) || undefined,
       });
       log.info({ projections: ALL_PROJECTIONS.map((x) => x.name), groupId: current.groupId }, 'projector running');
       console.log(`projector: ${ALL_PROJECTIONS.map((x) => x.name).join(', ')} (group ${current.groupId})`);

@@ -370,6 +370,8 @@ export interface ProjectorOptions {
   maxAttempts?: number;
   /** How long an out-of-sequence envelope may wait for its predecessors (default cfg.projector.parkTimeoutMs). */
   parkTimeoutMs?: number;
+  /** Bytes a fetch (and a partition) at most (default LIVE_FETCH): smaller batches for the crash tests. */
+  fetchBytes?: number;
 }
 
 /** An error that says "try again later" (Postgres or Kafka not reachable), never a reason to give up on a message. */
@@ -527,8 +529,8 @@ export async function runProjections(cfg: Config, pool: pg.Pool, projections: re
     groupId,
     topics: EVENT_TOPICS,
     positions: () => storedPositions(pool, names),
-    maxBytes: LIVE_FETCH.bytes,
-    maxBytesPerPartition: LIVE_FETCH.perPartition,
+    maxBytes: opts.fetchBytes ?? LIVE_FETCH.bytes,
+    maxBytesPerPartition: opts.fetchBytes ?? LIVE_FETCH.perPartition,
     partitionsConsumedConcurrently: LIVE_FETCH.partitions,
     onBatch: async (batch, control) => {
       let r: FoldResult;

@@ -47,7 +47,7 @@ describe('a projector killed mid-batch', () => {
     const total = await lag(cfg, pool, names);
     expect(total).toBeGreaterThan(stream.mobilityEvents.length);
 
-    const killed = runProjector({ PROJECTOR_GROUP_ID: `projector-crash-${uniq()}`, PROJECTOR_KILL_AFTER_EVENTS: String(Math.floor(stream.mobilityEvents.length * 1.2)) });
+    const killed = runProjector({ PROJECTOR_GROUP_ID: `projector-crash-${uniq()}`, PROJECTOR_KILL_AFTER_EVENTS: String(Math.floor(stream.mobilityEvents.length * 1.2)), PROJECTOR_FETCH_BYTES: '65536' });
     const { signal } = await killed.exited;
     expect(signal, killed.output()).toBe('SIGKILL');
     // Part of the stream was committed before the kill, the batch in flight was not.
