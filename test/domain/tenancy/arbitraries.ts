@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { ConsortiumFunction, DirectoryData } from '../../../domain/tenancy';
 
-/** Random but valid directories (the same generator as directory.property.test.ts). */
+/** Random but valid directories: networks, institutions, sites, consortia with one coordinating member. */
 const FUNCTIONS: ConsortiumFunction[] = ['coordination-finance', 'administrative-management', 'quality-control'];
 
 export const arbDirectory: fc.Arbitrary<DirectoryData> = fc
