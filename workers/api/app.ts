@@ -35,7 +35,8 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
     ...(typeof opts.logger === 'object' ? { loggerInstance: opts.logger } : { logger: opts.logger ?? false }),
     bodyLimit: 256 * 1024,
     // A signed link's token is a path parameter (/api/links/:token, about 300 characters).
-    maxParamLength: 2048,
+    // (A router option: Fastify 5 deprecates it at the top level, FSTDEP022.)
+    routerOptions: { maxParamLength: 2048 },
     // Every request has an id (the client's x-request-id if it sent a plain one), logged with it and sent back.
     genReqId: (req) => {
       const sent = req.headers['x-request-id'];
@@ -122,6 +123,8 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
         const body = parse('body', r.body, req.body);
         // Temporal calls made while answering give up after the deadline (then 503), never hang.
         const out = await deps.temporal.connection.withDeadline(Date.now() + deadlineMs, () => r.handler({ params, query, body, session: session!, req, reply } as never));
+        // A route that answered on the raw response itself (the live feed hijacks it) has nothing more to send.
+        if (reply.sent) return reply;
         if (out.body === null) return reply.status(out.status).send();
         return reply.status(out.status).send(out.body);
       },
