@@ -24,5 +24,16 @@ export const groupOrganisationalSupport = (group: Pick<Group, 'groupId' | 'activ
     { groupId: group.groupId, activity: group.activity, callYear },
     present.map((m) => ({ mobilityId: m.mobilityId, activity: group.activity, accompanyingPerson: m.accompanyingPerson, zeroGrant: m.zeroGrant ?? false })),
   );
-  return { ...support, participants: support.counted, excludedAccompanying: support.excluded['accompanying-person'], notTravelling: members.length - present.length };
+  const l = support.lines[0]!;
+  return {
+    ...support,
+    /** The group's organisational support in euro cents: the unit cost × the participants counted (the server's figure, never the client's). */
+    amountCents: support.totalCents,
+    ruleId: l.ruleId,
+    basis: l.basis,
+    participants: support.counted,
+    excludedAccompanying: support.excluded['accompanying-person'],
+    notTravelling: members.length - present.length,
+  };
 };
+export type GroupOrganisationalSupport = ReturnType<typeof groupOrganisationalSupport>;

@@ -125,7 +125,12 @@ export const groupOrganisationalSupport = (
   group: { readonly groupId: string; readonly activity: string; readonly callYear: number; readonly groupAmountEur?: number },
   members: readonly GroupSupportMember[],
   options: { overrides?: RateOverrides } = {},
-): GrantBreakdown & { readonly counted: number; readonly excluded: Readonly<Record<Exclude<OrganisationalCount, 'counted'>, number>> } => {
+): GrantBreakdown & {
+  readonly counted: number;
+  readonly excluded: Readonly<Record<Exclude<OrganisationalCount, 'counted'>, number>>;
+  /** The unit cost per counted participant (the call year's, or the override), or null when the group activity's own amount applies. */
+  readonly unitCents: number | null;
+} => {
   const counts = { counted: 0, 'accompanying-person': 0, 'not-requested': 0, 'preparatory-visit': 0 };
   let zeroGrant = 0;
   for (const m of members) {
@@ -143,7 +148,7 @@ export const groupOrganisationalSupport = (
     : line('ORG-KA12X' satisfies RuleId, 'Organisational support, group activity', per * counts.counted,
         `${formatEur(per)} × ${counts.counted} participants of group ${group.groupId} (${group.activity}); ${why} (${call}) [U: KA121/KA122 unit cost not retrieved, override per project]`);
   const { counted, ...excluded } = counts;
-  return { ...makeBreakdown(group.callYear, 0, [l]), counted, excluded };
+  return { ...makeBreakdown(group.callYear, 0, [l]), counted, excluded, unitCents: ownField ? null : per };
 }
 
 /** One participant's share of the project-level grant: organisational support, or inclusion support for organisations. */

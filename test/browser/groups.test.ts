@@ -111,6 +111,9 @@ describe('the Groups page', () => {
     for (const d of await page.locator('[data-testid=group-members-table] details').all()) await d.locator('summary').click();
     expect(await page.locator('[data-testid=group-members-table]').textContent()).toMatch(/GRANT-ACCOMP-DAYS-1-14/);
     expect(await page.locator('[data-testid=group-org-support]').textContent()).toMatch(/2 participants counted, 1 accompanying persons excluded/);
+    // Organisational support in euros, as the server computed it: call 2024's 100 € × the two learners.
+    expect(await page.locator('[data-testid=group-org-support-amount]').textContent()).toBe('€200.00');
+    expect(await page.locator('[data-testid=group-org-support-unit]').textContent()).toBe('€100.00 per participant × 2 participants (call 2024, rule ORG-KA12X)');
     expect(await page.locator('[data-testid=group-total]').textContent()).toMatch(/€/);
     await page.screenshot({ path: join(shots, 'groups-card.png'), fullPage: true });
 
@@ -122,6 +125,8 @@ describe('the Groups page', () => {
     await p2.goto(page.url());
     await p2.locator('[data-testid=group-card]').waitFor({ timeout: 30_000 });
     expect(await p2.locator('[data-testid=group-card]').textContent()).toMatch(/Soutien organisationnel/);
+    expect((await p2.locator('[data-testid=group-org-support-amount]').textContent())?.replace(/\s/g, ' ')).toBe('200,00 €');
+    expect((await p2.locator('[data-testid=group-org-support-unit]').textContent())?.replace(/\s/g, ' ')).toBe('100,00 € par participant × 2 participants (appel 2024, règle ORG-KA12X)');
     await p2.screenshot({ path: join(shots, 'groups-card-fr.png'), fullPage: true });
     await fr.close();
     await ctx.close();

@@ -163,6 +163,31 @@ const GroupBody = z.object({
   activity: z.string(), funderLineId: z.string(), plan: z.unknown(), subgroups: z.array(z.unknown()),
 });
 
+const RuleLine = z.object({ ruleId: z.string(), item: z.string(), amountCents: z.number(), basis: z.string() });
+/** The group's organisational support in euros as the domain computes it (domain/group/support.ts, §1.8): never a figure from the client. */
+const OrganisationalSupportBody = z.object({
+  amountCents: z.number().describe("the group's organisational support in euro cents: unitCents × participants (or the group activity's own amount)"),
+  currency: z.literal('EUR'),
+  callYear: z.number().describe("the project's call year: its rate table prices the participants"),
+  unitCents: z.number().nullable().describe('the unit cost per counted participant for the activity and call year; null when the group activity\'s own amount applies'),
+  participants: z.number().describe('participants counted the Beneficiary Module\'s way: accompanying persons excluded, zero-grant mobilities counted'),
+  excludedAccompanying: z.number(),
+  notTravelling: z.number().describe('members refused, withdrawn or cancelled: no mobility of the report'),
+  ruleId: z.string().describe('ORG-KA12X (unit cost × participants) or ORG-GROUP (the group activity\'s own amount)'),
+  basis: z.string().describe('the arithmetic and what was excluded, in words'),
+  totalCents: z.number().describe('= amountCents (the breakdown\'s total)'),
+  lines: z.array(RuleLine),
+});
+const GroupDetailBody = GroupBody.extend({
+  members: z.array(z.looseObject({ mobilityId: z.string(), participantRef: z.string(), accompanyingPerson: z.boolean(), subgroupId: z.string().nullable(), stage: z.string() })),
+  totalCents: z.number().describe("the sum of the members' grants"),
+  linesByRule: z.array(z.object({ ruleId: z.string(), amountCents: z.number(), members: z.number() })),
+  organisationalSupport: OrganisationalSupportBody,
+  learners: z.number(),
+  accompanyingPersons: z.number(),
+  actions: z.array(z.object({ name: z.string(), permission: z.string(), allowed: z.boolean(), reason: z.string().nullable(), members: z.number() })),
+});
+
 export function groupRoutes(deps: ApiDeps): RouteSpec[] {
   const { pool } = deps;
   return [
@@ -234,7 +259,7 @@ export function groupRoutes(deps: ApiDeps): RouteSpec[] {
       method: 'GET', path: '/api/groups/:id', operationId: 'getGroup', tag: 'groups',
       summary: "A group: its members with their stages and grant lines, the group's total (the sum of its members' grants) and its organisational support",
       params: GroupParams,
-      responses: { 200: { description: 'the group (live workflow queries)' }, ...STD, 404: E('no such group in your scope') },
+      responses: { 200: { description: "the group (live workflow queries), with its organisational support in euros and its rule basis", schema: GroupDetailBody }, ...STD, 404: E('no such group in your scope') },
       handler: async ({ params, session }) => {
         const group = await readableGroup(pool, session.directory, session.principal, params.id);
         const members = await memberDetails(deps, await membersOf(pool, group.groupId));

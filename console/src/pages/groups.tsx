@@ -22,7 +22,10 @@ interface GroupDetail extends Omit<GroupRow, 'members' | 'accompanyingPersons'> 
   }[];
   totalCents: number;
   linesByRule: { ruleId: string; amountCents: number; members: number }[];
-  organisationalSupport: { totalCents: number; lines: GrantLine[]; participants: number; excludedAccompanying: number };
+  organisationalSupport: {
+    amountCents: number; unitCents: number | null; callYear: number; ruleId: string; basis: string;
+    totalCents: number; lines: GrantLine[]; participants: number; excludedAccompanying: number;
+  };
   learners: number; accompanyingPersons: number;
   actions: { name: string; allowed: boolean; reason: string | null; members: number }[];
 }
@@ -192,6 +195,7 @@ function GroupCard({ id, onChanged }: { id: string; onChanged: () => Promise<voi
   if (error) return <ErrorNote error={error} />;
   if (!data) return <Loading />;
   const offered = data.actions.filter((a) => a.allowed && a.members > 0);
+  const org = data.organisationalSupport;
   return (
     <article class="card" aria-labelledby="group-card-title" data-testid="group-card">
       <header class="page-head">
@@ -203,9 +207,19 @@ function GroupCard({ id, onChanged }: { id: string; onChanged: () => Promise<voi
         <dt>{t('groups.col.dates')}</dt><dd>{date(data.plan.startDate)} – {date(data.plan.endDate)}</dd>
         <dt>{t('groups.col.members')}</dt><dd>{t('groups.memberCount', { learners: data.learners, accompanying: data.accompanyingPersons })}</dd>
         <dt>{t('groups.total')}</dt><dd data-testid="group-total">{euros(data.totalCents)}</dd>
-        <dt>{t('groups.orgSupport')}</dt><dd data-testid="group-org-support">{euros(data.organisationalSupport.totalCents)} · {t('groups.orgSupportCount', { counted: data.organisationalSupport.participants, excluded: data.organisationalSupport.excludedAccompanying })}</dd>
+        <dt>{t('groups.orgSupport')}</dt>
+        <dd data-testid="group-org-support">
+          <strong data-testid="group-org-support-amount">{euros(org.amountCents)}</strong>
+          {' = '}<span data-testid="group-org-support-unit">{org.unitCents !== null
+            ? t('groups.orgSupportUnit', { unit: euros(org.unitCents), counted: org.participants, year: org.callYear, rule: org.ruleId })
+            : t('groups.orgSupportOwn', { counted: org.participants, year: org.callYear, rule: org.ruleId })}</span>
+          {' · '}{t('groups.orgSupportCount', { counted: org.participants, excluded: org.excludedAccompanying })}
+        </dd>
       </dl>
-      {data.organisationalSupport.lines.map((l) => <p class="muted" key={l.ruleId}><code>{l.ruleId}</code> {l.basis}</p>)}
+      <details data-testid="group-org-support-basis">
+        <summary>{t('groups.orgSupportBasis')}</summary>
+        <p class="muted"><code>{org.ruleId}</code> {org.basis}</p>
+      </details>
 
       <h3>{t('action.available')}</h3>
       {offered.length === 0 ? <p class="muted">{t('action.none')}</p> : (

@@ -127,6 +127,35 @@ describe('a group and its members', () => {
     expect(s.excludedAccompanying).toBe(1);
     expect(s.totalCents).toBe(s.lines.reduce((n, l) => n + l.amountCents, 0));
   });
+
+  it('given a call 2024 pupils group of two counted pupils, when its organisational support is asked, then it is the KA121/KA122 unit cost × 2 in euros, with its rule and basis', () => {
+    const s = groupOrganisationalSupport(group, [
+      { mobilityId: 'M1', accompanyingPerson: false, stage: 'attended' },
+      { mobilityId: 'M2', accompanyingPerson: false, stage: 'selected', zeroGrant: true },
+      { mobilityId: 'M3', accompanyingPerson: true, stage: 'attended' },
+    ], 2024);
+    expect(s.unitCents).toBe(100_00);
+    expect(s.amountCents).toBe(200_00);
+    expect(s.totalCents).toBe(200_00);
+    expect(s.callYear).toBe(2024);
+    expect(s.ruleId).toBe('ORG-KA12X');
+    expect(s.basis).toMatch(/^100\.00 € × 2 participants of group .*-GRP-001 \(SCH-PUPIL-GRP\); accompanying persons excluded \(1\).*zero-grant mobilities counted \(1\).*call 2024/);
+  });
+});
+
+describe('property: a group\'s organisational support is the unit cost × the learners who travel', () => {
+  const stage = fc.constantFrom('applied', 'selected', 'attended', 'recognised', 'withdrawn', 'cancelled', 'rejected', 'none');
+  it('for random members, never an accompanying person or a member who did not go; the amount is unit × counted, to the cent', () => {
+    fc.assert(fc.property(fc.array(fc.record({ accompanyingPerson: fc.boolean(), stage, zeroGrant: fc.boolean() }), { maxLength: 40 }), fc.integer({ min: 2021, max: 2026 }), (ms, callYear) => {
+      const group = { groupId: `${SCH.projectId}-GRP-002`, activity: 'VET-GROUP' as const };
+      const s = groupOrganisationalSupport(group, ms.map((m, i) => ({ mobilityId: `M${i}`, ...m, stage: m.stage as never })), callYear);
+      const counted = ms.filter((m) => !m.accompanyingPerson && !['withdrawn', 'cancelled', 'rejected', 'none'].includes(m.stage)).length;
+      expect(s.participants).toBe(counted);
+      expect(s.unitCents).not.toBeNull();
+      expect(s.amountCents).toBe(s.unitCents! * counted);
+      expect(s.amountCents).toBe(s.lines.reduce((n, l) => n + l.amountCents, 0));
+    }), { numRuns: 100 });
+  });
 });
 
 describe('property: a group\'s total is the sum of its members\' grants', () => {

@@ -149,6 +149,14 @@ describe('a group of four pupils with two accompanying teachers, selection to re
     expect(g.body.organisationalSupport.participants).toBe(4);
     expect(g.body.organisationalSupport.excludedAccompanying).toBe(2);
     expect(g.body.organisationalSupport.lines[0].basis).toMatch(/accompanying persons excluded \(2\)/);
+    // In euros, from the domain: the call 2024 KA121/KA122 unit cost × the four pupils counted.
+    expect(g.body.organisationalSupport).toMatchObject({ currency: 'EUR', callYear: 2024, unitCents: 100_00, participants: 4, amountCents: 400_00, totalCents: 400_00, ruleId: 'ORG-KA12X' });
+    expect(g.body.organisationalSupport.basis).toMatch(/^100\.00 € × 4 participants of group .*GRP-001 \(SCH-PUPIL-GRP\); accompanying persons excluded \(2\)/);
+    // The OpenAPI document declares the field, so the console's forms and any client know it.
+    const doc = await http(api.base).call('GET', '/api/openapi.json', {});
+    const schema = doc.body.paths['/api/groups/{id}'].get.responses['200'].content['application/json'].schema;
+    expect(schema.properties.organisationalSupport.properties.amountCents).toBeDefined();
+    expect(schema.properties.organisationalSupport.properties.unitCents).toBeDefined();
   });
 
   it('reports and recognition for the whole group', async () => {
