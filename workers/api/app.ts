@@ -115,7 +115,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
         const parse = (where: 'params' | 'query' | 'body', schema: RouteSpec['params'], raw: unknown) => {
           if (!schema) return undefined;
           const res = schema.safeParse(raw ?? {});
-          if (!res.success) throw badRequest(where, res.error);
+          if (!res.success) throw badRequest(where, res.error, raw ?? {});
           return res.data;
         };
         const params = parse('params', r.params, req.params);

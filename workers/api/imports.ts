@@ -12,11 +12,12 @@ import { evolve } from '../../domain/mobility/evolve';
 import { finalGrant, plannedGrant } from '../../domain/mobility/grant';
 import { isRejection } from '../../domain/mobility/rejection';
 import { grantDue, initialState, type OpenMobility } from '../../domain/mobility/state';
-import { mobilityPolicyFor, projectRatesFor, type Registration } from '../../domain/project/registration';
+import { callWindow, mobilityPolicyFor, projectRatesFor, type Registration } from '../../domain/project/registration';
 import { type Principal, roleMayDo, type TenantDirectory } from '../../domain/tenancy';
 import { projectBudget, projectRegistration, startMobility } from '../../workflows/client';
 import { ApplicationRef, COLUMNS, type Column, columnDocs, describeColumn, euroToCents, FileProblem, ImportStage, readSheet, type Sheet, type Target, templateCsv, templateXlsx } from './import-columns';
 import { NewParticipant, registerParticipant } from './participants';
+import { codeOfZodIssue, type IssueCode, type IssueCodeName, type IssueParams } from './issues';
 import { HttpError, ok, route, type RouteSpec } from './route';
 import type { ApiDeps } from './routes';
 import { ApplicationBody, applicationCheck } from './submission';
@@ -61,7 +62,12 @@ export function registerUploadParsers(app: FastifyInstance): void {
 const ImportId = z.string().regex(/^IMP-[A-Z0-9]{6,40}$/, 'an import id as POST …/imports answered it');
 const newImportId = () => `IMP-${Date.now().toString(36).toUpperCase()}${randomBytes(5).toString('hex').toUpperCase()}`;
 
-export interface RowIssue { column: string; reason: string; rule: string | null }
+/** A refused row's problem: its column, the English reason, the rule if any, and a stable code with its parameters (issues.ts) the console renders in the user's language. */
+export interface RowIssue { column: string; reason: string; rule: string | null; code: string; params: IssueParams }
+const issue = (column: string, reason: string, rule: string | null, c: IssueCode): RowIssue => ({ column, reason, rule, code: c.code, params: c.params });
+const code = (name: IssueCodeName, params: IssueParams = {}): IssueCode => ({ code: name, params });
+/** A zod issue on a row's input: the column it names, its message and code. */
+const zodIssue = (column: string, i: z.core.$ZodIssue, input: unknown): RowIssue => issue(column, i.message, null, codeOfZodIssue(i, input));
 export interface RowReport { row: number; applicationRef: string | null; status: 'started' | 'duplicate' | 'refused'; mobilityId: string | null; stage: string | null; issues: RowIssue[] }
 
 // ---------- a row's cells → the domain's inputs ----------
@@ -109,37 +115,39 @@ function parseRow(projectId: string, defaultPrefinancing: number, r: Sheet['rows
     by[c.target][c.field] = typed(c, v);
   }
   const ref = ApplicationRef.safeParse(by.row.applicationRef ?? '');
-  if (!ref.success) issues.push({ column: 'application_ref', reason: by.row.applicationRef === undefined ? 'required' : ref.error.issues[0]!.message, rule: null });
+  if (!ref.success) issues.push(issue('application_ref', by.row.applicationRef === undefined ? 'required' : ref.error.issues[0]!.message, null, code(by.row.applicationRef === undefined ? 'required' : 'application-ref-format')));
 
   // The participant: a registry ref, or the personal fields the registry will hold (never both, never neither).
   const personal = Object.keys(by.participant).length > 0;
   const hasRef = by.application.participantRef !== undefined;
   let participant: ParsedRow['participant'] = null;
-  if (hasRef && personal) issues.push({ column: 'participant_ref', reason: 'give either participant_ref or the participant\'s personal fields, not both', rule: null });
-  else if (!hasRef && !personal) issues.push({ column: 'participant_ref', reason: 'required: a participant_ref of the registry, or the participant\'s personal fields (given_name, family_name, email, date_of_birth, gender, nationality)', rule: null });
+  if (hasRef && personal) issues.push(issue('participant_ref', 'give either participant_ref or the participant\'s personal fields, not both', null, code('participant-ref-and-personal')));
+  else if (!hasRef && !personal) issues.push(issue('participant_ref', 'required: a participant_ref of the registry, or the participant\'s personal fields (given_name, family_name, email, date_of_birth, gender, nationality)', null, code('participant-missing')));
   else if (personal) {
-    const p = NewParticipant.safeParse({ ...by.participant, institutionId: by.application.institutionId, ...(by.application.siteId !== undefined ? { siteId: by.application.siteId } : {}) });
-    if (!p.success) for (const i of p.error.issues) if (!['institutionId', 'siteId'].includes(String(i.path[0]))) issues.push({ column: columnOf('participant', i.path), reason: i.message, rule: null });
+    const input = { ...by.participant, institutionId: by.application.institutionId, ...(by.application.siteId !== undefined ? { siteId: by.application.siteId } : {}) };
+    const p = NewParticipant.safeParse(input);
+    if (!p.success) for (const i of p.error.issues) if (!['institutionId', 'siteId'].includes(String(i.path[0]))) issues.push(zodIssue(columnOf('participant', i.path), i, input));
     if (p.success) participant = p.data;
   }
 
-  const app = ApplicationBody.safeParse({
+  const appInput = {
     projectId, ...by.application, participantRef: by.application.participantRef ?? PLACEHOLDER_REF,
     plan: { ...by.plan, ...(participant?.fewerOpportunitiesCriterion ? { fewerOpportunities: true } : {}) },
-  });
-  if (!app.success) for (const i of app.error.issues) issues.push({ column: i.path[0] === 'plan' && i.path.length === 1 ? 'plan' : columnOf('application', i.path), reason: i.message, rule: null });
+  };
+  const app = ApplicationBody.safeParse(appInput);
+  if (!app.success) for (const i of app.error.issues) issues.push(zodIssue(i.path[0] === 'plan' && i.path.length === 1 ? 'plan' : columnOf('application', i.path), i, appInput));
 
   // The stage: a new application, or a mobility under way and its facts.
   let takeover: TakeOverFacts | null = null;
   const stage = ImportStage.safeParse(by.takeover.stage ?? 'applied');
-  if (!stage.success) issues.push({ column: 'stage', reason: `unknown stage ${JSON.stringify(by.takeover.stage)}: ${ImportStage.options.join(', ')}`, rule: null });
+  if (!stage.success) issues.push(issue('stage', `unknown stage ${JSON.stringify(by.takeover.stage)}: ${ImportStage.options.join(', ')}`, null, code('unknown-stage', { stage: String(by.takeover.stage), stages: ImportStage.options.join(', ') })));
   else if (stage.data !== 'applied') {
     const payments = (['prefinancing', 'balance'] as const).flatMap((kind) => {
       const p = by[kind];
       if (Object.keys(p).length === 0) return [];
       const amount = typeof p.amountCents === 'string' && /^\d{1,7}([.,]\d{1,2})?$/.test(p.amountCents) ? euroToCents(p.amountCents) : p.amountCents === undefined ? undefined : NaN;
-      if (amount === undefined || Number.isNaN(amount)) issues.push({ column: `${kind}_paid_eur`, reason: amount === undefined ? `required with ${kind}_paid_on` : 'an amount in euros with at most two decimals, e.g. 1234.56', rule: null });
-      if (p.paidOn === undefined) issues.push({ column: `${kind}_paid_on`, reason: `required with ${kind}_paid_eur`, rule: null });
+      if (amount === undefined || Number.isNaN(amount)) issues.push(issue(`${kind}_paid_eur`, amount === undefined ? `required with ${kind}_paid_on` : 'an amount in euros with at most two decimals, e.g. 1234.56', null, amount === undefined ? code('required-with', { column: `${kind}_paid_on` }) : code('euro-amount')));
+      if (p.paidOn === undefined) issues.push(issue(`${kind}_paid_on`, `required with ${kind}_paid_eur`, null, code('required-with', { column: `${kind}_paid_eur` })));
       return [{ kind, paymentId: p.paymentId ?? `IMP-${String(by.row.applicationRef ?? '').replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 48)}-${kind === 'prefinancing' ? 'PF' : 'BAL'}`, amountCents: amount, paidOn: p.paidOn }];
     });
     const needsAgreement = stage.data !== 'selected';
@@ -153,24 +161,39 @@ function parseRow(projectId: string, defaultPrefinancing: number, r: Sheet['rows
       payments,
       source: 'import',
     };
-    if (t.selectedOn === undefined) issues.push({ column: 'selected_on', reason: `required at stage ${stage.data}`, rule: null });
-    if (departed && t.departedOn === null) issues.push({ column: 'departed_on', reason: `required at stage ${stage.data}`, rule: null });
-    if (stage.data === 'attended' && by.attendance.actualEndDate === undefined) issues.push({ column: 'attendance_end_date', reason: 'required at stage attended', rule: null });
+    const atStage = code('required-at-stage', { stage: stage.data });
+    if (t.selectedOn === undefined) issues.push(issue('selected_on', `required at stage ${stage.data}`, null, atStage));
+    if (departed && t.departedOn === null) issues.push(issue('departed_on', `required at stage ${stage.data}`, null, atStage));
+    if (stage.data === 'attended' && by.attendance.actualEndDate === undefined) issues.push(issue('attendance_end_date', 'required at stage attended', null, atStage));
     for (const k of ['participantSignedOn', 'institutionSignedOn'] as const) {
-      if (needsAgreement && by.agreement[k] === undefined) issues.push({ column: COLUMN_OF.get(`agreement.${k}`)!, reason: `required at stage ${stage.data}`, rule: null });
+      if (needsAgreement && by.agreement[k] === undefined) issues.push(issue(COLUMN_OF.get(`agreement.${k}`)!, `required at stage ${stage.data}`, null, atStage));
     }
     if (issues.length === 0) {
       const parsed = TakeOverFacts.safeParse(t);
       if (parsed.success) takeover = parsed.data;
       else for (const i of parsed.error.issues) {
         const kind = i.path[0] === 'payments' ? payments[Number(i.path[1])]?.kind ?? 'prefinancing' : null;
-        issues.push({ column: kind ? COLUMN_OF.get(`${kind}.${String(i.path[2])}`) ?? `${kind}_paid_eur` : columnOf('takeover', i.path), reason: i.message, rule: null });
+        issues.push(zodIssue(kind ? COLUMN_OF.get(`${kind}.${String(i.path[2])}`) ?? `${kind}_paid_eur` : columnOf('takeover', i.path), i, t));
       }
     }
   }
   if (issues.length > 0 || !app.success || !ref.success) return { issues: dedupe(issues) };
   return { ok: { row: r.row, applicationRef: ref.data, application: app.data, participant, takeover } };
 }
+
+/** The code of a problem the single submission's checks found (applicationCheck): the project's rules, the decider's refusal, the grant's rule. */
+const problemCode = (x: { field: string; rule: string; message: string; code?: string }, project: Registration, app: ApplicationBody): IssueCode => {
+  if (x.code) return { code: x.code, params: {} };
+  if (x.rule === 'PROJECT-LINE') return code('unknown-funder-line', { funderLineId: app.funderLineId, lines: project.lines.map((l) => l.lineId).join(', ') });
+  if (x.rule === 'PROJECT-ACTION') return code('activity-not-of-action', { activity: app.activity, action: project.terms.action });
+  if (x.rule === 'PROJECT-WINDOW') {
+    const w = callWindow(project.terms.callYear);
+    return code('outside-call-window', { date: x.field === 'plan.startDate' ? app.plan.startDate : app.plan.endDate, callYear: project.terms.callYear, from: w.from, to: w.to });
+  }
+  if (x.rule.startsWith('DUR-')) return code('duration-limit', { ruleId: x.rule });
+  if (x.rule.startsWith('GRANT-') && x.rule !== 'GRANT-INPUT') return code('grant-rule', { ruleId: x.rule });
+  return code('invalid');
+};
 
 const dedupe = (issues: RowIssue[]) => issues.filter((x, i) => issues.findIndex((y) => y.column === x.column && y.reason === x.reason) === i);
 
@@ -227,34 +250,35 @@ export async function runImport(ctx: ImportContext): Promise<RowReport[]> {
     if ('issues' in parsed) { refuse(r.row, ref, parsed.issues); continue; }
     const p = parsed.ok;
     const key = `${p.application.institutionId}\u0000${p.applicationRef}`;
-    if (seenRefs.has(key)) { refuse(r.row, ref, [{ column: 'application_ref', reason: `the same reference as row ${seenRefs.get(key)}`, rule: null }]); continue; }
+    if (seenRefs.has(key)) { refuse(r.row, ref, [issue('application_ref', `the same reference as row ${seenRefs.get(key)}`, null, code('same-ref-as-row', { row: seenRefs.get(key)! }))]); continue; }
     seenRefs.set(key, r.row);
     const ownership = { institutionId: p.application.institutionId, consortiumId: project.consortiumId, siteId: p.application.siteId ?? null };
-    if (project.consortiumId === null && p.application.institutionId !== project.institutionId) { refuse(r.row, ref, [{ column: 'institution_id', reason: `project ${project.projectId} belongs to institution ${project.institutionId}`, rule: 'PROJECT-OWNER' }]); continue; }
+    if (project.consortiumId === null && p.application.institutionId !== project.institutionId) { refuse(r.row, ref, [issue('institution_id', `project ${project.projectId} belongs to institution ${project.institutionId}`, 'PROJECT-OWNER', code('project-owner', { projectId: project.projectId, institutionId: project.institutionId }))]); continue; }
     const scope = ctx.directory.scopeOf(ownership);
-    if (!scope.ok) { refuse(r.row, ref, [{ column: p.application.siteId ? 'site_id' : 'institution_id', reason: scope.reason, rule: 'TENANCY' }]); continue; }
+    if (!scope.ok) { refuse(r.row, ref, [issue(p.application.siteId ? 'site_id' : 'institution_id', scope.reason, 'TENANCY', code('out-of-scope'))]); continue; }
     const may = ctx.directory.canAct(ctx.principal, 'mobility.apply', ownership);
-    if (!may.allowed) { refuse(r.row, ref, [{ column: 'institution_id', reason: may.reason, rule: 'TENANCY' }]); continue; }
+    if (!may.allowed) { refuse(r.row, ref, [issue('institution_id', may.reason, 'TENANCY', code('not-allowed'))]); continue; }
     const problems = applicationCheck(project, p.application, ctx.actor, at);
-    if (problems.length > 0) { refuse(r.row, ref, problems.map((x) => ({ column: x.field === 'plan' ? 'receiving_country' : columnOf('application', x.field.split('.')), reason: x.message, rule: x.rule }))); continue; }
+    if (problems.length > 0) { refuse(r.row, ref, problems.map((x) => issue(x.field === 'plan' ? 'receiving_country' : columnOf('application', x.field.split('.')), x.message, x.rule, problemCode(x, project, p.application)))); continue; }
     let grantCents = 0;
     if (p.takeover) {
       const t = p.takeover;
       const rates = projectRatesFor(project.terms, p.application.activity, p.application.plan.receivingCountry);
       const mobilityId = `${project.projectId}-MOB-00000`;
       const applied = decide({ type: 'SubmitApplication', ...p.application, mobilityId, consortiumId: project.consortiumId, actor: ctx.actor, at }, initialState, policy);
-      if (isRejection(applied)) { refuse(r.row, ref, [{ column: 'stage', reason: applied.reason, rule: applied.code }]); continue; }
+      if (isRejection(applied)) { refuse(r.row, ref, [issue('stage', applied.reason, applied.code, { code: applied.code, params: {} })]); continue; }
       const s = applied.reduce(evolve, initialState) as OpenMobility;
       const estimatedGrant = plannedGrant(s, rates);
       let final = null;
       try {
         final = t.attendance ? finalGrant(s, rates, t.attendance) : null;
       } catch (err) {
-        refuse(r.row, ref, [{ column: 'attendance_end_date', reason: (err as Error).message, rule: 'GRANT' }]);
+        const ruleId = (err as { ruleId?: string | null }).ruleId ?? null;
+        refuse(r.row, ref, [issue('attendance_end_date', (err as Error).message, ruleId ?? 'GRANT', ruleId?.startsWith('DUR-') ? code('duration-limit', { ruleId }) : code('grant-rule', { ruleId: ruleId ?? 'GRANT' }))]);
         continue;
       }
       const taken = decide({ type: 'TakeOverMobility', ...t, estimatedGrant, finalGrant: final, mobilityId, actor: ctx.actor, at }, s, policy);
-      if (isRejection(taken)) { refuse(r.row, ref, [{ column: takeoverColumn(taken.reason), reason: taken.reason, rule: taken.ruleId ?? taken.code }]); continue; }
+      if (isRejection(taken)) { refuse(r.row, ref, [issue(takeoverColumn(taken.reason), taken.reason, taken.ruleId ?? taken.code, { code: taken.code, params: {} })]); continue; }
       grantCents = grantDue(taken.reduce(evolve, s) as OpenMobility) ?? 0;
     }
     valid.push({ ...p, grantCents });
@@ -296,7 +320,7 @@ export async function runImport(ctx: ImportContext): Promise<RowReport[]> {
     if (!v.participant) {
       const p = registry.get(v.application.participantRef);
       if (!p || p.institution_id !== v.application.institutionId) {
-        refuse(v.row, v.applicationRef, [{ column: 'participant_ref', reason: `no participant of institution ${v.application.institutionId} has this ref: register the participant first, or give the personal fields`, rule: 'PARTICIPANT-REGISTRY' }]);
+        refuse(v.row, v.applicationRef, [issue('participant_ref', `no participant of institution ${v.application.institutionId} has this ref: register the participant first, or give the personal fields`, 'PARTICIPANT-REGISTRY', code('participant-not-registered', { institutionId: v.application.institutionId }))]);
         continue;
       }
       if (p.c !== null) v.application = { ...v.application, plan: { ...v.application.plan, fewerOpportunities: true } };
@@ -304,7 +328,8 @@ export async function runImport(ctx: ImportContext): Promise<RowReport[]> {
     if (v.takeover && !k) {
       const l = left.get(v.application.funderLineId);
       if (!l || l.cents < v.grantCents || l.mobilities < 1) {
-        refuse(v.row, v.applicationRef, [{ column: 'stage', reason: `funder line ${v.application.funderLineId} has ${l ? `${(l.cents / 100).toFixed(2)} € and ${l.mobilities} mobilities` : 'nothing'} left: the grant of ${(v.grantCents / 100).toFixed(2)} € cannot be reserved`, rule: 'BUDGET' }]);
+        refuse(v.row, v.applicationRef, [issue('stage', `funder line ${v.application.funderLineId} has ${l ? `${(l.cents / 100).toFixed(2)} € and ${l.mobilities} mobilities` : 'nothing'} left: the grant of ${(v.grantCents / 100).toFixed(2)} € cannot be reserved`, 'BUDGET',
+          code('budget-insufficient', { funderLineId: v.application.funderLineId, leftCents: l?.cents ?? 0, mobilities: l?.mobilities ?? 0, grantCents: v.grantCents }))]);
         continue;
       }
       l.cents -= v.grantCents;
@@ -386,7 +411,11 @@ const ImportReply = z.object({
   importId: z.string(), projectId: z.string(), status: z.enum(['running', 'done', 'failed']), fileName: z.string().nullable(), format: z.string(),
   total: z.number(), done: z.number(), started: z.number(), takenOver: z.number(), duplicates: z.number(), refused: z.number(),
   createdBy: z.string(), createdAt: z.string(), finishedAt: z.string().nullable(), error: z.string().nullable(),
-  rows: z.array(z.object({ row: z.number(), applicationRef: z.string().nullable(), status: z.string(), mobilityId: z.string().nullable(), stage: z.string().nullable(), issues: z.array(z.object({ column: z.string(), reason: z.string(), rule: z.string().nullable() })) })),
+  rows: z.array(z.object({ row: z.number(), applicationRef: z.string().nullable(), status: z.string(), mobilityId: z.string().nullable(), stage: z.string().nullable(), issues: z.array(z.object({
+    column: z.string(), reason: z.string().describe('in English'), rule: z.string().nullable(),
+    code: z.string().optional().describe('stable code of the reason (issue.<code> or refusal.<code> in the console); absent in reports made before codes existed'),
+    params: z.record(z.string(), z.union([z.string(), z.number()])).optional().describe('the values the reason names (…Cents: euro cents)'),
+  })) })),
 });
 const E = (description: string) => ({ description });
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Principal, TenantDirectory } from '../../domain/tenancy';
+import { codeOfZodIssue } from './issues';
 
 /**
  * One route of the API, described once: the fastify handler and the OpenAPI document are both
@@ -59,16 +60,20 @@ export class HttpError extends Error {
 export const ErrorBody = z.object({
   error: z.string().describe('stable code, e.g. bad-request, forbidden, not-found, refused'),
   message: z.string(),
-  issues: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  issues: z.array(z.object({
+    field: z.string(), message: z.string().describe('in English'),
+    code: z.string().optional().describe('stable code of the problem (required, invalid-date, too-big…), for a client to word it in its language'),
+    params: z.record(z.string(), z.union([z.string(), z.number()])).optional().describe('the values the code names (minimum, maximum, options)'),
+  })).optional(),
   reason: z.string().optional(),
 });
 
-/** 400 naming each offending field (dotted path). */
-export function badRequest(where: 'body' | 'query' | 'params', error: z.ZodError): HttpError {
-  const issues = error.issues.map((i) => ({ field: i.path.map(String).join('.') || (i.code === 'unrecognized_keys' ? (i as { keys?: string[] }).keys?.join(',') ?? where : where), message: i.message }));
+/** 400 naming each offending field (dotted path), with the problem's code and parameters (issues.ts) next to its English message. */
+export function badRequest(where: 'body' | 'query' | 'params', error: z.ZodError, input?: unknown): HttpError {
+  const issues = error.issues.map((i) => ({ field: i.path.map(String).join('.') || (i.code === 'unrecognized_keys' ? (i as { keys?: string[] }).keys?.join(',') ?? where : where), message: i.message, ...codeOfZodIssue(i, input) }));
   // An unknown field is named by its full path (plan.fewerOpportunitiesCriterion), not only by its parent's.
   const keys = error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? (i as { keys: string[] }).keys.map((k) => [...i.path.map(String), k].join('.')) : []));
-  for (const k of keys) if (!issues.some((x) => x.field === k)) issues.push({ field: k, message: 'unrecognized field' });
+  for (const k of keys) if (!issues.some((x) => x.field === k)) issues.push({ field: k, message: 'unrecognized field', code: 'unrecognized-field', params: {} });
   return new HttpError(400, 'bad-request', `invalid ${where}: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, { issues });
 }
 

@@ -132,7 +132,7 @@ export async function submitApplicationFor(deps: SubmissionDeps, dir: TenantDire
  * the same decision the workflow will take, and a dry run of the grant it will reserve at selection.
  * The single submission and the bulk import (imports.ts) both check with it.
  */
-export function applicationCheck(registration: Registration, body: ApplicationBody, actor: string, at = new Date().toISOString()): Problem[] {
+export function applicationCheck(registration: Registration, body: ApplicationBody, actor: string, at = new Date().toISOString()): (Problem & { code?: string })[] {
   const project = registration;
   const problems = applicationProblems(registration, body);
   if (problems.length > 0) return problems;
@@ -141,7 +141,7 @@ export function applicationCheck(registration: Registration, body: ApplicationBo
   const probeId = body.mobilityId ?? `${project.projectId}-MOB-00000`;
   const command = { type: 'SubmitApplication' as const, ...body, mobilityId: probeId, consortiumId: project.consortiumId, actor, at };
   const decided = decide(command, initialState, policy);
-  if (isRejection(decided)) return [{ field: fieldOfRejection(decided.code), rule: decided.ruleId ?? decided.code, message: decided.reason }];
+  if (isRejection(decided)) return [{ field: fieldOfRejection(decided.code), rule: decided.ruleId ?? decided.code, message: decided.reason, code: decided.code }];
   try {
     plannedGrant(decided.reduce(evolve, initialState) as OpenMobility, rates);
   } catch (err) {
