@@ -10,6 +10,14 @@ export const GrantLine = z.strictObject({
 });
 export type GrantLine = z.infer<typeof GrantLine>;
 
+/**
+ * The values a line's basis is made of (rates and amounts in `…Cents`, days, distances, the call year, the rule's
+ * `variant`), so that a reader words the basis in its own language from the rule id (the console's catalogues).
+ * Computed with the line, never stored with it: a breakdown in an event or a history has the four fields above.
+ */
+export type LineParams = Readonly<Record<string, string | number>>;
+export type ExplainedLine = GrantLine & { readonly params: LineParams };
+
 /** A grant breakdown; the total is always the sum of the lines. Same shape as the grant CLI output. */
 export const GrantBreakdown = z
   .strictObject({

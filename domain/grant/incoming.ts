@@ -12,5 +12,5 @@ import type { RuleId } from './rule-ids';
 export const incomingGrant = (callYear: number): GrantBreakdown =>
   makeBreakdown(callYear, 0, [
     line('GRANT-INCOMING-NONE' satisfies RuleId, 'Incoming mobility: no grant from this budget', 0,
-      `funded by the sending institution's project, not by the receiving side's budget (call ${callYear}) [U]`),
+      `funded by the sending institution's project, not by the receiving side's budget (call ${callYear}) [U]`, { callYear }),
   ]);

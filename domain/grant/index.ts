@@ -1,6 +1,6 @@
 /** Erasmus+ KA1 grant calculator: pure, exact in cents, every line traceable to a rule. */
-export { GrantBreakdown, GrantLine } from './breakdown';
-export { computeMobilityGrant, type GrantOptions } from './compute';
+export { GrantBreakdown, GrantLine, type ExplainedLine, type LineParams } from './breakdown';
+export { computeMobilityGrant, explainMobilityGrant, type GrantOptions } from './compute';
 export { actualDays, addDays, bmDays } from '../dates';
 export { DurationOutOfLimits, GrantRuleError } from './errors';
 export { COURSE_ACTIVITIES, describeIssues, GrantInput, GrantRates, NationalTopUp } from './input';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { GrantBreakdown, GrantLine } from '../grant/breakdown';
+import type { GrantBreakdown, GrantLine, LineParams } from '../grant/breakdown';
 import { line, makeBreakdown } from '../grant/breakdown-build';
 import { rateTableFor, type RateOverrides, type RateTable } from '../grant/rates';
 import type { RuleId } from '../grant/rule-ids';
@@ -52,18 +52,18 @@ export const projectGrant = (raw: ProjectGrantInput, options: { table?: RateTabl
     const first = Math.min(input.participants, o.ka131Threshold);
     const above = input.participants - first;
     lines.push(line('ORG-KA131' satisfies RuleId, ITEM.ka131, o.ka131PerParticipant * first,
-      per(o.ka131PerParticipant, first, `participants up to the ${o.ka131Threshold}th, zero-grant mobilities included`)));
+      per(o.ka131PerParticipant, first, `participants up to the ${o.ka131Threshold}th, zero-grant mobilities included`), { rateCents: o.ka131PerParticipant, participants: first, threshold: o.ka131Threshold, callYear: input.callYear }));
     lines.push(line('ORG-KA131-ABOVE-100' satisfies RuleId, ITEM.ka131Above(o.ka131Threshold), o.ka131AboveThreshold * above,
-      per(o.ka131AboveThreshold, above, `participants above the ${o.ka131Threshold}th`)));
+      per(o.ka131AboveThreshold, above, `participants above the ${o.ka131Threshold}th`), { rateCents: o.ka131AboveThreshold, participants: above, threshold: o.ka131Threshold, callYear: input.callYear }));
     const bip = input.bipParticipants ?? 0;
-    lines.push(line('ORG-KA131-BIP' satisfies RuleId, ITEM.bip, o.bipPerParticipant * bip, per(o.bipPerParticipant, bip, 'BIP participants')));
+    lines.push(line('ORG-KA131-BIP' satisfies RuleId, ITEM.bip, o.bipPerParticipant * bip, per(o.bipPerParticipant, bip, 'BIP participants'), { rateCents: o.bipPerParticipant, participants: bip, callYear: input.callYear }));
   } else {
     lines.push(line('ORG-KA12X' satisfies RuleId, ITEM.ka12x, o.ka12xPerParticipant * input.participants,
-      per(o.ka12xPerParticipant, input.participants, `participants, ${input.action} [U: KA121/KA122 unit cost not retrieved, override per project]`)));
+      per(o.ka12xPerParticipant, input.participants, `participants, ${input.action} [U: KA121/KA122 unit cost not retrieved, override per project]`), { rateCents: o.ka12xPerParticipant, participants: input.participants, action: input.action, callYear: input.callYear }));
   }
   const inc = input.inclusionSupportParticipants ?? 0;
   const incRate = t.inclusionSupportPerOrganisationParticipant;
-  lines.push(line('ORG-INCLUSION' satisfies RuleId, ITEM.inclusion, incRate * inc, per(incRate, inc, 'participants with real-cost inclusion support')));
+  lines.push(line('ORG-INCLUSION' satisfies RuleId, ITEM.inclusion, incRate * inc, per(incRate, inc, 'participants with real-cost inclusion support'), { rateCents: incRate, participants: inc, callYear: input.callYear }));
   return makeBreakdown(input.callYear, 0, lines.filter((l) => l.amountCents > 0));
 };
 
@@ -130,6 +130,8 @@ export const groupOrganisationalSupport = (
   readonly excluded: Readonly<Record<Exclude<OrganisationalCount, 'counted'>, number>>;
   /** The unit cost per counted participant (the call year's, or the override), or null when the group activity's own amount applies. */
   readonly unitCents: number | null;
+  /** The values of the line's basis (rule id ORG-GROUP or ORG-KA12X, variant group), for a reader to word it in its language. */
+  readonly params: LineParams;
 } => {
   const counts = { counted: 0, 'accompanying-person': 0, 'not-requested': 0, 'preparatory-visit': 0 };
   let zeroGrant = 0;
@@ -142,13 +144,17 @@ export const groupOrganisationalSupport = (
   const why = `accompanying persons excluded (${counts['accompanying-person']}), "organisational support not requested" excluded (${counts['not-requested']}), zero-grant mobilities counted (${zeroGrant}); §1.8`;
   const ownField = group.groupAmountEur !== undefined && ['SCH-PUPIL-GRP', 'ADU-LEARN-GRP'].includes(group.activity);
   const per = rateTableFor(group.callYear, options.overrides).organisational.ka12xPerParticipant;
+  const whyParams = { groupId: group.groupId, activity: group.activity, participants: counts.counted, accompanying: counts['accompanying-person'], notRequested: counts['not-requested'], zeroGrant, callYear: group.callYear };
   const l = ownField
     ? line('ORG-GROUP' satisfies RuleId, 'Organisational support, group activity', eur(group.groupAmountEur!),
-        `${formatEur(eur(group.groupAmountEur!))}, the group activity's own organisational-support amount for ${counts.counted} participants of group ${group.groupId} (${group.activity}); ${why} (${call})`)
+        `${formatEur(eur(group.groupAmountEur!))}, the group activity's own organisational-support amount for ${counts.counted} participants of group ${group.groupId} (${group.activity}); ${why} (${call})`,
+        { amountCents: eur(group.groupAmountEur!), ...whyParams })
     : line('ORG-KA12X' satisfies RuleId, 'Organisational support, group activity', per * counts.counted,
-        `${formatEur(per)} × ${counts.counted} participants of group ${group.groupId} (${group.activity}); ${why} (${call}) [U: KA121/KA122 unit cost not retrieved, override per project]`);
+        `${formatEur(per)} × ${counts.counted} participants of group ${group.groupId} (${group.activity}); ${why} (${call}) [U: KA121/KA122 unit cost not retrieved, override per project]`,
+        { variant: 'group', rateCents: per, ...whyParams });
   const { counted, ...excluded } = counts;
-  return { ...makeBreakdown(group.callYear, 0, [l]), counted, excluded, unitCents: ownField ? null : per };
+  // The line's parameters (the basis in any language) beside the stored breakdown's four fields a line.
+  return { ...makeBreakdown(group.callYear, 0, [l]), counted, excluded, unitCents: ownField ? null : per, params: l.params };
 }
 
 /** One participant's share of the project-level grant: organisational support, or inclusion support for organisations. */
