@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ACTIVITIES, type ActivityCode } from '../../../domain/activity';
+import { ACTIVITIES, activityRule, type ActivityCode } from '../../../domain/activity';
 import { computeMobilityGrant, explainMobilityGrant, type GrantInput, RULES } from '../../../domain/grant';
 
 /**
@@ -8,7 +8,7 @@ import { computeMobilityGrant, explainMobilityGrant, type GrantInput, RULES } fr
  * language from the rule id. They come with the computation and never change it: the stored breakdown is the
  * explained one without them.
  */
-const codes = (Object.keys(ACTIVITIES) as ActivityCode[]).filter((c) => ACTIVITIES[c].funding !== 'preparatory-visit');
+const codes = (Object.keys(ACTIVITIES) as ActivityCode[]).filter((c) => activityRule(c).funding !== 'preparatory-visit');
 const input: fc.Arbitrary<GrantInput> = fc
   .record({
     callYear: fc.integer({ min: 2021, max: 2028 }),
