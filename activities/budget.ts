@@ -18,6 +18,8 @@ export interface BudgetReply {
   remainingMobilities: number;
   /** False when the command changed nothing (a retried call). */
   changed: boolean;
+  /** Everything the mobility now holds, line by line: its own line, then its co-funding lines (absent from guards before co-funding). */
+  lines?: { lineId: string; heldCents: number }[];
 }
 
 /**

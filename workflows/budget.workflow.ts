@@ -1,5 +1,5 @@
 import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { BudgetCommand, BudgetError, type BudgetState, decide, evolve, initialBudgetState, summarise } from '../domain/budget/decide';
+import { BudgetCommand, BudgetError, type BudgetState, decide, evolve, holdingsOf, initialBudgetState, summarise } from '../domain/budget/decide';
 import { type ProjectEvent, type ProjectEventEnvelope, projectEventIdFor } from '../domain/budget/events';
 import type { createEventActivities } from '../activities/events';
 import {
@@ -74,7 +74,8 @@ export async function projectBudgetWorkflow(input: BudgetWorkflowInput): Promise
     const held = state.status === 'registered' ? state.reservations[mobilityId] : undefined;
     const lineId = held?.lineId ?? lineHint ?? s.lines[0]!.lineId;
     const line = s.lines.find((l) => l.lineId === lineId) ?? s.lines[0]!;
-    return { mobilityId, lineId: line.lineId, heldCents: held?.amountCents ?? 0, remainingCents: line.remainingCents, remainingMobilities: line.remainingMobilities, changed };
+    const lines = holdingsOf(state, mobilityId).map((h) => ({ lineId: h.lineId, heldCents: h.amountCents }));
+    return { mobilityId, lineId: line.lineId, heldCents: held?.amountCents ?? 0, remainingCents: line.remainingCents, remainingMobilities: line.remainingMobilities, changed, lines };
   };
   const handle = (cmd: BudgetCommand, mobilityId: string, lineHint?: string): BudgetReply => {
     const events = decideOrFail(cmd);

@@ -140,3 +140,42 @@ const componentAmount = (c: FundingComponent, ep: GrantBreakdown, input: GrantIn
   const capped = cap === null ? '' : raw > cap ? ` = ${formatEur(raw)}, capped at ${formatEur(cap)}` : `, at most ${formatEur(cap)}`;
   return [amount, r.per === 'month' ? 'FUND-FLAT-MONTH' : 'FUND-FLAT-MOBILITY', `${c.name}: ${what}${capped} (${call})`];
 };
+
+/**
+ * One traced share of a co-funded mobility as events carry it (ParticipantSelected, GrantRecalculated,
+ * AttendanceCertified v2): the line, its funder, the rule, the amount and its basis. No personal data.
+ */
+export const FundingShare = z.strictObject({
+  lineId: LineId,
+  funder: z.string().min(1).max(200),
+  ruleId: z.enum(Object.keys(FUNDING_RULES) as [FundingRuleId, ...FundingRuleId[]]),
+  amountCents: z.int().nonnegative(),
+  basis: z.string(),
+});
+export type FundingShare = z.infer<typeof FundingShare>;
+
+/** The shares of a co-funded grant, one per line and component, in order (the Erasmus+ share first when it comes first). */
+export const fundingSharesOf = (g: CoFundedGrant): FundingShare[] =>
+  g.shares.flatMap((s) => s.trace.map((t) => ({ lineId: s.lineId, funder: s.funder, ruleId: t.ruleId, amountCents: t.amountCents, basis: t.basis })));
+
+/** A project's funder line that co-funds a mobility, with its rule, as the server resolves it from the registration. */
+export const CoFundingLine = z.strictObject({ lineId: LineId, funder: z.string().min(1).max(200), rule: FunderRule });
+export type CoFundingLine = z.infer<typeof CoFundingLine>;
+
+/**
+ * How one mobility is co-funded: the funder of its own line (which pays the Erasmus+ grant) and each co-funding
+ * line with its rule. The mobility workflow's input; the shares are computed from it at every grant.
+ */
+export const MobilityCoFunding = z.strictObject({
+  erasmusPlusFunder: z.string().min(1).max(200),
+  lines: z.array(CoFundingLine).min(1).max(9),
+});
+export type MobilityCoFunding = z.infer<typeof MobilityCoFunding>;
+
+/** The funding components of a mobility paid by its own (Erasmus+) line and its co-funding lines, one line each. */
+export const coFundingComponents = (ownLineId: string, f: MobilityCoFunding): CoFundingInput => ({
+  components: [
+    { name: 'Erasmus+', rule: { kind: 'erasmus-plus' }, paidBy: [{ lineId: ownLineId, funder: f.erasmusPlusFunder, weight: 1 }] },
+    ...f.lines.map((l) => ({ name: l.funder, rule: l.rule, paidBy: [{ lineId: l.lineId, funder: l.funder, weight: 1 }] })),
+  ],
+});

@@ -16,18 +16,18 @@ import { type Allowed, LIFECYCLE, type Stage } from './lifecycle';
 const ENGINE = { type: true, mobilityId: true, at: true } as const;
 
 export const ACTION_INPUTS = {
-  select: SelectParticipant.omit({ ...ENGINE, estimatedGrant: true }),
+  select: SelectParticipant.omit({ ...ENGINE, estimatedGrant: true, funding: true }),
   reject: RejectApplication.omit(ENGINE),
-  promote: PromoteFromReserveList.omit({ ...ENGINE, estimatedGrant: true }),
+  promote: PromoteFromReserveList.omit({ ...ENGINE, estimatedGrant: true, funding: true }),
   withdraw: WithdrawApplication.omit(ENGINE),
   /** The pre-financing rate defaults to the project's policy. */
   signAgreement: SignAgreement.omit(ENGINE).partial({ prefinancingPercent: true }),
   confirmDeparture: ConfirmDeparture.omit(ENGINE),
-  recordCertificateOfAttendance: RecordCertificateOfAttendance.omit({ ...ENGINE, finalGrant: true }),
+  recordCertificateOfAttendance: RecordCertificateOfAttendance.omit({ ...ENGINE, finalGrant: true, funding: true }),
   recordInterruption: RecordInterruption.omit(ENGINE),
   declareForceMajeure: DeclareForceMajeure.omit(ENGINE),
   requestExtension: RequestExtension.omit(ENGINE),
-  approveExtension: ApproveExtension.omit({ ...ENGINE, revisedGrant: true }),
+  approveExtension: ApproveExtension.omit({ ...ENGINE, revisedGrant: true, funding: true }),
   refuseExtension: RefuseExtension.omit(ENGINE),
   changeLearningAgreement: ChangeLearningAgreement.omit(ENGINE),
   recordReportSubmitted: RecordParticipantReportSubmitted.omit(ENGINE),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ActivityCode } from '../activity';
 import { GrantBreakdown } from '../grant/breakdown';
+import { FundingShare } from '../funding';
 import { CountryCode, HostOrgId, IsoDate, MobilityId, OrgId, ParticipantRef, ProjectId } from '../ids';
 import { ByteSize, DocumentId, DocumentKind, DocumentMediaType, Sha256 } from '../documents';
 import {
@@ -77,10 +78,12 @@ export const SubmitApplication = command('SubmitApplication', {
   groupId: GroupId.optional(),
 });
 /** estimatedGrant is computed by the caller with the grant calculator. */
-export const SelectParticipant = command('SelectParticipant', { estimatedGrant: GrantBreakdown });
+/** funding: the co-funded shares the engine computed with the grant (domain/funding); absent or [] when not co-funded. */
+const Funding = z.array(FundingShare).max(20).optional();
+export const SelectParticipant = command('SelectParticipant', { estimatedGrant: GrantBreakdown, funding: Funding });
 /** With a reserve-list rank the applicant goes on the reserve list, otherwise the application is rejected. */
 export const RejectApplication = command('RejectApplication', { reasonCode: RejectionReason, reserveListRank: z.int().positive().optional() });
-export const PromoteFromReserveList = command('PromoteFromReserveList', { estimatedGrant: GrantBreakdown });
+export const PromoteFromReserveList = command('PromoteFromReserveList', { estimatedGrant: GrantBreakdown, funding: Funding });
 export const WithdrawApplication = command('WithdrawApplication', { reasonCode: WithdrawalReason });
 export const SignAgreement = command('SignAgreement', {
   participantSignedOn: IsoDate,
@@ -92,13 +95,14 @@ export const RecordCertificateOfAttendance = command('RecordCertificateOfAttenda
   actualStartDate: IsoDate,
   actualEndDate: IsoDate,
   finalGrant: GrantBreakdown,
+  funding: Funding,
 });
 export const RecordInterruption = command('RecordInterruption', { from: IsoDate, to: IsoDate, reasonCode: InterruptionReason });
 /** A reason code only: the free-text explanation is special-category data kept outside the engine. */
 export const DeclareForceMajeure = command('DeclareForceMajeure', { reasonCode: ForceMajeureReason });
 export const RequestExtension = command('RequestExtension', { newEndDate: IsoDate });
 /** revisedGrant: the estimated grant recomputed by the caller for the extended dates. */
-export const ApproveExtension = command('ApproveExtension', { revisedGrant: GrantBreakdown });
+export const ApproveExtension = command('ApproveExtension', { revisedGrant: GrantBreakdown, funding: Funding });
 export const RefuseExtension = command('RefuseExtension', { reasonCode: ExtensionRefusalReason });
 export const ChangeLearningAgreement = command('ChangeLearningAgreement', { reasonCode: LearningAgreementChangeReason });
 export const InviteParticipantReport = command('InviteParticipantReport', {});
@@ -164,7 +168,7 @@ export const TakeOverFacts = z.strictObject({
   source: z.string().min(1).max(200),
 });
 export type TakeOverFacts = z.infer<typeof TakeOverFacts>;
-export const TakeOverMobility = command('TakeOverMobility', { ...TakeOverFacts.shape, estimatedGrant: GrantBreakdown, finalGrant: GrantBreakdown.nullable() });
+export const TakeOverMobility = command('TakeOverMobility', { ...TakeOverFacts.shape, estimatedGrant: GrantBreakdown, finalGrant: GrantBreakdown.nullable(), funding: Funding, finalFunding: Funding });
 
 /**
  * A document kept as a proof of the mobility (its bytes in the document store, under their SHA-256).

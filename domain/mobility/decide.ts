@@ -77,7 +77,7 @@ const submitApplication = (c: CommandOf<'SubmitApplication'>, s: MobilityState):
 const selectParticipant = (c: CommandOf<'SelectParticipant'>, state: MobilityState): Decision => {
   const s = require_(state, 'SelectParticipant', 'select the participant', 'only a submitted application awaiting selection can be selected (a reserve-list applicant is promoted)');
   if (isRejection(s)) return s;
-  return [mobilityEvent('ParticipantSelected', { ...audit(c), facts: factsOf(s), estimatedGrant: c.estimatedGrant, fromReserveList: false })];
+  return [mobilityEvent('ParticipantSelected', { ...audit(c), facts: factsOf(s), estimatedGrant: c.estimatedGrant, fromReserveList: false, funding: c.funding ?? [] })];
 };
 
 const rejectApplication = (c: CommandOf<'RejectApplication'>, state: MobilityState): Decision => {
@@ -90,7 +90,7 @@ const rejectApplication = (c: CommandOf<'RejectApplication'>, state: MobilitySta
 const promoteFromReserveList = (c: CommandOf<'PromoteFromReserveList'>, state: MobilityState): Decision => {
   const s = require_(state, 'PromoteFromReserveList', 'promote from the reserve list', 'the applicant is not on the reserve list');
   if (isRejection(s)) return s;
-  return [mobilityEvent('ParticipantSelected', { ...audit(c), facts: factsOf(s), estimatedGrant: c.estimatedGrant, fromReserveList: true })];
+  return [mobilityEvent('ParticipantSelected', { ...audit(c), facts: factsOf(s), estimatedGrant: c.estimatedGrant, fromReserveList: true, funding: c.funding ?? [] })];
 };
 
 const withdrawApplication = (c: CommandOf<'WithdrawApplication'>, state: MobilityState): Decision => {
@@ -193,7 +193,7 @@ const approveExtension = (c: CommandOf<'ApproveExtension'>, state: MobilityState
   const previous = s.selection.estimatedGrant.totalCents;
   return [
     mobilityEvent('ExtensionApproved', { ...audit(c), previousEndDate: s.plan.endDate, newEndDate: s.extension.newEndDate, durationDays: d.days }),
-    mobilityEvent('GrantRecalculated', { ...audit(c), facts: factsOf(s), cause: 'extension', previousTotalCents: previous, estimatedGrant: c.revisedGrant, deltaCents: c.revisedGrant.totalCents - previous }),
+    mobilityEvent('GrantRecalculated', { ...audit(c), facts: factsOf(s), cause: 'extension', previousTotalCents: previous, estimatedGrant: c.revisedGrant, deltaCents: c.revisedGrant.totalCents - previous, funding: c.funding ?? [] }),
   ];
 };
 
@@ -231,7 +231,7 @@ const recordCertificateOfAttendance = (c: CommandOf<'RecordCertificateOfAttendan
     ...audit(c), facts: factsOf(s), actualStartDate: start, actualEndDate: end, physicalDays, interruptedDays: interrupted,
     minimumMet: physicalDays >= form.limit.minDays, forceMajeure: s.forceMajeure !== null, finalGrant: c.finalGrant,
     estimatedTotalCents: estimated, deltaCents: c.finalGrant.totalCents - estimated, paidCents: paid,
-    balanceDueCents: c.finalGrant.totalCents - paid,
+    balanceDueCents: c.finalGrant.totalCents - paid, funding: c.funding ?? [],
   })];
 };
 

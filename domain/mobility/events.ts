@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ActivityCode } from '../activity';
 import { Cents } from '../money';
 import { GrantBreakdown } from '../grant/breakdown';
+import { FundingShare } from '../funding';
 import { CountryCode, IsoDate, MobilityId, OrgId, ParticipantRef, ProjectId } from '../ids';
 import { DeadlineId, DeadlineNature } from '../calendar/deadlines';
 import { GrantConditions, TakeOverStage } from './commands';
@@ -82,6 +83,13 @@ export const ApplicationSubmittedV2 = payload({
   groupId: GroupId.nullable(),
 });
 export const ParticipantSelectedV1 = payload({ facts: MobilityFacts, estimatedGrant: GrantBreakdown, fromReserveList: z.boolean() });
+/**
+ * v2 (and GrantRecalculated, AttendanceCertified v2): the shares of a co-funded mobility (domain/funding), each with its
+ * line, funder, rule id, amount and basis; [] when the mobility is not co-funded. The grant itself stays the Erasmus+
+ * grant alone (what budget consumption and the Beneficiary Module export read). Upcast from v1 with [] in upcast.ts.
+ */
+const Funding = z.array(FundingShare).max(20).describe('co-funded shares, one per line and rule ([] when not co-funded)');
+export const ParticipantSelectedV2 = payload({ ...ParticipantSelectedV1.shape, funding: Funding });
 export const ApplicationRejectedV1 = payload({ reasonCode: RejectionReason, fromStage: z.enum(stagesAllowing('RejectApplication')) });
 export const PlacedOnReserveListV1 = payload({ reasonCode: RejectionReason, rank: z.int().positive() });
 export const ApplicationWithdrawnV1 = payload({ reasonCode: WithdrawalReason, fromStage: z.enum(stagesAllowing('WithdrawApplication')) });
@@ -109,6 +117,7 @@ export const AttendanceCertifiedV1 = payload({
   paidCents: Cents,
   balanceDueCents: Cents,
 });
+export const AttendanceCertifiedV2 = payload({ ...AttendanceCertifiedV1.shape, funding: Funding });
 export const MobilityInterruptedV1 = payload({ from: IsoDate, to: IsoDate, days: z.int().positive(), reasonCode: InterruptionReason });
 export const ForceMajeureDeclaredV1 = payload({ reasonCode: ForceMajeureReason, stage: z.enum(stagesAllowing('DeclareForceMajeure')) });
 export const ExtensionRequestedV1 = payload({ currentEndDate: IsoDate, newEndDate: IsoDate, noticeDays: z.int() });
@@ -121,6 +130,7 @@ export const GrantRecalculatedV1 = payload({
   estimatedGrant: GrantBreakdown,
   deltaCents: Cents,
 });
+export const GrantRecalculatedV2 = payload({ ...GrantRecalculatedV1.shape, funding: Funding });
 export const LearningAgreementChangedV1 = payload({ reasonCode: LearningAgreementChangeReason, version: z.int().min(2) });
 export const ParticipantReportInvitedV1 = payload({ invitedOn: IsoDate, dueOn: IsoDate });
 export const ParticipantReportRemindedV1 = payload({ reminderNumber: z.int().positive() });
@@ -179,19 +189,19 @@ const event = <T extends string, V extends number, P extends z.ZodType>(type: T,
 
 /** Current version of every event. */
 export const ApplicationSubmitted = event('ApplicationSubmitted', 2, ApplicationSubmittedV2);
-export const ParticipantSelected = event('ParticipantSelected', 1, ParticipantSelectedV1);
+export const ParticipantSelected = event('ParticipantSelected', 2, ParticipantSelectedV2);
 export const ApplicationRejected = event('ApplicationRejected', 1, ApplicationRejectedV1);
 export const PlacedOnReserveList = event('PlacedOnReserveList', 1, PlacedOnReserveListV1);
 export const ApplicationWithdrawn = event('ApplicationWithdrawn', 1, ApplicationWithdrawnV1);
 export const AgreementSigned = event('AgreementSigned', 1, AgreementSignedV1);
 export const DepartureConfirmed = event('DepartureConfirmed', 1, DepartureConfirmedV1);
-export const AttendanceCertified = event('AttendanceCertified', 1, AttendanceCertifiedV1);
+export const AttendanceCertified = event('AttendanceCertified', 2, AttendanceCertifiedV2);
 export const MobilityInterrupted = event('MobilityInterrupted', 1, MobilityInterruptedV1);
 export const ForceMajeureDeclared = event('ForceMajeureDeclared', 1, ForceMajeureDeclaredV1);
 export const ExtensionRequested = event('ExtensionRequested', 1, ExtensionRequestedV1);
 export const ExtensionApproved = event('ExtensionApproved', 1, ExtensionApprovedV1);
 export const ExtensionRefused = event('ExtensionRefused', 1, ExtensionRefusedV1);
-export const GrantRecalculated = event('GrantRecalculated', 1, GrantRecalculatedV1);
+export const GrantRecalculated = event('GrantRecalculated', 2, GrantRecalculatedV2);
 export const LearningAgreementChanged = event('LearningAgreementChanged', 1, LearningAgreementChangedV1);
 export const ParticipantReportInvited = event('ParticipantReportInvited', 1, ParticipantReportInvitedV1);
 export const ParticipantReportReminded = event('ParticipantReportReminded', 1, ParticipantReportRemindedV1);
@@ -213,8 +223,12 @@ export const DocumentAttached = event('DocumentAttached', 1, DocumentAttachedV1)
  */
 export const TakeOverStep = z.discriminatedUnion('type', [ParticipantSelected, AgreementSigned, DepartureConfirmed, AttendanceCertified, PaymentOrdered]);
 export type TakeOverStep = z.infer<typeof TakeOverStep>;
-export const TakeOverRecordedV1 = payload({ source: z.string(), stage: TakeOverStage, steps: z.array(TakeOverStep).min(1) });
-export const TakeOverRecorded = event('TakeOverRecorded', 1, TakeOverRecordedV1);
+/** The steps as TakeOverRecorded v1 carried them (ParticipantSelected and AttendanceCertified v1, without shares). */
+const TakeOverStepV1 = z.discriminatedUnion('type', [event('ParticipantSelected', 1, ParticipantSelectedV1), AgreementSigned, DepartureConfirmed, event('AttendanceCertified', 1, AttendanceCertifiedV1), PaymentOrdered]);
+export const TakeOverRecordedV1 = payload({ source: z.string(), stage: TakeOverStage, steps: z.array(TakeOverStepV1).min(1) });
+/** v2: the steps at their current versions (ParticipantSelected, AttendanceCertified v2 with the co-funded shares). */
+export const TakeOverRecordedV2 = payload({ source: z.string(), stage: TakeOverStage, steps: z.array(TakeOverStep).min(1) });
+export const TakeOverRecorded = event('TakeOverRecorded', 2, TakeOverRecordedV2);
 
 const CURRENT = [
   ApplicationSubmitted, ParticipantSelected, ApplicationRejected, PlacedOnReserveList, ApplicationWithdrawn,
@@ -252,6 +266,10 @@ const CURRENT_TYPES: readonly EventTypeEntry[] = CURRENT.map((s) => ({
 const OLDER_TYPES: readonly EventTypeEntry[] = [
   { type: 'ApplicationSubmitted', version: 1, schema: ApplicationSubmittedV1 },
   { type: 'RecognitionRecorded', version: 1, schema: RecognitionRecordedV1 },
+  { type: 'ParticipantSelected', version: 1, schema: ParticipantSelectedV1 },
+  { type: 'GrantRecalculated', version: 1, schema: GrantRecalculatedV1 },
+  { type: 'AttendanceCertified', version: 1, schema: AttendanceCertifiedV1 },
+  { type: 'TakeOverRecorded', version: 1, schema: TakeOverRecordedV1 },
 ];
 export const EVENT_TYPES: readonly EventTypeEntry[] = [...OLDER_TYPES, ...CURRENT_TYPES];
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { GrantBreakdown } from '../grant/breakdown';
 import { computeMobilityGrant } from '../grant/compute';
 import { GrantRates, type GrantInput } from '../grant/input';
+import { coFundedGrant, coFundingComponents, type FundingShare, fundingSharesOf, type MobilityCoFunding } from '../funding';
 import { inStage, type OpenMobility } from './state';
 
 /** The project's applicable rates for the grant calculator (call year + NA rate for this mobility's group). */
@@ -23,6 +24,11 @@ export type ProjectRates = z.infer<typeof ProjectRates>;
  * goes behind patched() like any other behaviour change.
  */
 export function grantFor(s: OpenMobility, rates: ProjectRates, dates: { startDate: string; endDate: string }): GrantBreakdown {
+  return computeMobilityGrant(grantInputFor(s, rates, dates));
+}
+
+/** The grant calculator's input for a mobility's facts between two dates. */
+export function grantInputFor(s: OpenMobility, rates: ProjectRates, dates: { startDate: string; endDate: string }): GrantInput {
   const p = s.plan;
   const interrupted = s.interruptions.reduce((n, i) => n + i.days, 0);
   const input: GrantInput = {
@@ -50,7 +56,7 @@ export function grantFor(s: OpenMobility, rates: ProjectRates, dates: { startDat
     virtualComponent: p.virtualComponent ?? undefined,
     ...conditionsInput(s.grantConditions),
   };
-  return computeMobilityGrant(input);
+  return input;
 }
 
 /** The staff-recorded switches as grant inputs (euros from cents). */
@@ -73,3 +79,25 @@ export const extendedGrant = (s: OpenMobility, rates: ProjectRates): GrantBreakd
 /** The final grant at the certificate of attendance: from the attended dates, interruptions deducted. */
 export const finalGrant = (s: OpenMobility, rates: ProjectRates, attended: { actualStartDate: string; actualEndDate: string }): GrantBreakdown =>
   grantFor(s, rates, { startDate: attended.actualStartDate, endDate: attended.actualEndDate });
+
+/**
+ * The co-funded shares of a mobility between two dates (domain/funding `coFundedGrant`): the Erasmus+ grant on its
+ * own line (the same amount as `grantFor`), then each co-funding line's share by its rule. [] when not co-funded.
+ */
+export const fundingFor = (s: OpenMobility, rates: ProjectRates, dates: { startDate: string; endDate: string }, coFunding: MobilityCoFunding | null | undefined): FundingShare[] =>
+  coFunding ? fundingSharesOf(coFundedGrant(grantInputFor(s, rates, dates), coFundingComponents(s.identity.funderLineId, coFunding))) : [];
+
+/** The dates each grant is computed between: planned (selection), extended (approval), attended (certificate). */
+export const plannedDates = (s: OpenMobility) => ({ startDate: s.plan.startDate, endDate: s.plan.endDate });
+export const extendedDates = (s: OpenMobility) => ({
+  startDate: inStage(s, ['departed']) ? s.departure.actualStartDate : s.plan.startDate,
+  endDate: s.extension.status === 'requested' ? s.extension.newEndDate : s.plan.endDate,
+});
+export const attendedDates = (attended: { actualStartDate: string; actualEndDate: string }) => ({ startDate: attended.actualStartDate, endDate: attended.actualEndDate });
+
+/** What each line pays of a grant: the Erasmus+ share on the mobility's own line, the rest per co-funding line. */
+export const sharesByLine = (shares: readonly FundingShare[]): { lineId: string; amountCents: number }[] => {
+  const out = new Map<string, number>();
+  for (const x of shares) out.set(x.lineId, (out.get(x.lineId) ?? 0) + x.amountCents);
+  return [...out].map(([lineId, amountCents]) => ({ lineId, amountCents }));
+};

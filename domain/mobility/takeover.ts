@@ -35,7 +35,7 @@ export function takeOverMobility(c: CommandOf<'TakeOverMobility'>, state: Mobili
   if (future) return reject('invalid-dates', `cannot take over the mobility: ${future[0]} ${future[1]} is after the takeover date ${today}`);
 
   const base = (on: string) => ({ mobilityId: c.mobilityId, actor: c.actor, at: dayAt(on) });
-  const plan: { label: string; command: MobilityCommand }[] = [{ label: 'selection', command: { type: 'SelectParticipant', ...base(c.selectedOn), estimatedGrant: c.estimatedGrant } }];
+  const plan: { label: string; command: MobilityCommand }[] = [{ label: 'selection', command: { type: 'SelectParticipant', ...base(c.selectedOn), estimatedGrant: c.estimatedGrant, funding: c.funding ?? [] } }];
   if (c.agreement) {
     const a = c.agreement;
     const signed = a.participantSignedOn > a.institutionSignedOn ? a.participantSignedOn : a.institutionSignedOn;
@@ -46,7 +46,7 @@ export function takeOverMobility(c: CommandOf<'TakeOverMobility'>, state: Mobili
     .map((p) => ({ label: `payment ${p.paymentId}`, command: { type: 'RecordPaymentOrdered' as const, ...base(p.paidOn), kind: p.kind, paymentId: p.paymentId, amountCents: p.amountCents } }));
   plan.push(...paid('prefinancing'));
   if (c.departedOn) plan.push({ label: 'departure', command: { type: 'ConfirmDeparture', ...base(c.departedOn), actualStartDate: c.departedOn } });
-  if (c.attendance) plan.push({ label: 'certificate of attendance', command: { type: 'RecordCertificateOfAttendance', ...base(c.attendance.actualEndDate), ...c.attendance, finalGrant: c.finalGrant! } });
+  if (c.attendance) plan.push({ label: 'certificate of attendance', command: { type: 'RecordCertificateOfAttendance', ...base(c.attendance.actualEndDate), ...c.attendance, finalGrant: c.finalGrant!, funding: c.finalFunding ?? [] } });
   plan.push(...paid('balance'));
 
   let s: MobilityState = state;

@@ -16,6 +16,18 @@ export const UPCASTERS: Upcasters = {
   },
   // v2: the learning outcomes recorded with the recognition. A v1 recognition recorded none.
   RecognitionRecorded: { 1: (p) => ({ ...p, learningOutcomes: [] }) },
+  // v2: the co-funded shares. A v1 grant was the Erasmus+ grant alone, co-funded by no line.
+  ParticipantSelected: { 1: (p) => ({ ...p, funding: [] }) },
+  GrantRecalculated: { 1: (p) => ({ ...p, funding: [] }) },
+  AttendanceCertified: { 1: (p) => ({ ...p, funding: [] }) },
+  // v2: its ParticipantSelected and AttendanceCertified steps at v2 (no shares before co-funding).
+  TakeOverRecorded: {
+    1: (p) => ({
+      ...p,
+      steps: (p.steps as { type: string; version: number; payload: Record<string, unknown> }[]).map((step) =>
+        (step.type === 'ParticipantSelected' || step.type === 'AttendanceCertified') && step.version === 1 ? { ...step, version: 2, payload: { ...step.payload, funding: [] } } : step),
+    }),
+  },
 };
 
 export type ParseFailure =

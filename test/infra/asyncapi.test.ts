@@ -56,7 +56,7 @@ describe('asyncapi.yaml, the stream contract', () => {
   it('gives every project (budget) event its message on project-events, with the zod payload schema', () => {
     const channel = doc.channels.projectEvents!;
     expect(channel.address).toBe(TOPICS.projectEvents.name);
-    expect(PROJECT_SCHEMAS.map((s) => s.type).sort()).toEqual([...PROJECT_EVENT_TYPES].sort());
+    expect([...new Set(PROJECT_SCHEMAS.map((s) => s.type))].sort()).toEqual([...PROJECT_EVENT_TYPES].sort());
     for (const s of PROJECT_SCHEMAS) {
       const name = `${s.type}V${s.version}`;
       expect(doc.components.messages[name]!.payload.schema, name).toEqual(toJson(ProjectEventEnvelope.extend({ type: z.literal(s.type), version: z.literal(s.version), payload: s.payload })));

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { projectEventIdFor } from '../../domain/budget/events';
+import { projectEventIdFor, upcastProjectEvent } from '../../domain/budget/events';
 import { eventIdFor } from '../../domain/envelope';
 import type { IncomingMessage } from '../../infra/kafka/consumer';
 import { signatureProblem, type SigningKeys } from '../../infra/kafka/signing';
@@ -106,7 +106,9 @@ export function decodeMessage(m: Pick<IncomingMessage, 'topic' | 'key' | 'value'
     if (parked) return parked;
     const payload = schemaFor(PROJECT_SCHEMAS, e.type, e.version)!.payload.safeParse(e.payload);
     if (!payload.success) return { kind: 'reject', reason: 'invalid-payload', detail: issues(payload.error), ...p };
-    return { kind: 'project', event: { ...e, payload: payload.data as Record<string, unknown> } };
+    // Older versions are read as the current one (domain/budget/events.ts upcastProjectEvent).
+    const current = upcastProjectEvent({ type: e.type, version: e.version, payload: payload.data as Record<string, unknown> });
+    return { kind: 'project', event: { ...e, version: current.version, payload: current.payload } };
   }
   return { kind: 'reject', reason: 'unknown-topic', detail: `no projector reads ${m.topic}`, ...p };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PROJECT_EVENT_TYPES, ProjectEvent, ProjectEventEnvelope } from '../../domain/budget/events';
+import { OLDER_PROJECT_EVENTS, PROJECT_EVENT_TYPES, ProjectEvent, ProjectEventEnvelope } from '../../domain/budget/events';
 import { EventEnvelope } from '../../domain/envelope';
 import { EVENT_TYPES, type EventType } from '../../domain/mobility/events';
 
@@ -17,19 +17,19 @@ export interface EventSchema {
 
 const mobilityMeanings: Record<EventType, string> = {
   ApplicationSubmitted: 'A participant (pseudonymous ref) applied for a mobility: activity, funder line, planned dates and facts (green travel, fewer opportunities as a flag).',
-  ParticipantSelected: 'The applicant was selected; carries the estimated grant with its rule lines (the amount reserved on the budget).',
+  ParticipantSelected: 'The applicant was selected; carries the estimated Erasmus+ grant with its rule lines (the amount reserved on the mobility\'s own line) and (v2) the co-funded shares of every line ([] when not co-funded).',
   ApplicationRejected: 'The application was not selected (reason code).',
   PlacedOnReserveList: 'The applicant was placed on the reserve list (rank).',
   ApplicationWithdrawn: 'The applicant withdrew before departure (reason code).',
   AgreementSigned: 'The grant agreement was signed by both sides: contracted total, pre-financing percentage, amount and due date.',
   DepartureConfirmed: 'The participant started the mobility (actual start date).',
-  AttendanceCertified: 'The host certified the actual dates (certificate of attendance); carries the final grant with its rule lines, force majeure and interrupted days.',
+  AttendanceCertified: 'The host certified the actual dates (certificate of attendance); carries the final grant with its rule lines, force majeure and interrupted days, and (v2) the final co-funded shares.',
   MobilityInterrupted: 'The mobility was interrupted between two dates (reason code, never an explanation).',
   ForceMajeureDeclared: 'Force majeure was declared (reason code only; the explanation is special-category data and stays out of events).',
   ExtensionRequested: 'An extension of the end date was requested.',
   ExtensionApproved: 'An extension was approved (new end date).',
   ExtensionRefused: 'An extension was refused (reason code).',
-  GrantRecalculated: 'The estimated grant was recalculated (e.g. after an extension), with its new rule lines.',
+  GrantRecalculated: 'The estimated grant was recalculated (e.g. after an extension), with its new rule lines and (v2) the new co-funded shares.',
   LearningAgreementChanged: 'The learning agreement changed (EWP reason code, new version).',
   ParticipantReportInvited: 'The participant was invited to submit the report (EU Survey), with the due date.',
   ParticipantReportReminded: 'A reminder to submit the participant report was sent.',
@@ -50,13 +50,13 @@ const mobilityMeanings: Record<EventType, string> = {
 const domainMobility: EventSchema[] = EVENT_TYPES.map((e) => ({ type: e.type, version: e.version, payload: e.schema, meaning: mobilityMeanings[e.type] }));
 
 const projectMeanings: Record<(typeof PROJECT_EVENT_TYPES)[number], string> = {
-  ProjectRegistered: 'A project (grant agreement) was registered with its funder lines: allocated cents and allocated mobilities per line.',
+  ProjectRegistered: 'A project (grant agreement) was registered with its funder lines: allocated cents and allocated mobilities per line, and (v2) the rule of each line (erasmus-plus, a flat amount per month or per mobility with its cap and condition, or null); v1 is read as v2 with the default rules.',
   BudgetReserved: 'Budget was reserved on a funder line for a selected mobility (amount, and the line\'s running reserved total).',
   BudgetReservationAdjusted: 'A mobility\'s reservation changed (e.g. the contracted or final grant differs from the estimate).',
   BudgetReleased: 'A mobility\'s reservation was released (cancelled, withdrawn, not contracted).',
 };
 
-const projectSchemas: EventSchema[] = ProjectEvent.options.map((o) => {
+const projectSchemas: EventSchema[] = [...OLDER_PROJECT_EVENTS, ...ProjectEvent.options].map((o) => {
   const shape = o.shape;
   return { type: shape.type.value, version: shape.version.value, payload: shape.payload, meaning: projectMeanings[shape.type.value] };
 });

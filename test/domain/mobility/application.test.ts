@@ -55,9 +55,9 @@ describe('SubmitApplication', () => {
 describe('selection', () => {
   it('SelectParticipant carries the estimated grant lines and the dashboard facts', () =>
     spec.given(history(path.applied())).when(cmd('SelectParticipant', '2025-04-01', { estimatedGrant })).then([{
-      type: 'ParticipantSelected', version: 1,
+      type: 'ParticipantSelected', version: 2,
       payload: {
-        actor, at: at('2025-04-01'), estimatedGrant, fromReserveList: false,
+        actor, at: at('2025-04-01'), estimatedGrant, fromReserveList: false, funding: [],
         facts: { activity: 'HE-SMS', funderLineId: 'EU-KA131-2024', hostCountry: 'DE', fewerOpportunities: false, greenTravel: false },
       },
     }]));

@@ -36,8 +36,8 @@ describe('event registry (EVENT_TYPES)', () => {
     }
   });
 
-  it('every payload names who and when (actor, at); only ApplicationSubmitted and RecognitionRecorded have a v2, and their v1 stays readable', () => {
-    const V2 = ['ApplicationSubmitted', 'RecognitionRecorded'];
+  it('every payload names who and when (actor, at); only ApplicationSubmitted, RecognitionRecorded and the co-funded grant events have a v2, and their v1 stays readable', () => {
+    const V2 = ['ApplicationSubmitted', 'RecognitionRecorded', 'ParticipantSelected', 'GrantRecalculated', 'AttendanceCertified', 'TakeOverRecorded'];
     for (const e of EVENT_TYPES) {
       const paths = keysOf(e.schema).map((k) => k.path);
       expect(paths, e.type).toEqual(expect.arrayContaining(['.actor', '.at']));
@@ -92,7 +92,7 @@ describe('parseEvent (reading from an envelope)', () => {
   it('reports unknown types and versions instead of throwing', () => {
     const e = sampleOf('ParticipantSelected');
     expect(parseEvent({ type: 'ParticipantTeleported', version: 1, payload: {} })).toEqual({ kind: 'unknown-type', type: 'ParticipantTeleported', version: 1 });
-    expect(parseEvent({ ...envelope(e), version: 2 })).toEqual({ kind: 'unknown-version', type: 'ParticipantSelected', version: 2 });
+    expect(parseEvent({ ...envelope(e), version: 3 })).toEqual({ kind: 'unknown-version', type: 'ParticipantSelected', version: 3 });
   });
 
   it('names the faulty field of an invalid payload', () => {
@@ -120,7 +120,19 @@ describe('parseEvent (reading from an envelope)', () => {
     expect(upcast(chain, 1, 3, { old: 7 })).toEqual({ old: undefined, added: null, renamed: 7 });
     expect(upcast(chain, 3, 3, { x: 1 })).toEqual({ x: 1 });
     expect(upcast({ 2: chain[2] }, 1, 3, { old: 7 })).toBeNull();
-    expect(CURRENT_VERSION.ParticipantSelected).toBe(1);
+    expect(CURRENT_VERSION.ParticipantSelected).toBe(2);
+  });
+
+  it('reads ParticipantSelected, GrantRecalculated and AttendanceCertified v1 (before co-funding) as v2 with no shares, and a TakeOverRecorded v1 with its steps so', () => {
+    for (const type of ['ParticipantSelected', 'GrantRecalculated', 'AttendanceCertified'] as const) {
+      const { funding: _, ...v1Payload } = sampleOf(type).payload as Record<string, unknown>;
+      expect(EVENT_TYPES.find((e) => e.type === type && e.version === 1)!.schema.safeParse(v1Payload).success, type).toBe(true);
+      expect(parseEvent({ type, version: 1, payload: v1Payload })).toEqual({ type, version: 2, payload: { ...v1Payload, funding: [] } });
+    }
+    const t = sampleOf('TakeOverRecorded') as Extract<MobilityEvent, { type: 'TakeOverRecorded' }>;
+    const stepsV1 = t.payload.steps.map((s) => (s.type === 'ParticipantSelected' || s.type === 'AttendanceCertified' ? { ...s, version: 1, payload: (({ funding: _, ...p }) => p)(s.payload) } : s));
+    const r = parseEvent({ type: 'TakeOverRecorded', version: 1, payload: { ...t.payload, steps: stepsV1 } });
+    expect(r).toEqual({ ...t, version: 2 });
   });
 
   it('MobilityEvent validates every sample', () => {

@@ -25,7 +25,7 @@ describe('TakeOverMobility', () => {
   it('given an application, when taken over at departed with its pre-financing paid, then one TakeOverRecorded carries the steps the engine decided', () => {
     const c = takeOver('2025-10-01', { stage: 'departed', agreement, departedOn: '2025-09-01', payments: [{ kind: 'prefinancing', paymentId: 'OLD-PF-1', amountCents: 231_630, paidOn: '2025-06-20' }] });
     spec.given(applied()).when(c).thenMatches([{
-      type: 'TakeOverRecorded', version: 1,
+      type: 'TakeOverRecorded', version: 2,
       payload: {
         actor, at: at('2025-10-01'), source: 'import:IMP-1 row 2', stage: 'departed',
         steps: [

@@ -1,4 +1,4 @@
-import { ProjectEvent, type ProjectEventEnvelope, projectEventIdFor } from '../../../domain/budget/events';
+import { ProjectEvent, type ProjectEventEnvelope, projectEventIdFor, defaultRuleOf } from '../../../domain/budget/events';
 import { type EventEnvelope, eventIdFor } from '../../../domain/envelope';
 import type { GrantBreakdown, GrantLine } from '../../../domain/grant/breakdown';
 import { mobilityIdFor } from '../../../domain/ids';
@@ -115,7 +115,7 @@ export function mobilityStory(r: Rng, plan: MobilityPlan, outcome?: Outcome): { 
   }
   if (r.chance(0.2)) push('PlacedOnReserveList', { reasonCode: 'selection-ranking', rank: r.int(1, 9) });
   let estimate = breakdown(r, days, fewer, zero);
-  push('ParticipantSelected', { facts, estimatedGrant: estimate, fromReserveList: false });
+  push('ParticipantSelected', { facts, estimatedGrant: estimate, fromReserveList: false, funding: [] });
   truth.status = 'reserved';
   if (out === 'withdrawn') {
     push('ApplicationWithdrawn', { reasonCode: 'personal', fromStage: 'selected' });
@@ -149,7 +149,7 @@ export function mobilityStory(r: Rng, plan: MobilityPlan, outcome?: Outcome): { 
   if (r.chance(0.3)) push('OlsAssessmentRecorded', { phase: 'before', language: 'de', level: 'B1' });
   if (r.chance(0.2)) {
     estimate = breakdown(r, days + 30, fewer, zero);
-    push('GrantRecalculated', { facts, cause: 'extension', previousTotalCents: truth.committedCents, estimatedGrant: estimate, deltaCents: 0 });
+    push('GrantRecalculated', { facts, cause: 'extension', previousTotalCents: truth.committedCents, estimatedGrant: estimate, deltaCents: 0, funding: [] });
   }
   if (out === 'agreed') {
     truth.committedCents = estimate.totalCents;
@@ -164,7 +164,7 @@ export function mobilityStory(r: Rng, plan: MobilityPlan, outcome?: Outcome): { 
   const final = r.chance(0.5) ? estimate : breakdown(r, days - 10, fewer, zero);
   push('AttendanceCertified', {
     facts, actualStartDate: date(60), actualEndDate: date(60 + days), physicalDays: days, interruptedDays: 0, minimumMet: true, forceMajeure: fm,
-    finalGrant: final, estimatedTotalCents: estimate.totalCents, deltaCents: final.totalCents - estimate.totalCents, paidCents: pre, balanceDueCents: final.totalCents - pre,
+    finalGrant: final, estimatedTotalCents: estimate.totalCents, deltaCents: final.totalCents - estimate.totalCents, paidCents: pre, balanceDueCents: final.totalCents - pre, funding: [],
   });
   truth.status = 'final';
   truth.committedCents = final.totalCents;
@@ -200,7 +200,7 @@ export interface ProjectSpec {
 }
 
 export const projectRegistered = (p: ProjectSpec): ProjectEventEnvelope => {
-  const e = ProjectEvent.parse({ type: 'ProjectRegistered', version: 1, payload: { institutionId: p.institutionId, lines: p.lines } });
+  const e = ProjectEvent.parse({ type: 'ProjectRegistered', version: 2, payload: { institutionId: p.institutionId, lines: p.lines.map((l) => ({ ...l, rule: defaultRuleOf(l) })) } });
   return { eventId: projectEventIdFor(p.projectId, 0), type: e.type, version: e.version, occurredAt: iso(0), projectId: p.projectId, institutionId: p.institutionId, consortiumId: p.consortiumId, sequence: 0, payload: e.payload };
 };
 
