@@ -66,11 +66,17 @@ async function readyAgain(since: number): Promise<number | null> {
 }
 
 /**
- * Staff actions wait while a killed worker's workflow tasks are retried. Known limit (kept open in the
- * issue): an Update delivered in the same workflow task as the retry of one that timed out when its
- * worker died can be replayed by the SDK's core in another order than it ran (Update before the
- * activity result), a nondeterminism error that stalls that mobility; a real client retrying at the
- * same moment can still hit it. The engine's guarantees under test here hold apart from that race.
+ * Staff actions wait while a killed worker's workflow tasks are retried. Known limit of the SDK's core
+ * (@temporalio 1.24.0, the newest release): an Update accepted in the retry of a workflow task that timed
+ * out when its worker died, where the worker running the retry handled that task's activity result in an
+ * activation before the Update's (the result's commands, e.g. a search-attribute upsert, come first in the
+ * task). Replay folds the timed-out task into its retry and delivers both in one activation, the Update
+ * first (core sorts Updates before activity results), so the Update's acceptance is the task's first
+ * command whatever the workflow code does: "Update machine does not handle this event", and every later
+ * replay of that mobility fails (a new worker, a query once it is closed). Reproductions on the dev server
+ * (worker stopped holding the task, Update sent, task timed out, new worker) ran both in one activation
+ * and replayed; what made the live worker split them is not known. A real client retrying at that moment
+ * can still hit it. The engine's guarantees under test here hold apart from that race.
  */
 let quiet: Promise<void> = Promise.resolve();
 
