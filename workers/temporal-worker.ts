@@ -13,8 +13,9 @@ import { createPublisher } from '../infra/kafka/client';
 import { loadSigningKeys } from '../infra/kafka/signing';
 import { createLogger, errorFields, type Logger } from '../infra/log';
 import { adjustReservationUpdate, budgetWorkflowId, releaseReservationUpdate, reserveBudgetUpdate } from '../workflows/budget-messages';
+import { bundlerOptions, workflowsPath } from './workflow-bundle';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+export { workflowsPath };
 
 let runtimeInstalled = false;
 /**
@@ -37,7 +38,7 @@ export interface WorkerOptions {
   connection?: NativeConnection;
   client?: Client;
   taskQueue?: string;
-  /** A pre-bundled workflow code (tests bundle once per suite). */
+  /** A pre-bundled workflow code (tests bundle once per suite, with `bundleWorkflows()` of ./workflow-bundle). */
   workflowBundle?: { code: string };
   /** Crash simulations for tests. */
   faults?: { notifications?: NotificationFaults; payments?: { afterInsert?(req: PaymentOrderRequest): void } };
@@ -96,7 +97,8 @@ export async function createMobilityWorker(cfg: Config, opts: WorkerOptions = {}
     connection,
     namespace: opts.client?.options.namespace ?? cfg.temporal.namespace,
     taskQueue: opts.taskQueue ?? cfg.temporal.taskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    // The domain and zod are evaluated once per workflow sandbox, not once per workflow (./workflow-bundle.ts).
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath, bundlerOptions }),
     activities,
   });
   return {

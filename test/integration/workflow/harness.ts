@@ -1,15 +1,15 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { Config } from '../../../infra/config';
 import { kafkaFor } from '../../../infra/kafka/client';
 import { TOPICS } from '../../../infra/kafka/topics';
 import { createTimeSkippingEnv } from '../../../infra/temporal-test-server';
-import { createMobilityWorker, quietTemporalRuntime, type WorkerOptions, workflowsPath } from '../../../workers/temporal-worker';
+import { createMobilityWorker, quietTemporalRuntime, type WorkerOptions } from '../../../workers/temporal-worker';
+import { bundleWorkflows } from '../../../workers/workflow-bundle';
 import { uniq } from '../../support/env';
 
 let bundle: Promise<{ code: string }> | null = null;
-/** The workflow bundle, built once per test file (vitest runs files in separate processes). */
-export const workflowBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never }));
+/** The workflow bundle as the worker builds it (domain modules shared), built once per test file (vitest runs files in separate processes). */
+export const workflowBundle = () => (bundle ??= bundleWorkflows({ trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never));
 
 /** A time-skipping Java test server with a worker wired to the real Kafka, Postgres and SMTP of the stack. */
 export async function timeSkipping(cfg: Config) {
