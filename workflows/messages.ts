@@ -6,6 +6,7 @@ import type { GrantBreakdown } from '../domain/grant/breakdown';
 import { ACTION_INPUTS, type ActionName } from '../domain/mobility/actions';
 import { type CommandType, SubmitApplication, TakeOverFacts } from '../domain/mobility/commands';
 import { ProjectRates } from '../domain/mobility/grant';
+import { type FundingShare, MobilityCoFunding } from '../domain/funding';
 import type { PlannedAlarm } from '../domain/mobility/schedule';
 import type { MobilityState, Payments } from '../domain/mobility/state';
 
@@ -24,6 +25,8 @@ export const StartMobility = SubmitApplication.omit({ type: true, at: true }).ex
   policy: z.record(z.string(), z.unknown()).default({}).refine((p) => Policy.safeParse(p).success, 'policy: invalid deadline policy overrides'),
   /** A mobility taken over under way (an import): its stage and known facts; the workflow computes every euro. Absent for a new application. */
   takeover: TakeOverFacts.optional(),
+  /** A co-funded mobility: its own line's funder and each co-funding line with its rule, resolved by the server from the project's registration. Absent: Erasmus+ alone. */
+  coFunding: MobilityCoFunding.optional(),
 });
 export type StartMobility = z.infer<typeof StartMobility>;
 export type StartMobilityInput = z.input<typeof StartMobility>;
@@ -103,6 +106,11 @@ export interface GrantView {
   final: GrantBreakdown | null;
   payments: Payments | null;
   budget: { lineId: string; heldCents: number; note: string | null };
+  /**
+   * A co-funded mobility's shares (domain/funding), each with its line, funder, rule and basis: of the current estimate
+   * and of the final grant ([] when not co-funded, or not yet certified), and what the budget guard holds on each line.
+   */
+  funding: { estimated: FundingShare[]; final: FundingShare[]; held: { lineId: string; heldCents: number }[] };
 }
 
 export interface DeadlinesView {

@@ -20,7 +20,7 @@ const { writePaymentOrder } = proxyActivities<ReturnType<typeof createPaymentAct
 });
 const budget = proxyActivities<ReturnType<typeof createBudgetActivities>>({
   startToCloseTimeout: '15s',
-  retry: { initialInterval: '1s', maximumInterval: '10s', nonRetryableErrorTypes: ['InsufficientFunds', 'NoMobilitiesLeft', 'UnknownLine', 'ProjectNotRegistered', 'AlreadyReserved', 'NoReservation'] },
+  retry: { initialInterval: '1s', maximumInterval: '10s', nonRetryableErrorTypes: ['InsufficientFunds', 'NoMobilitiesLeft', 'UnknownLine', 'ProjectNotRegistered', 'AlreadyReserved', 'NoReservation', 'NotACoFundingLine'] },
 });
 
 export const SYSTEM = 'system:workflow';
@@ -40,22 +40,26 @@ export interface EffectContext {
  * reminders (the deadline and attempt). Orchestration only: amounts and dates come from the domain.
  */
 export function mobilityEffects(ctx: EffectContext) {
-  const held = { cents: 0, note: null as string | null, ops: 0 };
+  const held = { cents: 0, note: null as string | null, ops: 0, lines: [] as { lineId: string; heldCents: number }[] };
   const sent: DeadlinesView['remindersSent'] = {};
 
   /** A Temporal Update on the project's budget guard; a refusal fails with the guard's code and reason. */
-  const budgetCall = async (what: 'reserve' | 'adjust' | 'release', amountCents: number, reason = 'released'): Promise<void> => {
+  /** coFunding (a co-funded mobility only): each co-funding line's share, reserved or adjusted with the own line's amount in the same Update. */
+  const budgetCall = async (what: 'reserve' | 'adjust' | 'release', amountCents: number, reason = 'released', coFunding?: { lineId: string; amountCents: number }[]): Promise<void> => {
     const { identity } = ctx.open();
     const op = `budget-${++held.ops}`;
     const mobilityId = identity.mobilityId;
+    const co = coFunding ? { coFunding } : {};
     try {
       const r = what === 'reserve'
-        ? await budget.reserveBudget(identity.projectId, { mobilityId, lineId: identity.funderLineId, amountCents }, op)
+        ? await budget.reserveBudget(identity.projectId, { mobilityId, lineId: identity.funderLineId, amountCents, ...co }, op)
         : what === 'adjust'
-          ? await budget.adjustReservation(identity.projectId, { mobilityId, amountCents }, op)
+          ? await budget.adjustReservation(identity.projectId, { mobilityId, amountCents, ...co }, op)
           : await budget.releaseReservation(identity.projectId, { mobilityId, reason }, op);
       held.cents = r.heldCents;
-      ctx.record({ actor: SYSTEM, action: `budget.${what}`, outcome: 'applied', detail: `holds ${r.heldCents} cents on line ${r.lineId}; ${r.remainingCents} cents and ${r.remainingMobilities} mobilities left`, events: [] });
+      held.lines = r.lines ?? [];
+      const others = held.lines.filter((l) => l.lineId !== r.lineId).map((l) => `, ${l.heldCents} cents on co-funding line ${l.lineId}`).join('');
+      ctx.record({ actor: SYSTEM, action: `budget.${what}`, outcome: 'applied', detail: `holds ${r.heldCents} cents on line ${r.lineId}${others}; ${r.remainingCents} cents and ${r.remainingMobilities} mobilities left`, events: [] });
     } catch (err) {
       const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : null;
       if (cause) throw ApplicationFailure.nonRetryable(cause.message, cause.type ?? 'BudgetRefused');
@@ -64,9 +68,9 @@ export function mobilityEffects(ctx: EffectContext) {
   };
 
   /** The final grant fixes the reservation: lower releases the difference; higher is reserved if the line allows. */
-  const adjustToFinal = async (finalCents: number) => {
+  const adjustToFinal = async (finalCents: number, coFunding?: { lineId: string; amountCents: number }[]) => {
     try {
-      await budgetCall('adjust', finalCents);
+      await budgetCall('adjust', finalCents, undefined, coFunding);
       held.note = null;
     } catch (err) {
       held.note = `final grant not covered by the budget line: ${(err as Error).message}`;

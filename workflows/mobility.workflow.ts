@@ -9,7 +9,8 @@ import type { CommandOf, MobilityCommand } from '../domain/mobility/commands';
 import { decide } from '../domain/mobility/decide';
 import type { MobilityEvent } from '../domain/mobility/events';
 import { evolve } from '../domain/mobility/evolve';
-import { extendedGrant, finalGrant, plannedGrant } from '../domain/mobility/grant';
+import { attendedDates, extendedDates, extendedGrant, finalGrant, fundingFor, plannedDates, plannedGrant, sharesByLine } from '../domain/mobility/grant';
+import type { FundingShare } from '../domain/funding';
 import { isRejection } from '../domain/mobility/rejection';
 import {
   type PlannedAlarm, alarmEffect, grantsOf, isClosed, liveDeadlines, nextDeadline, pendingAlarms, plannedAlarms,
@@ -28,6 +29,8 @@ export const REPORT_ESCALATION_PATCH = 'report-escalation-to-coordinator';
 export const DEADLINE_SCHEDULE_PATCH = 'deadline-schedule-events';
 /** The calendar's deadlines before departure and the host's certificate (policy.preDepartureDeadlines) for mobilities started since. */
 export const PRE_DEPARTURE_PATCH = 'pre-departure-deadlines';
+/** A co-funded mobility (input.coFunding): every grant with its shares per line, each share reserved on its line. */
+export const CO_FUNDING_PATCH = 'co-funding';
 
 /**
  * One mobility, one durable workflow (id = mobility id). It orchestrates only; every rule is the
@@ -45,6 +48,10 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
   const publishSchedule = patched(DEADLINE_SCHEDULE_PATCH);
   const preDeparture = patched(PRE_DEPARTURE_PATCH);
   const policy = Policy.parse({ ...(input.policy ?? {}), ...(preDeparture ? {} : { preDepartureDeadlines: false }) });
+  // Only a co-funded mobility asks: no earlier history had co-funding, and one without it behaves as before.
+  const coFunded = input.coFunding && patched(CO_FUNDING_PATCH) ? input.coFunding : null;
+  /** The co-funded shares of the current estimate and of the final grant, as the events carry them. */
+  const funding: { estimated: FundingShare[]; final: FundingShare[] } = { estimated: [], final: [] };
   let state: MobilityState = initialState;
   let sequence = 0;
   let published = 0;
@@ -65,6 +72,14 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
   };
   const apply = (events: MobilityEvent[]) => {
     for (const e of events) {
+      if (e.type === 'ParticipantSelected' || e.type === 'GrantRecalculated') funding.estimated = e.payload.funding;
+      if (e.type === 'AttendanceCertified') funding.final = e.payload.funding;
+      if (e.type === 'TakeOverRecorded') {
+        for (const step of e.payload.steps) {
+          if (step.type === 'ParticipantSelected') funding.estimated = step.payload.funding;
+          if (step.type === 'AttendanceCertified') funding.final = step.payload.funding;
+        }
+      }
       state = evolve(state, e);
       outbox.push(mobilityEnvelope(e, open().identity, sequence++));
     }
@@ -96,7 +111,11 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
   };
 
   // ---------- the application (before any handler is set, so an Update delivered with the start sees it) ----------
-  const { rates, policy: _policy, takeover, ...application } = input;
+  const { rates, policy: _policy, takeover, coFunding: _coFunding, ...application } = input;
+  /** The co-funded shares between two dates ([] when not co-funded), with the grant's own refusal on a broken rule. */
+  const shares = (dates: { startDate: string; endDate: string }) => (coFunded ? grant(() => fundingFor(open(), rates, dates, coFunded)) : []);
+  /** What the budget guard is asked to hold on each co-funding line (undefined when not co-funded: the Update is as before). */
+  const coShares = (fs: readonly FundingShare[]) => (coFunded ? sharesByLine(fs).filter((x) => x.lineId !== input.funderLineId) : undefined);
   const submitted = decide({ type: 'SubmitApplication', ...application, at: nowIso() }, state, policy);
   if (isRejection(submitted)) throw ApplicationFailure.nonRetryable(submitted.reason, submitted.code);
   apply(submitted);
@@ -107,7 +126,8 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
     const t = takeover;
     const estimatedGrant = grant(() => plannedGrant(open(), rates));
     const final = t.attendance ? grant(() => finalGrant(open(), rates, t.attendance!)) : null;
-    const taken = decideOrThrow({ type: 'TakeOverMobility', ...t, estimatedGrant, finalGrant: final, ...base(input.actor) });
+    const co = coFunded ? { funding: shares(plannedDates(open())), finalFunding: t.attendance ? shares(attendedDates(t.attendance)) : [] } : {};
+    const taken = decideOrThrow({ type: 'TakeOverMobility', ...t, estimatedGrant, finalGrant: final, ...co, ...base(input.actor) });
     apply(taken);
     record({ actor: input.actor, action: 'takeOver', outcome: 'applied', detail: `taken over at stage ${t.stage} (${t.source})`, events: taken.map((e) => e.type) });
   }
@@ -119,10 +139,10 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
 
   // ---------- effects (activities) ----------
   const { held, sent, budgetCall, adjustToFinal: adjust, orderPayment, notify } = mobilityEffects({ open, decide: (cmd) => decide(cmd, state, policy), apply, record, nowIso });
-  const adjustToFinal = async () => (inStage(state, ['attended']) ? adjust(state.attendance.finalGrant.totalCents) : undefined);
+  const adjustToFinal = async () => (inStage(state, ['attended']) ? adjust(state.attendance.finalGrant.totalCents, coShares(funding.final)) : undefined);
   // A takeover reserves its grant as selection would (the final grant once attended) and, signed but not pre-financed, orders the pre-financing.
   if (takeover) {
-    await budgetCall('reserve', grantDue(open()) ?? 0);
+    await budgetCall('reserve', grantDue(open()) ?? 0, undefined, coShares(inStage(state, ['attended']) ? funding.final : funding.estimated));
     await orderPayment(prefinancingPayment(state, base(SYSTEM)));
   }
   const settle = async () => {
@@ -139,18 +159,22 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
   };
   /** The engine supplies every euro (the grants) and the policy's pre-financing rate. */
   const supplied = (type: MobilityCommand['type'], p: Record<string, unknown>): Record<string, unknown> => {
-    if (type === 'SelectParticipant' || type === 'PromoteFromReserveList') return { estimatedGrant: grant(() => plannedGrant(open(), rates)) };
-    if (type === 'ApproveExtension') return { revisedGrant: grant(() => extendedGrant(open(), rates)) };
-    if (type === 'RecordCertificateOfAttendance') return { finalGrant: grant(() => finalGrant(open(), rates, p as { actualStartDate: string; actualEndDate: string })) };
+    const co = (dates: () => { startDate: string; endDate: string }) => (coFunded ? { funding: shares(dates()) } : {});
+    if (type === 'SelectParticipant' || type === 'PromoteFromReserveList') return { estimatedGrant: grant(() => plannedGrant(open(), rates)), ...co(() => plannedDates(open())) };
+    if (type === 'ApproveExtension') return { revisedGrant: grant(() => extendedGrant(open(), rates)), ...co(() => extendedDates(open())) };
+    if (type === 'RecordCertificateOfAttendance') {
+      const attended = p as { actualStartDate: string; actualEndDate: string };
+      return { finalGrant: grant(() => finalGrant(open(), rates, attended)), ...co(() => attendedDates(attended)) };
+    }
     if (type === 'SignAgreement') return { prefinancingPercent: p.prefinancingPercent ?? policy.prefinancingPercent };
     return {};
   };
   const command = (type: MobilityCommand['type'], p: Record<string, unknown>, actor: string): MobilityCommand =>
     ({ type, ...p, ...supplied(type, p), ...base(actor) }) as MobilityCommand;
   const before: Partial<Record<MobilityCommand['type'], (cmd: MobilityCommand) => Promise<void>>> = {
-    SelectParticipant: (cmd) => budgetCall('reserve', (cmd as CommandOf<'SelectParticipant'>).estimatedGrant.totalCents),
-    PromoteFromReserveList: (cmd) => budgetCall('reserve', (cmd as CommandOf<'PromoteFromReserveList'>).estimatedGrant.totalCents),
-    ApproveExtension: (cmd) => budgetCall('adjust', (cmd as CommandOf<'ApproveExtension'>).revisedGrant.totalCents),
+    SelectParticipant: (cmd) => budgetCall('reserve', (cmd as CommandOf<'SelectParticipant'>).estimatedGrant.totalCents, undefined, coShares((cmd as CommandOf<'SelectParticipant'>).funding ?? [])),
+    PromoteFromReserveList: (cmd) => budgetCall('reserve', (cmd as CommandOf<'PromoteFromReserveList'>).estimatedGrant.totalCents, undefined, coShares((cmd as CommandOf<'PromoteFromReserveList'>).funding ?? [])),
+    ApproveExtension: (cmd) => budgetCall('adjust', (cmd as CommandOf<'ApproveExtension'>).revisedGrant.totalCents, undefined, coShares((cmd as CommandOf<'ApproveExtension'>).funding ?? [])),
   };
   const after: Partial<Record<MobilityCommand['type'], () => Promise<void>>> = {
     WithdrawApplication: () => budgetCall('release', 0, 'withdrawn'),
@@ -244,7 +268,14 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
   setHandler(stateQuery, () => state);
   setHandler(auditQuery, () => audit);
   setHandler(deadlinesQuery, () => ({ deadlines: liveDeadlines(state, policy, utcDateOf(nowIso())), alarms: pending(), remindersSent: sent }));
-  setHandler(grantQuery, (): GrantView => ({ ...grantsOf(state), budget: { lineId: state.stage === 'none' ? '' : state.identity.funderLineId, heldCents: held.cents, note: held.note } }));
+  setHandler(grantQuery, (): GrantView => {
+    const g = grantsOf(state);
+    return {
+      ...g,
+      budget: { lineId: state.stage === 'none' ? '' : state.identity.funderLineId, heldCents: held.cents, note: held.note },
+      funding: { estimated: g.estimated ? funding.estimated : [], final: g.final ? funding.final : [], held: held.lines },
+    };
+  });
 
   // ---------- main loop ----------
   const publishAll = async () => {

@@ -61,7 +61,7 @@ const coFundingShares = (what: string) =>
 export const ReserveBudget = z.strictObject({
   type: z.literal('ReserveBudget'), mobilityId: MobilityId, lineId: z.string().min(1), amountCents: Cents.nonnegative(),
   coFunding: coFundingShares('co-funding lines and their shares (a co-funded mobility)'),
-}).refine((c) => !(c.coFunding ?? []).some((x) => x.lineId === c.lineId), { path: ['coFunding'], message: "a co-funding line is another line than the mobility's own" });
+});
 /** Adjust the amount on the mobility's own line and, when given, each co-funding line's share (reserved if it was 0 before). */
 export const AdjustReservation = z.strictObject({
   type: z.literal('AdjustReservation'), mobilityId: MobilityId, amountCents: Cents.nonnegative(),
@@ -102,7 +102,7 @@ export type BudgetState =
 
 export const initialBudgetState = (): BudgetState => ({ status: 'unregistered', sequence: 0 });
 
-export const BUDGET_ERRORS = ['ProjectNotRegistered', 'AlreadyRegistered', 'UnknownLine', 'InsufficientFunds', 'NoMobilitiesLeft', 'AlreadyReserved', 'NoReservation'] as const;
+export const BUDGET_ERRORS = ['ProjectNotRegistered', 'AlreadyRegistered', 'UnknownLine', 'InsufficientFunds', 'NoMobilitiesLeft', 'AlreadyReserved', 'NoReservation', 'NotACoFundingLine'] as const;
 export type BudgetErrorCode = (typeof BUDGET_ERRORS)[number];
 
 export class BudgetError extends Error {
@@ -174,6 +174,7 @@ export function decide(command: BudgetCommand, state: BudgetState): ProjectEvent
       if (!line) throw unknownLine(state, command.lineId);
       const co = command.coFunding ?? [];
       for (const x of co) if (!state.lines[x.lineId]) throw unknownLine(state, x.lineId);
+      if (co.some((x) => x.lineId === command.lineId)) throw new BudgetError('NotACoFundingLine', `line ${command.lineId} is mobility ${command.mobilityId}'s own line: a co-funding line is another line`);
       const existing = state.reservations[command.mobilityId];
       if (existing) {
         const held = coReservationsOf(state)[command.mobilityId] ?? {};
@@ -192,6 +193,7 @@ export function decide(command: BudgetCommand, state: BudgetState): ProjectEvent
       if (!existing) throw new BudgetError('NoReservation', `mobility ${command.mobilityId} holds no reservation in project ${state.projectId}`);
       const co = command.coFunding ?? [];
       for (const x of co) if (!state.lines[x.lineId]) throw unknownLine(state, x.lineId);
+      if (co.some((x) => x.lineId === existing.lineId)) throw new BudgetError('NotACoFundingLine', `line ${existing.lineId} is mobility ${command.mobilityId}'s own line: a co-funding line is another line`);
       const running = runningTotals(state);
       const out: ProjectEvent[] = [];
       if (existing.amountCents !== command.amountCents) out.push(adjust(running, state.lines[existing.lineId]!, command.mobilityId, existing.amountCents, command.amountCents));
