@@ -169,6 +169,17 @@ export const careerRows = (mobilities: readonly MobilitySummary[]): CareerRow[] 
     .map((m) => ({ mobilityId: m.mobilityId, startDate: m.startDate, endDate: m.endDate, days: m.days, host: `${m.hostOrgId} (${m.receivingCountry})`, activity: `${m.activityLabel} (${m.activity})`, outcome: outcomeText(m) }));
 
 export const OB3_CONTEXT = ['https://www.w3.org/2018/credentials/v1', 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json'] as const;
+/** The context of the status list terms of VC Data Model 1.1 credentials (StatusList2021Entry, StatusList2021Credential). */
+export const STATUS_LIST_2021_CONTEXT = 'https://w3id.org/vc/status-list/2021/v1';
+
+/** A badge's revocation entry: its index in a status list credential the engine serves (infra/credentials/status-list.ts). */
+export interface BadgeStatusEntry {
+  readonly id: string;
+  readonly type: 'StatusList2021Entry';
+  readonly statusPurpose: 'revocation';
+  readonly statusListIndex: string;
+  readonly statusListCredential: string;
+}
 
 /** The two families of open badges (seed 003): learners, and professionals (staff). */
 export const achievementOf = (s: Pick<MobilitySummary, 'family' | 'activity' | 'activityLabel'>) => ({
@@ -187,6 +198,8 @@ export interface BadgeInput {
   readonly issuer: { readonly did: string; readonly name: string; readonly institutionId: string };
   /** The OB 3.0 IdentityObject of the subject: a salted SHA-256 of the e-mail address, computed by the caller. */
   readonly identity: { readonly identityHash: string; readonly salt: string };
+  /** Where a verifier learns whether the badge was revoked (absent: the badge cannot be revoked). */
+  readonly status?: BadgeStatusEntry;
 }
 
 /**
@@ -197,7 +210,7 @@ export const openBadgeCredential = (s: MobilitySummary, b: BadgeInput) => {
   if (!s.recognition) throw new Error(`mobility ${s.mobilityId}: no recognition recorded`);
   const achievement = achievementOf(s);
   return {
-    '@context': [...OB3_CONTEXT],
+    '@context': b.status ? [...OB3_CONTEXT, STATUS_LIST_2021_CONTEXT] : [...OB3_CONTEXT],
     id: b.credentialId,
     type: ['VerifiableCredential', 'OpenBadgeCredential'],
     name: achievement.name,
@@ -212,6 +225,7 @@ export const openBadgeCredential = (s: MobilitySummary, b: BadgeInput) => {
       activityEndDate: `${s.endDate}T00:00:00Z`,
       ...(s.recognition.recognisedEcts !== null ? { creditsEarned: s.recognition.recognisedEcts } : {}),
     },
+    ...(b.status ? { credentialStatus: { ...b.status } } : {}),
   };
 };
 export type OpenBadgeCredential = ReturnType<typeof openBadgeCredential>;

@@ -33,7 +33,9 @@ export async function signCredential(key: IssuerKey, credential: W3cCredential):
   if (credential.issuer.id !== key.did) throw new Error(`credential issuer ${credential.issuer.id} is not the signing key's ${key.did}`);
   const { id, issuanceDate, ...vc } = credential;
   const at = Math.floor(Date.parse(issuanceDate) / 1000);
-  const jwt = await createVerifiableCredentialJwt({ jti: id, nbf: at, iat: at, vc } as never, { did: key.did, signer: EdDSASigner(key.seed), alg: 'EdDSA' });
+  // VC-JWT carries credentialSubject.id as `sub` (the library drops it from vc otherwise).
+  const subjectId = (vc.credentialSubject as { id?: unknown } | undefined)?.id;
+  const jwt = await createVerifiableCredentialJwt({ jti: id, nbf: at, iat: at, ...(typeof subjectId === 'string' ? { sub: subjectId } : {}), vc } as never, { did: key.did, signer: EdDSASigner(key.seed), alg: 'EdDSA' });
   return { ...credential, proof: { type: 'JwtProof2020', jwt } };
 }
 
@@ -53,17 +55,28 @@ const canonical = (v: unknown): string =>
 /** The credential the JWT secures, in the JSON form signCredential hands out (without the proof). */
 function credentialOf(jwt: string): W3cCredential {
   const { payload } = decodeJWT(jwt);
-  const p = payload as { jti?: string; nbf?: number; iss?: string; vc?: Record<string, unknown> };
+  const p = payload as { jti?: string; nbf?: number; iss?: string; sub?: string; vc?: Record<string, unknown> };
   if (!p.vc || typeof p.jti !== 'string' || typeof p.nbf !== 'number') throw new Error('the JWT carries no verifiable credential (vc, jti, nbf)');
-  return { ...(p.vc as Omit<W3cCredential, 'id' | 'issuanceDate'>), id: p.jti, issuanceDate: new Date(p.nbf * 1000).toISOString() } as W3cCredential;
+  // VC-JWT moves credentialSubject.id to `sub` (VC Data Model 1.1 §6.3.1): put it back.
+  const subject = p.vc.credentialSubject as Record<string, unknown> | undefined;
+  const vc = typeof p.sub === 'string' && subject && typeof subject === 'object' && !Array.isArray(subject) && subject.id === undefined
+    ? { ...p.vc, credentialSubject: { id: p.sub, ...subject } } : p.vc;
+  return { ...(vc as Omit<W3cCredential, 'id' | 'issuanceDate'>), id: p.jti, issuanceDate: new Date(p.nbf * 1000).toISOString() } as W3cCredential;
 }
 
+type Checked = { valid: true; issuer: string; credentialId: string; credential: W3cCredential; jwtSha256: string };
+type Failed<R extends string> = { valid: false; reason: R; message: string };
+
 /**
- * Verify a badge: the JWT alone, or the JSON form whose proof.jwt must secure exactly that content.
- * Valid = the signature checks against the issuer's did:key, the issuer is one of `trusted`, and the
- * credential is an OpenBadgeCredential with an achievement.
+ * Verify a VC-JWT credential of this engine: the JWT alone, or the JSON form whose proof.jwt must secure exactly
+ * that content. Valid = the signature checks against the issuer's did:key, the issuer is one of `trusted`, `kind`
+ * finds nothing wrong with it (its type), and the JSON shown (if any) is what the JWT secures.
  */
-export async function verifyOpenBadge(input: string | { proof?: { jwt?: unknown } }, trusted: IssuerKeys): Promise<Verification> {
+export async function verifySignedCredential<K extends string>(
+  input: string | { proof?: { jwt?: unknown } },
+  trusted: IssuerKeys,
+  kind: { reason: K; problem: (c: W3cCredential) => string | null },
+): Promise<Checked | Failed<'malformed' | 'bad-signature' | 'unknown-issuer' | 'content-mismatch' | K>> {
   const jwt = typeof input === 'string' ? input.trim() : input?.proof?.jwt;
   if (typeof jwt !== 'string' || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(jwt)) {
     return { valid: false, reason: 'malformed', message: 'not a VC-JWT: expected a JWT, or a credential whose proof.jwt is one' };
@@ -83,10 +96,8 @@ export async function verifyOpenBadge(input: string | { proof?: { jwt?: unknown 
   if (!trusted.all.some((k) => k.did === issuer)) {
     return { valid: false, reason: 'unknown-issuer', message: `signed by ${issuer}, which is not an issuer of this engine` };
   }
-  const subject = credential.credentialSubject as { achievement?: { type?: unknown } } | undefined;
-  if (!credential.type?.includes('OpenBadgeCredential') || !Array.isArray(subject?.achievement?.type) || !subject.achievement.type.includes('Achievement')) {
-    return { valid: false, reason: 'not-open-badge', message: 'the credential is not an OpenBadgeCredential with an Achievement' };
-  }
+  const problem = kind.problem(credential);
+  if (problem !== null) return { valid: false, reason: kind.reason, message: problem };
   if (typeof input !== 'string') {
     const { proof: _proof, ...shown } = input as Record<string, unknown>;
     if (canonical(shown) !== canonical(credential)) {
@@ -94,4 +105,20 @@ export async function verifyOpenBadge(input: string | { proof?: { jwt?: unknown 
     }
   }
   return { valid: true, issuer, credentialId: credential.id, credential, jwtSha256: sha256Hex(jwt) };
+}
+
+/**
+ * Verify a badge: the JWT alone, or the JSON form whose proof.jwt must secure exactly that content.
+ * Valid = the signature checks against the issuer's did:key, the issuer is one of `trusted`, and the
+ * credential is an OpenBadgeCredential with an achievement.
+ */
+export async function verifyOpenBadge(input: string | { proof?: { jwt?: unknown } }, trusted: IssuerKeys): Promise<Verification> {
+  return verifySignedCredential(input, trusted, {
+    reason: 'not-open-badge',
+    problem: (credential) => {
+      const subject = credential.credentialSubject as { achievement?: { type?: unknown } } | undefined;
+      return !credential.type?.includes('OpenBadgeCredential') || !Array.isArray(subject?.achievement?.type) || !subject.achievement.type.includes('Achievement')
+        ? 'the credential is not an OpenBadgeCredential with an Achievement' : null;
+    },
+  });
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from 'pdf-lib';
 import { z } from 'zod';
@@ -7,9 +7,12 @@ import type { OpenMobility } from '../../domain/mobility/state';
 import {
   availability, careerDocument, europassDocument, type MobilitySummary, openBadgeCredential, type RecordDocument, type RecordKind, summaryOf,
 } from '../../domain/recognition/records';
+import { decideRevocation, RevokeBadge } from '../../domain/recognition/revocation';
 import type { MobilityOwnership, Principal } from '../../domain/tenancy';
-import { issuerKeyFile, type IssuerKeys, loadIssuerKeys, subjectSalt } from '../../infra/credentials/issuer-key';
+import { loadConfig } from '../../infra/config';
+import { type IssuerKey, issuerKeyFile, type IssuerKeys, loadIssuerKeys, subjectSalt } from '../../infra/credentials/issuer-key';
 import { sha256Hex, signCredential, verifyOpenBadge } from '../../infra/credentials/open-badge';
+import { checkCredentialStatus, signStatusList, STATUS_LIST_LENGTH, statusEntry, type StatusEntry } from '../../infra/credentials/status-list';
 import { mobility } from '../../workflows/client';
 import { HttpError, ok, route, type RouteSpec, type Session } from './route';
 import type { ApiDeps } from './routes';
@@ -20,7 +23,9 @@ import type { ApiDeps } from './routes';
  * - GET  /api/mobilities/:id/europass.pdf       the Europass Mobility record (PDF, pdf-lib)
  * - GET  /api/mobilities/:id/badge              the open badge: an OB 3.0 OpenBadgeCredential, VC-JWT signed (Ed25519 did:key)
  * - GET  /api/mobilities/:id/career-record.pdf  a staff member's career record: their staff mobilities in your scope
- * - POST /api/credentials/verify                public (no session): is this badge valid, and why not
+ * - POST /api/mobilities/:id/badge/revoke      revoke the mobility's open badge (a reason, audited; idempotent)
+ * - GET  /api/credentials/status/:listId        public: a status list (StatusList2021Credential, VC-JWT of the same issuer)
+ * - POST /api/credentials/verify                public (no session): is this badge valid, and why not; revoked or not
  *
  * Each record names or identifies the person, so only staff who may read the participant registry get
  * it (institution- and site-level roles that register applications for the mobility's institution):
@@ -41,12 +46,23 @@ const VerifyBody = z.strictObject({
 });
 const VerifyReply = z.object({
   valid: z.boolean(),
-  reason: z.string().nullable().describe('why not: malformed, bad-signature, unknown-issuer, not-open-badge, content-mismatch'),
+  reason: z.string().nullable().describe('why not: malformed, bad-signature, unknown-issuer, not-open-badge, content-mismatch, revoked'),
   message: z.string(),
   issuer: z.string().nullable(),
   credentialId: z.string().nullable(),
   issuedByThisEngine: z.boolean().describe('the engine recorded handing out exactly this credential'),
   achievement: z.string().nullable(),
+  revoked: z.boolean().nullable().describe("the badge's bit in its issuer's status list (credentialStatus); null when the badge carries no status of this engine"),
+  status: z.string().nullable().describe('what the status check found, in words'),
+});
+const ListParams = z.strictObject({ listId: z.string().regex(/^[a-z0-9-]{1,64}$/, 'listId: lower-case letters, digits and dashes') });
+const RevokeReply = z.object({
+  mobilityId: z.string(),
+  credentialId: z.string(),
+  revoked: z.literal(true),
+  alreadyRevoked: z.boolean().describe('the badge was revoked before: nothing changed'),
+  revokedAt: z.string(), revokedBy: z.string(), reasonCode: z.string(),
+  credentialStatus: z.object({ id: z.string(), type: z.string(), statusPurpose: z.string(), statusListIndex: z.string(), statusListCredential: z.string() }),
 });
 
 const RECORDS = [{ kind: 'europass', file: 'europass.pdf' }, { kind: 'open-badge', file: 'badge' }, { kind: 'career-record', file: 'career-record.pdf' }] as const satisfies readonly { kind: RecordKind; file: string }[];
@@ -58,6 +74,8 @@ const RecordsReply = z.object({
     allowed: z.boolean().describe('you may download it (it names the participant: registry readers only)'),
     reason: z.string().nullable().describe('why not, when not available or not allowed'),
     href: z.string(),
+    revokedAt: z.string().nullable().describe('the open badge was revoked then (null: not revoked, or not a badge)'),
+    canRevoke: z.boolean().describe('you may revoke this open badge now'),
   })),
 });
 
@@ -76,10 +94,59 @@ const staffOnly = (p: Principal): Principal => ({ userRef: p.userRef, roles: p.r
 
 interface Holder { givenName: string; familyName: string; email: string }
 
-export function recognitionRoutes(deps: Pick<ApiDeps, 'pool' | 'temporal'>, opts: { issuerKeyFile?: string } = {}): RouteSpec[] {
+export function recognitionRoutes(deps: Pick<ApiDeps, 'pool' | 'temporal'>, opts: { issuerKeyFile?: string; publicUrl?: string } = {}): RouteSpec[] {
   const { pool } = deps;
   let keys: IssuerKeys | null = null;
   const issuerKeys = (): IssuerKeys => (keys ??= loadIssuerKeys(opts.issuerKeyFile ?? issuerKeyFile()));
+  const statusBase = (opts.publicUrl ?? loadConfig().console.url).replace(/\/$/, '');
+  const listUrl = (listId: string) => `${statusBase}/api/credentials/status/${listId}`;
+
+  /**
+   * The badge's entry in a status list of its issuer: assigned once (a random free index, herd privacy) and kept,
+   * so the same mobility always gets the same badge. A list takes new badges until half full, then a new one starts.
+   */
+  async function statusEntryOf(credentialId: string, key: IssuerKey): Promise<StatusEntry> {
+    const known = await pool.query<{ list_id: string; status_index: number }>('SELECT list_id, status_index FROM credential_status_entries WHERE credential_id = $1', [credentialId]);
+    if (known.rows[0]) return statusEntry(listUrl(known.rows[0].list_id), known.rows[0].status_index);
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      const open = await pool.query<{ list_id: string; length: number }>(
+        `SELECT l.list_id, l.length FROM credential_status_lists l
+          WHERE l.issuer_did = $1 AND l.purpose = 'revocation'
+            AND (SELECT count(*) FROM credential_status_entries e WHERE e.list_id = l.list_id) < l.length / 2
+          ORDER BY l.created_at, l.list_id LIMIT 1`, [key.did]);
+      let list = open.rows[0];
+      if (!list) {
+        const n = (await pool.query<{ n: string }>('SELECT count(*) AS n FROM credential_status_lists')).rows[0]!.n;
+        const listId = `revocation-${Number(n) + 1}`;
+        await pool.query(`INSERT INTO credential_status_lists (list_id, issuer_did, purpose, length) VALUES ($1, $2, 'revocation', $3) ON CONFLICT (list_id) DO NOTHING`, [listId, key.did, STATUS_LIST_LENGTH]);
+        continue;
+      }
+      await pool.query('INSERT INTO credential_status_entries (credential_id, list_id, status_index) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [credentialId, list.list_id, randomInt(list.length)]);
+      const got = await pool.query<{ list_id: string; status_index: number }>('SELECT list_id, status_index FROM credential_status_entries WHERE credential_id = $1', [credentialId]);
+      if (got.rows[0]) return statusEntry(listUrl(got.rows[0].list_id), got.rows[0].status_index);
+    }
+    throw new Error(`no free status list entry for ${credentialId}`);
+  }
+
+  /** A status list as its issuer signs it now: the revoked entries' bits set, dated by its last change (same state, same JWT). */
+  async function statusListCredential(listId: string) {
+    const { rows } = await pool.query<{ issuer_did: string; length: number; changed: Date; revoked: number[] }>(
+      `SELECT l.issuer_did, l.length, greatest(l.created_at, max(r.revoked_at)) AS changed,
+              coalesce(array_agg(e.status_index) FILTER (WHERE r.credential_id IS NOT NULL), '{}') AS revoked
+         FROM credential_status_lists l
+         LEFT JOIN credential_status_entries e ON e.list_id = l.list_id
+         LEFT JOIN credential_revocations r ON r.credential_id = e.credential_id
+        WHERE l.list_id = $1 GROUP BY l.list_id`, [listId]);
+    const r = rows[0];
+    if (!r) return null;
+    const key = issuerKeys().all.find((k) => k.did === r.issuer_did);
+    if (!key) throw new HttpError(410, 'gone', `the key of status list ${listId}'s issuer is no longer held by this engine`, { reason: 'issuer key gone' });
+    return signStatusList(key, { url: listUrl(listId), issuerName: 'Mobility engine credential status', revoked: r.revoked, validFrom: r.changed.toISOString(), length: r.length });
+  }
+
+  const revocationOf = async (mobilityId: string) =>
+    (await pool.query<{ credential_id: string; revoked_at: Date; revoked_by: string; reason_code: string }>(
+      'SELECT credential_id, revoked_at, revoked_by, reason_code FROM credential_revocations WHERE mobility_id = $1', [mobilityId])).rows[0] ?? null;
 
   /** The mobility's state if readable (else 404); whoever may not read the registry for it gets 403. */
   async function guarded(session: Session, id: string): Promise<{ state: OpenMobility; ownership: MobilityOwnership }> {
@@ -148,9 +215,17 @@ export function recognitionRoutes(deps: Pick<ApiDeps, 'pool' | 'temporal'>, opts
           state = (await mobility(deps.temporal, params.id).state()) as OpenMobility;
         }
         const s = summaryOf(state);
+        const revocation = await revocationOf(s.mobilityId);
+        const issued = (await pool.query("SELECT 1 FROM issued_credentials WHERE mobility_id = $1 AND kind = 'open-badge'", [s.mobilityId])).rows.length > 0;
+        const mayRevoke = allowed.ok && session.directory.canAct(session.principal, 'mobility.record-recognition', { institutionId: s.institutionId, consortiumId: state.identity.consortiumId, siteId: state.identity.siteId }).allowed;
         const records = RECORDS.map(({ kind, file }) => {
           const a = availability(kind, s);
-          return { kind, available: a.ok, allowed: allowed.ok, reason: !a.ok ? a.reason : !allowed.ok ? allowed.reason : null, href: `/api/mobilities/${s.mobilityId}/${file}` };
+          const badge = kind === 'open-badge';
+          return {
+            kind, available: a.ok, allowed: allowed.ok, reason: !a.ok ? a.reason : !allowed.ok ? allowed.reason : null, href: `/api/mobilities/${s.mobilityId}/${file}`,
+            revokedAt: badge && revocation ? revocation.revoked_at.toISOString() : null,
+            canRevoke: badge && a.ok && issued && revocation === null && mayRevoke,
+          };
         });
         return ok({ mobilityId: s.mobilityId, records });
       },
@@ -185,7 +260,8 @@ export function recognitionRoutes(deps: Pick<ApiDeps, 'pool' | 'temporal'>, opts
         const salt = subjectSalt(key, credentialId);
         const identityHash = `sha256$${sha256Hex(holder.email.trim().toLowerCase() + salt)}`;
         const issuer = issuerOf(ctx.session, s.institutionId);
-        const credential = openBadgeCredential(s, { credentialId, issuer: { did: key.did, name: issuer.institutionName, institutionId: issuer.institutionId }, identity: { identityHash, salt } });
+        const status = await statusEntryOf(credentialId, key);
+        const credential = openBadgeCredential(s, { credentialId, issuer: { did: key.did, name: issuer.institutionName, institutionId: issuer.institutionId }, identity: { identityHash, salt }, status });
         const signed = await signCredential(key, credential);
         await pool.query(
           `INSERT INTO issued_credentials (credential_id, mobility_id, kind, issuer_did, jwt_sha256, issued_at) VALUES ($1, $2, 'open-badge', $3, $4, $5)
@@ -227,16 +303,75 @@ export function recognitionRoutes(deps: Pick<ApiDeps, 'pool' | 'temporal'>, opts
       },
     }),
     route({
+      method: 'POST', path: '/api/mobilities/:id/badge/revoke', operationId: 'revokeOpenBadge', tag: 'recognition',
+      summary: "Revoke the mobility's open badge (the staff who may record its recognition): its bit is set in its issuer's status list, so any verifier finds it revoked. A reason code (and a note), audited; a second request changes nothing",
+      params: IdParams,
+      body: RevokeBadge,
+      responses: {
+        200: { description: 'the badge is revoked (alreadyRevoked: it was before, nothing changed)', schema: RevokeReply },
+        ...GUARDED,
+        409: E('no open badge was issued for this mobility: nothing to revoke'),
+      },
+      handler: async ({ params, body, session }) => {
+        const { state, ownership } = await guarded(session, params.id);
+        const may = session.directory.canAct(session.principal, 'mobility.record-recognition', ownership);
+        if (!may.allowed) throw new HttpError(403, 'forbidden', `${may.reason}: revoking a badge is for the staff who record the mobility's recognition`, { reason: may.reason });
+        const mobilityId = state.identity.mobilityId;
+        const issued = (await pool.query<{ credential_id: string; issuer_did: string }>(
+          "SELECT credential_id, issuer_did FROM issued_credentials WHERE mobility_id = $1 AND kind = 'open-badge' ORDER BY issued_at LIMIT 1", [mobilityId])).rows[0];
+        const prior = await revocationOf(mobilityId);
+        const d = decideRevocation({ issued: issued !== undefined, revokedAt: prior?.revoked_at.toISOString() ?? null });
+        if (d.kind === 'no-badge') throw new HttpError(409, 'refused', d.reason, { reason: d.reason, code: 'no-badge' });
+        const key = issuerKeys().all.find((k) => k.did === issued!.issuer_did) ?? issuerKeys().current;
+        const credentialStatus = await statusEntryOf(issued!.credential_id, key);
+        // Two requests at once: the one whose row is written revokes; the other changes nothing and says so.
+        const inserted = d.kind === 'revoke' && (await pool.query(
+          `INSERT INTO credential_revocations (credential_id, mobility_id, reason_code, note, revoked_by) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (credential_id) DO NOTHING RETURNING credential_id`,
+          [issued!.credential_id, mobilityId, body.reasonCode, body.note ?? null, session.username])).rows.length === 1;
+        const alreadyRevoked = !inserted;
+        const now = (await revocationOf(mobilityId))!;
+        return ok({
+          mobilityId, credentialId: issued!.credential_id, revoked: true as const, alreadyRevoked,
+          revokedAt: now.revoked_at.toISOString(), revokedBy: now.revoked_by, reasonCode: now.reason_code, credentialStatus,
+        });
+      },
+    }),
+    route({
+      method: 'GET', path: '/api/credentials/status/:listId', operationId: 'credentialStatusList', tag: 'recognition', public: true,
+      summary: "A status list of the engine's open badges (no sign-in): a StatusList2021Credential, signed as a VC-JWT by the badges' issuer; a set bit is a revoked badge",
+      params: ListParams,
+      responses: { 200: E('the status list credential (JSON) with proof.jwt'), 400: E('invalid input: names the field'), 404: E('no such status list') },
+      handler: async ({ params, reply }) => {
+        const list = await statusListCredential(params.listId);
+        if (!list) throw new HttpError(404, 'not-found', `no status list ${params.listId}`);
+        reply.header('cache-control', 'no-cache');
+        return ok(list);
+      },
+    }),
+    route({
       method: 'POST', path: '/api/credentials/verify', operationId: 'verifyCredential', tag: 'recognition', public: true,
       summary: 'Verify an open badge (no sign-in): the signature against its did:key issuer, the issuer is this engine, an OB 3.0 OpenBadgeCredential, the JSON matches its JWT',
       body: VerifyBody,
       responses: { 200: { description: 'valid or invalid, with the reason', schema: VerifyReply }, 400: E('invalid input: names the field') },
       handler: async ({ body }) => {
         const v = await verifyOpenBadge(body.credential as string | { proof: { jwt: string } }, issuerKeys());
-        if (!v.valid) return ok({ valid: false, reason: v.reason, message: v.message, issuer: null, credentialId: null, issuedByThisEngine: false, achievement: null });
+        if (!v.valid) return ok({ valid: false, reason: v.reason, message: v.message, issuer: null, credentialId: null, issuedByThisEngine: false, achievement: null, revoked: null, status: null });
         const { rows } = await pool.query('SELECT 1 FROM issued_credentials WHERE credential_id = $1 AND jwt_sha256 = $2', [v.credentialId, v.jwtSha256]);
         const achievement = (v.credential.credentialSubject as { achievement?: { name?: string } }).achievement?.name ?? null;
-        return ok({ valid: true, reason: null, message: `a valid Open Badges 3.0 credential signed by ${v.issuer}`, issuer: v.issuer, credentialId: v.credentialId, issuedByThisEngine: rows.length > 0, achievement });
+        // The status as any verifier finds it: the list the badge names (when it is one of ours), checked like any other.
+        const entry = v.credential.credentialStatus as { statusListCredential?: unknown } | undefined;
+        const listId = typeof entry?.statusListCredential === 'string' && entry.statusListCredential.startsWith(listUrl(''))
+          ? entry.statusListCredential.slice(listUrl('').length) : null;
+        const list = listId !== null && /^[a-z0-9-]{1,64}$/.test(listId) ? await statusListCredential(listId) : null;
+        const status = list ? await checkCredentialStatus(v.credential, list, issuerKeys()) : null;
+        const revoked = status?.ok ? status.revoked : null;
+        return ok({
+          valid: revoked !== true, reason: revoked === true ? 'revoked' : null,
+          message: revoked === true ? `revoked by its issuer ${v.issuer}: its bit is set in ${status!.ok ? status!.listUrl : ''}` : `a valid Open Badges 3.0 credential signed by ${v.issuer}`,
+          issuer: v.issuer, credentialId: v.credentialId, issuedByThisEngine: rows.length > 0, achievement, revoked,
+          status: status === null ? 'the badge carries no status list of this engine' : status.ok ? `entry ${status.index} of ${status.listUrl}: ${status.revoked ? 'revoked' : 'not revoked'}` : status.message,
+        });
       },
     }),
   ];

@@ -6,6 +6,7 @@ import { date, dateTime, euros, has, t, tv } from '../i18n';
 import { type JsonSchema, requestSchema } from '../openapi';
 import { useSession } from '../session';
 import { ErrorNote, Loading, Stage, useData, usePageTitle } from '../util';
+import { BadgeRevocation } from './badge-revoke';
 
 /**
  * One mobility as its workflow answers it: stage, dates, grant lines, payments, documents,
@@ -254,7 +255,7 @@ function ActionForm({ mobilityId, action, initial, onDone }: { mobilityId: strin
 
 /** The recognition records the server says this mobility has (Europass Mobility, open badge, career record), as download buttons. */
 function RecordDownloads({ mobilityId, stage }: { mobilityId: string; stage: string }) {
-  const { data } = useData(() => get<RecognitionRecords>(`/api/mobilities/${encodeURIComponent(mobilityId)}/records`), [mobilityId, stage]);
+  const { data, reload } = useData(() => get<RecognitionRecords>(`/api/mobilities/${encodeURIComponent(mobilityId)}/records`), [mobilityId, stage]);
   const [failed, setFailed] = useState<unknown>(null);
   const shown = data?.records.filter((r) => r.available) ?? [];
   if (shown.length === 0) return null;
@@ -272,6 +273,7 @@ function RecordDownloads({ mobilityId, stage }: { mobilityId: string; stage: str
         ))}
       </ul>
       {shown.some((r) => !r.allowed) && <p class="muted">{t('records.registryOnly')}</p>}
+      {shown.filter((r) => r.kind === 'open-badge').map((r) => <BadgeRevocation key="revoke" mobilityId={mobilityId} record={r} onRevoked={reload} />)}
       {failed ? <ErrorNote error={failed} /> : null}
     </div>
   );

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../../domain/dates';
 import { issuerKeyFile } from '../../../infra/credentials/issuer-key';
 import { sha256Hex } from '../../../infra/credentials/open-badge';
+import { checkCredentialStatus } from '../../../infra/credentials/status-list';
 import { createPool } from '../../../infra/db/pool';
 import { kafkaFor } from '../../../infra/kafka/client';
 import { TOPICS } from '../../../infra/kafka/topics';
@@ -218,6 +219,76 @@ describe('after recognition with Europass and open badge', () => {
     expect(d.body.issues.map((i: { field: string }) => i.field)).toContain('extra');
   });
 
+  it('revokes the badge: another tenant 404, a reader 403, a bad reason 400, nothing changed; then revoked with a reason, audited, once; a verifier finds the bit set in the status list the API serves and refuses a tampered list', async () => {
+    const { call } = http(api.base);
+    // A verifier that trusts the badge's issuer DID only (no key of the engine): what anyone can do.
+    const verifier = { current: { did: badge.issuer.id }, all: [{ did: badge.issuer.id }] } as never;
+    const entry = badge.credentialStatus;
+    expect(entry).toMatchObject({ type: 'StatusList2021Entry', statusPurpose: 'revocation', statusListIndex: expect.stringMatching(/^\d+$/) });
+    expect(entry.statusListCredential).toMatch(/\/api\/credentials\/status\/revocation-\d+$/);
+    expect(badge['@context']).toContain('https://w3id.org/vc/status-list/2021/v1');
+    const listPath = new URL(entry.statusListCredential).pathname;
+    const fetchList = async () => {
+      const r = await call('GET', listPath); // public: no session
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      return r.body;
+    };
+    const before = await fetchList();
+    expect(before).toMatchObject({ id: entry.statusListCredential, type: ['VerifiableCredential', 'StatusList2021Credential'], issuer: { id: badge.issuer.id } });
+    // The list is a VC-JWT the VC library verifies against the same did:key as the badge.
+    const listVerified = await verifyCredential(before.proof.jwt, new Resolver(getResolver()));
+    expect(listVerified.issuer).toBe(badge.issuer.id);
+    expect(await checkCredentialStatus(badge, before, verifier)).toMatchObject({ ok: true, revoked: false, index: Number(entry.statusListIndex) });
+    expect((await call('POST', '/api/credentials/verify', { body: { credential: badge } })).body).toMatchObject({ valid: true, revoked: false });
+
+    const path = `/api/mobilities/${learnerId}/badge/revoke`;
+    const body = { reasonCode: 'issued-in-error', note: 'ECTS recorded twice' };
+    for (const who of ['coordB', 'ioOut']) expect((await call('POST', path, { token: tokens[who], body })).status, who).toBe(404);
+    for (const who of ['observerA', 'qualityA', 'coordA']) expect((await call('POST', path, { token: tokens[who], body })).status, who).toBe(403);
+    expect((await call('POST', path, { body })).status).toBe(401);
+    const badCode = await call('POST', path, { token: tokens.ioA3, body: { reasonCode: 'because' } });
+    expect(badCode.status).toBe(400);
+    expect(badCode.body.issues[0].field).toBe('reasonCode');
+    const noNote = await call('POST', path, { token: tokens.ioA3, body: { reasonCode: 'other' } });
+    expect(noNote.status).toBe(400);
+    expect(noNote.body.issues[0].field).toBe('note');
+    expect((await pool.query('SELECT 1 FROM credential_revocations WHERE mobility_id = $1', [learnerId])).rows).toHaveLength(0);
+    expect(await checkCredentialStatus(badge, await fetchList(), verifier)).toMatchObject({ ok: true, revoked: false });
+    // No badge was handed out for the staff mobility yet: nothing to revoke.
+    expect((await call('POST', `/api/mobilities/${staffId}/badge/revoke`, { token: tokens.ioA3, body })).status).toBe(409);
+
+    const first = await call('POST', path, { token: tokens.ioA3, body });
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body).toMatchObject({ revoked: true, alreadyRevoked: false, credentialId: badge.id, reasonCode: 'issued-in-error', revokedBy: tn.users.ioA3, credentialStatus: entry });
+    const second = await call('POST', path, { token: tokens.ioA3, body: { reasonCode: 'fraud' } });
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ alreadyRevoked: true, revokedAt: first.body.revokedAt, reasonCode: 'issued-in-error' });
+    const audit = await pool.query('SELECT reason_code, note, revoked_by FROM credential_revocations WHERE mobility_id = $1', [learnerId]);
+    expect(audit.rows).toEqual([{ reason_code: 'issued-in-error', note: 'ECTS recorded twice', revoked_by: tn.users.ioA3 }]);
+
+    const after = await fetchList();
+    expect(await checkCredentialStatus(badge, after, verifier)).toMatchObject({ ok: true, revoked: true });
+    expect(await checkCredentialStatus(badge, after.proof.jwt, verifier)).toMatchObject({ ok: true, revoked: true });
+    for (const credential of [badge, badge.proof.jwt]) {
+      expect((await call('POST', '/api/credentials/verify', { body: { credential } })).body).toMatchObject({ valid: false, reason: 'revoked', revoked: true, issuedByThisEngine: true });
+    }
+    // Tampered lists: the revoked list's proof with the earlier bits (JSON edited), an edited JWT.
+    const edited = { ...after, credentialSubject: { ...after.credentialSubject, encodedList: before.credentialSubject.encodedList } };
+    expect(await checkCredentialStatus(badge, edited, verifier)).toMatchObject({ ok: false, reason: 'status-list-invalid', message: expect.stringMatching(/content-mismatch/) });
+    const [h, p, s] = (after.proof.jwt as string).split('.');
+    const payload = JSON.parse(Buffer.from(p!, 'base64url').toString());
+    payload.vc.credentialSubject.encodedList = before.credentialSubject.encodedList;
+    const forged = `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${s}`;
+    expect(await checkCredentialStatus(badge, forged, verifier)).toMatchObject({ ok: false, reason: 'status-list-invalid', message: expect.stringMatching(/bad-signature/) });
+
+    // The badge handed out again is the same (its entry kept); the records say revoked, no more revoke offered.
+    expect((await call('GET', `/api/mobilities/${learnerId}/badge`, { token: tokens.ioA3 })).body.proof.jwt).toBe(badge.proof.jwt);
+    const records = await call('GET', `/api/mobilities/${learnerId}/records`, { token: tokens.ioA3 });
+    expect(records.body.records.find((r: { kind: string }) => r.kind === 'open-badge')).toMatchObject({ revokedAt: first.body.revokedAt, canRevoke: false });
+    expect((await call('GET', '/api/credentials/status/revocation-999999')).status).toBe(404);
+    expect((await call('GET', '/api/credentials/status/NOT_A_LIST')).status).toBe(400);
+  });
+
   it("gives the teacher's career record: both staff mobilities, dates, host, activity, outcome", async () => {
     const res = await fetch(`${api.base}/api/mobilities/${staffId}/career-record.pdf`, { headers: { authorization: `Bearer ${tokens.ioA3}` } });
     expect(res.status).toBe(200);
@@ -262,7 +333,10 @@ describe('after recognition with Europass and open badge', () => {
       await fr.goto(`/mobilities/${learnerId}`);
       const records = fr.getByTestId('recognition-records');
       await records.waitFor();
-      expect(await records.locator('button').allTextContents()).toEqual(['Europass Mobilité (PDF)', 'Open badge (JSON, vérifiable)']);
+      expect(await records.locator('ul button').allTextContents()).toEqual(['Europass Mobilité (PDF)', 'Open badge (JSON, vérifiable)']);
+      // Its badge was revoked (above): the page says so and offers no revocation.
+      expect(await records.getByTestId('badge-revoked').textContent()).toMatch(/Open badge révoqué le/);
+      expect(await records.getByTestId('badge-revoke-toggle').count()).toBe(0);
       await records.scrollIntoViewIfNeeded();
       await fr.screenshot({ path: join(shots, 'recognition-records-fr.png'), fullPage: true });
       const [pdf] = await Promise.all([fr.waitForEvent('download'), records.locator('button[data-record=europass]').click()]);
@@ -271,16 +345,30 @@ describe('after recognition with Europass and open badge', () => {
       const [json] = await Promise.all([fr.waitForEvent('download'), records.locator('button[data-record=open-badge]').click()]);
       expect(JSON.parse(readFileSync((await json.path())!, 'utf8')).type).toContain('OpenBadgeCredential');
 
+      // The staff mobility's badge, handed out: the office revokes it from the page, with a reason.
+      expect((await http(api.base).call('GET', `/api/mobilities/${staffId}/badge`, { token: tokens.ioA3 })).status).toBe(200);
       const en = await page('ioA3', 'en-GB');
       await en.goto(`/mobilities/${staffId}`);
       await en.getByTestId('recognition-records').waitFor();
-      expect(await en.getByTestId('recognition-records').locator('button').allTextContents()).toEqual(['Open badge (JSON, verifiable)', 'Staff career record (PDF)']);
+      expect(await en.getByTestId('recognition-records').locator('ul button').allTextContents()).toEqual(['Open badge (JSON, verifiable)', 'Staff career record (PDF)']);
+      await en.getByTestId('badge-revoke-toggle').click();
+      const form = en.locator('#revoke-badge');
+      await form.waitFor();
+      await form.locator('select').selectOption('recognition-withdrawn');
+      await form.locator('input, textarea').first().fill('Recognition recorded for the wrong mobility');
+      await en.screenshot({ path: join(shots, 'recognition-badge-revoke-en.png'), fullPage: true });
+      await form.locator('button[type=submit]').click();
+      await en.getByTestId('badge-revoked').waitFor({ timeout: 15_000 });
+      expect(await en.getByTestId('badge-revoked').textContent()).toMatch(/Open badge revoked on/);
       await en.screenshot({ path: join(shots, 'recognition-records-en-staff.png'), fullPage: true });
+      const staffAudit = await pool.query('SELECT reason_code, note, revoked_by FROM credential_revocations WHERE mobility_id = $1', [staffId]);
+      expect(staffAudit.rows).toEqual([{ reason_code: 'recognition-withdrawn', note: 'Recognition recorded for the wrong mobility', revoked_by: tn.users.ioA3 }]);
 
       const observer = await page('observerA', 'en-GB');
       await observer.goto(`/mobilities/${learnerId}`);
       await observer.getByTestId('recognition-records').waitFor();
-      for (const b of await observer.getByTestId('recognition-records').locator('button').all()) expect(await b.isDisabled()).toBe(true);
+      for (const b of await observer.getByTestId('recognition-records').locator('ul button').all()) expect(await b.isDisabled()).toBe(true);
+      expect(await observer.getByTestId('badge-revoke-toggle').count()).toBe(0);
       await observer.screenshot({ path: join(shots, 'recognition-records-observer.png'), fullPage: true });
     } finally {
       await browser.close();
