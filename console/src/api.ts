@@ -16,7 +16,7 @@ export class ApiError extends Error {
 export interface ApiErrorBody {
   error?: string;
   message?: string;
-  issues?: { field: string; message: string }[];
+  issues?: { field: string; message: string; code?: string; params?: Record<string, string | number> }[];
   reason?: string;
   code?: string;
   ruleId?: string | null;
@@ -95,7 +95,8 @@ export interface Worklist {
   reminders: { mobilityId: string; deadline: string; kind: string; audience: string; dueOn: string; sentAt: string }[];
 }
 
-export interface GrantLine { ruleId: string; item: string; amountCents: number; basis: string }
+/** A grant line; `params` (read side only) are the values its basis is made of, for the console to word it by rule id. */
+export interface GrantLine { ruleId: string; item: string; amountCents: number; basis: string; params?: Record<string, string | number> | null }
 export interface Breakdown { totalCents: number; lines: GrantLine[]; callYear: number; days: number }
 export interface ActionOffer { name: string; permission: string; allowed: boolean; reason: string | null }
 export interface Deadline { id: string; label: string; dueDate: string; status: string; daysLate: number; kind: string; fulfilledAt: string | null }

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api';
+import { issueText } from './server-text';
 import { has, t, tv, type MessageKey } from './i18n';
 import type { JsonSchema } from './openapi';
 
@@ -117,7 +118,11 @@ export function refusalOf(err: unknown, values?: Record<string, unknown>): Refus
   const b = err.body;
   const fields: Record<string, string> = {};
   if (err.status === 400) {
-    for (const i of b.issues ?? []) fields[i.field] = `${t('field.invalid')} (${i.message})`;
+    for (const i of b.issues ?? []) {
+      // The issue's code worded in the user's language (server-text.ts); the server's English only when it sent no known code.
+      const x = issueText(i);
+      fields[i.field] = x.translated ? `${x.text.charAt(0).toUpperCase()}${x.text.slice(1)}.` : `${t('field.invalid')} (${i.message})`;
+    }
     return { message: t('refusal.bad-request'), detail: null, rule: null, fields };
   }
   if (err.status === 409 && b.code) {

@@ -7,11 +7,14 @@ import { fr } from '../../console/src/i18n/fr';
 import { fieldsOf } from '../../console/src/forms';
 import type { JsonSchema } from '../../console/src/openapi';
 import { DeadlineId, DeadlineStatus } from '../../domain/calendar/deadlines';
+import { RULES } from '../../domain/grant/rule-ids';
+import { INCOMING_EVENT_TYPES } from '../../domain/incoming/events';
 import { PaymentKind } from '../../domain/mobility/codes';
 import { OPEN_STAGES } from '../../domain/mobility/lifecycle';
 import { Role } from '../../domain/tenancy';
 import { ACTION_NAMES } from '../../workers/api/actions';
 import { consoleApi, WORK_ACTION } from '../../workers/api/console-routes';
+import { ISSUE_CODES } from '../../workers/api/issues';
 import { openApiDocument } from '../../workers/api/openapi';
 import { buildRoutes } from '../../workers/api/routes';
 
@@ -65,6 +68,17 @@ describe('the console speaks French and English', () => {
     const codes = [...union.matchAll(/'([a-z-]+)'/g)].map((m) => m[1]!);
     expect(codes.length).toBeGreaterThan(20);
     expect(missing(codes.map((c) => `refusal.${c}`))).toEqual([]);
+  });
+
+  it('words every grant rule of the domain (rule ids of domain/grant/rule-ids.ts): the rule, the line\'s item and its basis', () => {
+    const ids = Object.keys(RULES);
+    expect(ids.length).toBeGreaterThan(25);
+    expect(missing(ids.flatMap((id) => [`grantRule.${id}`, `grantItem.${id}`, `grantBasis.${id}`]))).toEqual([]);
+  });
+
+  it('words every validation issue code the server sends (workers/api/issues.ts) and every incoming event type of the history', () => {
+    expect(missing(ISSUE_CODES.map((c) => `issue.${c}`))).toEqual([]);
+    expect(missing(INCOMING_EVENT_TYPES.map((e) => `incomingEvent.${e.type}`))).toEqual([]);
   });
 
   it('labels every field and code of every form it generates from the OpenAPI document (each staff action, the application)', () => {

@@ -175,6 +175,7 @@ const OrganisationalSupportBody = z.object({
   notTravelling: z.number().describe('members refused, withdrawn or cancelled: no mobility of the report'),
   ruleId: z.string().describe('ORG-KA12X (unit cost × participants) or ORG-GROUP (the group activity\'s own amount)'),
   basis: z.string().describe('the arithmetic and what was excluded, in words'),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).describe('the values of the basis (…Cents: euro cents; variant), for a client to word it by rule id in its language'),
   totalCents: z.number().describe('= amountCents (the breakdown\'s total)'),
   lines: z.array(RuleLine),
 });

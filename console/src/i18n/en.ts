@@ -4,6 +4,8 @@
  * actions, deadlines, refusal codes and the form fields of the OpenAPI document).
  * Keys are flat ("stage.applied"); {{name}} marks an interpolated value.
  */
+import { serverTextsEn } from './server-texts.en';
+
 export const en = {
   'app.title': 'Erasmus+ mobilities',
   'app.skip': 'Skip to content',
@@ -807,6 +809,8 @@ export const en = {
   'field.virtualComponent': "Virtual component (hybrid)",
   'field.groupId': "Group activity",
   'field.subgroupId': "Subgroup",
+  // What the server names by code, rule id or event type (server-texts.en.ts).
+  ...serverTextsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

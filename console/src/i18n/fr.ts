@@ -1,4 +1,5 @@
 import type { MessageKey } from './en';
+import { serverTextsFr } from './server-texts.fr';
 
 /** Catalogue français : les mêmes clés que en.ts (une clé manquante est une erreur de type). */
 export const fr: Record<MessageKey, string> = {
@@ -804,4 +805,6 @@ export const fr: Record<MessageKey, string> = {
   'field.virtualComponent': "Composante virtuelle (hybride)",
   'field.groupId': "Activité de groupe",
   'field.subgroupId': "Sous-groupe",
+  // Ce que le serveur nomme par code, identifiant de règle ou type d’événement (server-texts.fr.ts).
+  ...serverTextsFr,
 };

@@ -2,10 +2,11 @@ import { useLocation } from 'preact-iso';
 import { useEffect, useState } from 'preact/hooks';
 import { get, post, postOnce } from '../api';
 import { SchemaForm } from '../forms';
-import { date, euros, t, tv } from '../i18n';
+import { date, euros, has, t, tv } from '../i18n';
 import { type JsonSchema, requestSchema } from '../openapi';
 import { useSession } from '../session';
 import { ErrorNote, Loading, Stage, useData, usePageTitle } from '../util';
+import { grantLineText } from '../server-text';
 
 /** What GET /api/groups answers (workers/api/groups.ts). */
 interface GroupRow {
@@ -23,13 +24,13 @@ interface GroupDetail extends Omit<GroupRow, 'members' | 'accompanyingPersons'> 
   totalCents: number;
   linesByRule: { ruleId: string; amountCents: number; members: number }[];
   organisationalSupport: {
-    amountCents: number; unitCents: number | null; callYear: number; ruleId: string; basis: string;
+    amountCents: number; unitCents: number | null; callYear: number; ruleId: string; basis: string; params?: Record<string, string | number>;
     totalCents: number; lines: GrantLine[]; participants: number; excludedAccompanying: number;
   };
   learners: number; accompanyingPersons: number;
   actions: { name: string; allowed: boolean; reason: string | null; members: number }[];
 }
-interface MemberResult { mobilityId: string; outcome: 'applied' | 'refused' | 'skipped'; stage: string | null; reason: string | null }
+interface MemberResult { mobilityId: string; outcome: 'applied' | 'refused' | 'skipped'; stage: string | null; reason: string | null; code?: string | null }
 
 interface MemberDraft { participantRef: string; accompanyingPerson: boolean; subgroupId: string }
 interface SubgroupDraft { subgroupId: string; startDate: string; endDate: string; greenTravel: boolean; fewerOpportunities: boolean }
@@ -182,6 +183,12 @@ function NewGroupForm({ onCreated }: { onCreated: (groupId: string, members: num
   );
 }
 
+/** The organisational support's basis in the user's language, from its rule id and parameters (server-text.ts). */
+function OrgSupportBasis({ org }: { org: GroupDetail['organisationalSupport'] }) {
+  const x = grantLineText({ ruleId: org.ruleId, item: '', amountCents: org.amountCents, basis: org.basis, params: org.params ?? null });
+  return <p class="muted"><code title={x.rule ?? undefined}>{org.ruleId}</code> <span lang={x.translated ? undefined : 'en'}>{x.basis}</span></p>;
+}
+
 /** One group: members, stages, grant lines, total, organisational support; the actions on the whole group. */
 function GroupCard({ id, onChanged }: { id: string; onChanged: () => Promise<void> }) {
   const { data, error, reload } = useData(() => get<GroupDetail>(`/api/groups/${encodeURIComponent(id)}`), [id]);
@@ -218,7 +225,7 @@ function GroupCard({ id, onChanged }: { id: string; onChanged: () => Promise<voi
       </dl>
       <details data-testid="group-org-support-basis">
         <summary>{t('groups.orgSupportBasis')}</summary>
-        <p class="muted"><code>{org.ruleId}</code> {org.basis}</p>
+        <OrgSupportBasis org={org} />
       </details>
 
       <h3>{t('action.available')}</h3>
@@ -252,7 +259,7 @@ function GroupCard({ id, onChanged }: { id: string; onChanged: () => Promise<voi
           <ul>
             {results.results.map((r) => (
               <li key={r.mobilityId} class={`outcome-${r.outcome}`}>
-                <a href={`/mobilities/${encodeURIComponent(r.mobilityId)}`}>{r.mobilityId}</a> · {tv('groups.outcome', r.outcome)}{r.stage ? <> · <Stage stage={r.stage} /></> : null}{r.reason && r.outcome !== 'applied' ? ` · ${r.reason}` : ''}
+                <a href={`/mobilities/${encodeURIComponent(r.mobilityId)}`}>{r.mobilityId}</a> · {tv('groups.outcome', r.outcome)}{r.stage ? <> · <Stage stage={r.stage} /></> : null}{r.reason && r.outcome !== 'applied' ? ` · ${r.code && has(`refusal.${r.code}`) ? tv('refusal', r.code) : r.reason}` : ''}
               </li>
             ))}
           </ul>

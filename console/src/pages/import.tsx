@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type ApiErrorBody, download, get, getToken } from '../api';
 import { num, percent, t, tv } from '../i18n';
 import { useSession } from '../session';
+import { issueText, type CodedIssue } from '../server-text';
 import { ErrorNote, usePageTitle } from '../util';
 
 /** An import job as GET /api/imports/:id answers it (workers/api/imports.ts). */
@@ -10,7 +11,7 @@ interface ImportJob {
   importId: string; projectId: string; status: 'running' | 'done' | 'failed'; fileName: string | null; format: string;
   total: number; done: number; started: number; takenOver: number; duplicates: number; refused: number;
   createdBy: string; createdAt: string; finishedAt: string | null; error: string | null;
-  rows: { row: number; applicationRef: string | null; status: string; mobilityId: string | null; stage: string | null; issues: { column: string; reason: string; rule: string | null }[] }[] | null;
+  rows: { row: number; applicationRef: string | null; status: string; mobilityId: string | null; stage: string | null; issues: { column: string; reason: string; rule: string | null; code?: string; params?: Record<string, string | number> }[] }[] | null;
 }
 interface ColumnDoc { column: string; required: string; type: string; format: string; codes: string[]; description: string }
 
@@ -156,6 +157,12 @@ export function ImportPage() {
   );
 }
 
+/** A refused row's reason in the user's language (its code and parameters), the server's English for a report without codes. */
+function IssueReason({ i }: { i: CodedIssue }) {
+  const x = issueText(i);
+  return <span lang={x.translated ? undefined : 'en'} title={x.translated ? i.reason : undefined}>{x.text}</span>;
+}
+
 function ImportProgress({ job }: { job: ImportJob }) {
   const ratio = job.total === 0 ? 1 : job.done / job.total;
   const refused = (job.rows ?? []).filter((r) => r.status === 'refused');
@@ -191,7 +198,7 @@ function ImportProgress({ job }: { job: ImportJob }) {
                   <td>{n === 0 ? r.row : ''}</td>
                   <td>{n === 0 ? r.applicationRef ?? t('common.dash') : ''}</td>
                   <td><code>{i.column}</code></td>
-                  <td>{i.reason}{i.rule ? <span class="muted"> ({i.rule})</span> : null}</td>
+                  <td data-testid="import-reason"><IssueReason i={i} />{i.rule ? <span class="muted"> ({i.rule})</span> : null}</td>
                 </tr>
               )))}
             </tbody>

@@ -201,7 +201,7 @@ function IncomingCard({ id, onChanged }: { id: string; onChanged: (message: stri
       )}
       <h3>{t('incoming.timeline')}</h3>
       <ol class="timeline">
-        {data.audit.map((e, i) => <li key={i}>{dateTime(e.at)} · {e.actor} · {tv('incoming.audit', e.action)}{e.events.length > 0 ? ` → ${e.events.join(', ')}` : ''}</li>)}
+        {data.audit.map((e, i) => <li key={i}>{dateTime(e.at)} · {e.actor} · {tv('incoming.audit', e.action)}{e.events.length > 0 ? ` → ${e.events.map((x) => tv('incomingEvent', x)).join(', ')}` : ''}</li>)}
       </ol>
     </article>
   );

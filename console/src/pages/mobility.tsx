@@ -6,6 +6,7 @@ import { date, dateTime, euros, has, t, tv } from '../i18n';
 import { type JsonSchema, requestSchema } from '../openapi';
 import { useSession } from '../session';
 import { ErrorNote, Loading, Stage, useData, usePageTitle } from '../util';
+import { grantLineText } from '../server-text';
 import { BadgeRevocation } from './badge-revoke';
 
 /**
@@ -213,6 +214,13 @@ function initialFor(action: string, s: Record<string, any>): Record<string, unkn
   return {};
 }
 
+/** A grant line worded in the user's language from its rule id and parameters (the server's English when it sent none). */
+function GrantLineRow({ l }: { l: Breakdown['lines'][number] }) {
+  const x = grantLineText(l);
+  const lang = x.translated ? undefined : 'en';
+  return <tr><td><code title={x.rule ?? undefined}>{l.ruleId}</code></td><td lang={lang}>{x.item}</td><td class="num">{euros(l.amountCents)}</td><td class="muted" lang={lang} data-testid="grant-basis">{x.basis}</td></tr>;
+}
+
 function GrantTable({ title, b }: { title: string; b: Breakdown }) {
   return (
     <table data-testid="grant-lines">
@@ -220,7 +228,7 @@ function GrantTable({ title, b }: { title: string; b: Breakdown }) {
       <thead><tr><th scope="col">{t('mobility.rule')}</th><th scope="col">{t('mobility.item')}</th><th scope="col" class="num">{t('mobility.amount')}</th><th scope="col">{t('mobility.basis')}</th></tr></thead>
       <tbody>
         {b.lines.map((l) => (
-          <tr key={l.ruleId + l.item}><td><code>{l.ruleId}</code></td><td lang="en">{l.item}</td><td class="num">{euros(l.amountCents)}</td><td class="muted" lang="en">{l.basis}</td></tr>
+          <GrantLineRow key={l.ruleId + l.item} l={l} />
         ))}
       </tbody>
       <tfoot><tr><th scope="row" colSpan={2}>{t('mobility.totalGrant')}</th><td class="num"><strong>{euros(b.totalCents)}</strong></td><td /></tr></tfoot>

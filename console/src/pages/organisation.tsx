@@ -28,6 +28,46 @@ interface AuditRow { id: string; at: string; actor: string; action: string; unit
 const OPS = ['createInstitution', 'updateInstitution', 'createSite', 'createStaff', 'grantRole', 'setConsortiumMember', 'createConsortium'] as const;
 type Op = (typeof OPS)[number];
 
+/** An audited value as a reader sees it: names of units, translated functions and roles, yes/no; never raw JSON. */
+function auditValue(field: string, v: unknown, label: (id: string) => string): string {
+  if (v === null || v === undefined || v === '') return t('orgAudit.empty');
+  if (typeof v === 'boolean') return t(v ? 'common.yes' : 'common.no');
+  if (Array.isArray(v)) {
+    if (v.length === 0) return t('orgAudit.empty');
+    return v.map((x) => {
+      if (field === 'functions' && typeof x === 'string') return tv('org.function', x);
+      const g = x as Partial<Grant>;
+      if (g && typeof g === 'object' && g.role && g.scope) return t('orgAudit.grant', { role: tv('role', g.role), scope: `${tv('code', g.scope.kind)} ${label(g.scope.id)}` });
+      return typeof x === 'object' ? Object.values(x as object).map(String).join(' ') : String(x);
+    }).join(', ');
+  }
+  if (typeof v === 'object') return Object.entries(v as object).map(([k, x]) => `${tv('orgAudit.field', k)}: ${auditValue(k, x, label)}`).join(', ');
+  return /Id$/.test(field) || field === 'id' ? label(String(v)) : String(v);
+}
+
+/** The audit's before/after as the fields that changed: "Name: A → B"; a creation lists what was set, a removal what was removed. */
+function AuditChange({ before, after, label }: { before: unknown; after: unknown; label: (id: string) => string }) {
+  const b = (before ?? {}) as Record<string, unknown>;
+  const a = (after ?? {}) as Record<string, unknown>;
+  const fields = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]));
+  if (fields.length === 0) return <span>{t('orgAudit.unchanged')}</span>;
+  const status = before === null || before === undefined ? t('orgAudit.created') : after === null || after === undefined ? t('orgAudit.removed') : null;
+  return (
+    <>
+      {status && <span>{status} · </span>}
+      <ul class="changes">
+        {fields.map((k) => {
+          const field = tv('orgAudit.field', k);
+          const text = before === null || before === undefined
+            ? t('orgAudit.set', { field, after: auditValue(k, a[k], label) })
+            : t('orgAudit.change', { field, before: auditValue(k, b[k], label), after: auditValue(k, a[k], label) });
+          return <li key={k}>{text}</li>;
+        })}
+      </ul>
+    </>
+  );
+}
+
 export function OrganisationPage() {
   usePageTitle(t('org.title'));
   const { data, error, reload } = useData(() => get<Org>('/api/organisation'), []);
@@ -249,9 +289,9 @@ export function OrganisationPage() {
               <tbody>
                 {audit.data.rows.map((r) => (
                   <tr key={r.id}>
-                    <td>{dateTime(r.at)}</td><td>{r.actor}</td><td><code>{r.action}</code>{r.subject && ` · ${r.subject}`}</td>
+                    <td>{dateTime(r.at)}</td><td>{r.actor}</td><td>{tv('orgAudit.action', r.action)}{r.subject && ` · ${r.subject}`}</td>
                     <td>{tv('code', r.unitKind)} {label(r.unitId)}</td>
-                    <td class="muted"><code>{r.before ? JSON.stringify(r.before) : '∅'}</code> → <code>{r.after ? JSON.stringify(r.after) : '∅'}</code></td>
+                    <td class="muted" data-testid="audit-change"><AuditChange before={r.before} after={r.after} label={label} /></td>
                   </tr>
                 ))}
               </tbody>
