@@ -5,8 +5,9 @@ import { z } from 'zod';
 import { MobilityId, OrgId, ProjectId } from '../../domain/ids';
 import { ENTERS, StageName } from '../../domain/mobility/lifecycle';
 import { type Action, type MobilityOwnership, type Principal, Role, RoleGrant, roleMayDo, type TenantDirectory } from '../../domain/tenancy';
-import { mobility, projectBudget } from '../../workflows/client';
+import { mobility, projectBudget, projectRegistration } from '../../workflows/client';
 import { type MobilityView, type UpdateName } from '../../workflows/messages';
+import { explainGrantView } from './grant-explain';
 import { ACTION_BODIES, ACTION_NAMES, ACTION_PERMISSION, stageActions } from './actions';
 import { participantRoutes } from './participants';
 import { groupOfApplication, groupRoutes, recordGroupMember } from './groups';
@@ -232,7 +233,10 @@ export function buildRoutes(deps: ApiDeps): RouteSpec[] {
       responses: { 200: { description: 'the mobility (live workflow queries)' }, ...STD, 404: E('no such mobility in your scope') },
       handler: async ({ params, session }) => {
         const { m, state, ownership } = await readable(deps, session.directory, session.principal, params.id);
-        const [view, deadlines, grant, audit] = await Promise.all([m.view(), m.deadlines(), m.grant(), m.audit()]);
+        const [view, deadlines, stored, audit, registration] = await Promise.all([
+          m.view(), m.deadlines(), m.grant(), m.audit(), projectRegistration(deps.temporal, state.identity.projectId)]);
+        // Each grant line with the values of its basis (for the console to word it by rule id), where the domain reproduces it.
+        const grant = explainGrantView(state, stored, registration);
         const actions = stageActions(state.stage).map((name) => {
           const d = session.directory.canAct(session.principal, ACTION_PERMISSION[name], ownership);
           return { name, permission: ACTION_PERMISSION[name], allowed: d.allowed, reason: d.allowed ? null : d.reason };
