@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { createBudgetActivities } from '../activities/budget';
 import type { createEventActivities } from '../activities/events';
 import type { createNotificationActivities } from '../activities/notifications';
@@ -14,6 +14,8 @@ import type { AuditEntry, DeadlinesView } from './messages';
 
 const retry = { initialInterval: '1s', maximumInterval: '30s' } as const;
 export const { publishEvents } = proxyActivities<ReturnType<typeof createEventActivities>>({ startToCloseTimeout: '15s', retry });
+/** The same publish as a local activity: run by the worker inside the workflow task, recorded as one marker (no task round trip). */
+export const { publishEvents: publishEventsLocally } = proxyLocalActivities<ReturnType<typeof createEventActivities>>({ startToCloseTimeout: '15s', retry });
 const { sendReminder } = proxyActivities<ReturnType<typeof createNotificationActivities>>({ startToCloseTimeout: '15s', retry });
 const { writePaymentOrder } = proxyActivities<ReturnType<typeof createPaymentActivities>>({
   startToCloseTimeout: '15s', retry: { ...retry, nonRetryableErrorTypes: ['PaymentOrderConflict'] },

@@ -21,7 +21,7 @@ import {
   type AuditEntry, EXTERNAL_FACTS, ExternalFacts, type GrantView, type MobilityView, Payloads, type StartMobility,
   type UpdateResult, auditQuery, deadlinesQuery, grantQuery, stateQuery, updates, viewQuery,
 } from './messages';
-import { SYSTEM, mobilityEffects, publishEvents } from './mobility.effects';
+import { SYSTEM, mobilityEffects, publishEvents, publishEventsLocally } from './mobility.effects';
 import { ConsortiumIdKey, InstitutionIdKey, MobilityStageKey, NextDeadlineKey, ProjectIdKey } from './search-attributes';
 
 /** Behaviour changes after histories were recorded: escalate an overdue participant report; publish the deadline schedule; deadlines before departure. */
@@ -31,6 +31,8 @@ export const DEADLINE_SCHEDULE_PATCH = 'deadline-schedule-events';
 export const PRE_DEPARTURE_PATCH = 'pre-departure-deadlines';
 /** A co-funded mobility (input.coFunding): every grant with its shares per line, each share reserved on its line. */
 export const CO_FUNDING_PATCH = 'co-funding';
+/** Events published by a local activity (one marker, no activity task round trip), an Update's events together. */
+export const LOCAL_PUBLISH_PATCH = 'local-publish';
 
 /**
  * One mobility, one durable workflow (id = mobility id). It orchestrates only; every rule is the
@@ -47,6 +49,8 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
   const escalateOverdueReport = patched(REPORT_ESCALATION_PATCH);
   const publishSchedule = patched(DEADLINE_SCHEDULE_PATCH);
   const preDeparture = patched(PRE_DEPARTURE_PATCH);
+  const localPublish = patched(LOCAL_PUBLISH_PATCH);
+  const publish = localPublish ? publishEventsLocally : publishEvents;
   const policy = Policy.parse({ ...(input.policy ?? {}), ...(preDeparture ? {} : { preDepartureDeadlines: false }) });
   // Only a co-funded mobility asks: no earlier history had co-funding, and one without it behaves as before.
   const coFunded = input.coFunding && patched(CO_FUNDING_PATCH) ? input.coFunding : null;
@@ -281,13 +285,20 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
   const publishAll = async () => {
     while (outbox.length > 0) {
       const batch = outbox.slice(0, 50);
-      await publishEvents(batch);
+      await publish(batch);
       outbox.splice(0, batch.length);
       published += batch.length;
     }
   };
   for (;;) {
-    await publishAll();
+    // Since the local publish, under the lock: an Update's events, those of its effects and the deadline schedule they
+    // change go out in one publish once its handler is done.
+    if (localPublish) {
+      await exclusive(async () => {
+        if (publishSchedule) tryApply('deadlines.schedule', { type: 'RecordDeadlineSchedule', ...base(SYSTEM) });
+        await publishAll();
+      });
+    } else await publishAll();
     while (signals.length > 0) {
       const sig = signals.shift()!;
       await exclusive(() => processSignal(sig));

@@ -131,7 +131,10 @@ async function shapeOf(client: Client, mobilityIds: string[], projectIds: string
   const count = (h: proto.temporal.api.history.v1.IHistory) => {
     const events = h.events ?? [];
     const scheduled = events.filter((e) => e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
+    // Local activities run inside the workflow task and leave one marker each (sdk-core's "core_local_activity").
+    const local = events.filter((e) => e.eventType === ET.EVENT_TYPE_MARKER_RECORDED && e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
     return {
+      local,
       events: events.length,
       tasks: events.filter((e) => e.eventType === ET.EVENT_TYPE_WORKFLOW_TASK_COMPLETED).length,
       scheduled,
@@ -146,7 +149,8 @@ async function shapeOf(client: Client, mobilityIds: string[], projectIds: string
     const c = count(await client.workflow.getHandle(id).fetchHistory());
     historyEvents += c.events;
     tasks += c.tasks;
-    activities += c.scheduled.length;
+    activities += c.scheduled.length + c.local.length;
+    if (c.local.length > 0) byType['(local activities)'] = (byType['(local activities)'] ?? 0) + c.local.length;
     const sizes: number[] = [];
     for (const e of c.scheduled) {
       const name = e.activityTaskScheduledEventAttributes?.activityType?.name ?? '?';

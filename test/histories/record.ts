@@ -93,7 +93,12 @@ try {
   for (let i = 0; i < 100 && !(await m.state() as { reportInvitation?: unknown }).reportInvitation; i++) await new Promise((r) => setTimeout(r, 100));
   await m.surveySubmitted({ submittedOn: today });
   await m.transcriptReceived({ receivedOn: today, ects: 30 });
-  for (let i = 0; i < 100 && (await m.state()).stage !== 'reported'; i++) await new Promise((r) => setTimeout(r, 100));
+  // Signals are applied by the main loop after the Updates before them: wait until both facts are in the state.
+  for (let i = 0; i < 100; i++) {
+    const s = (await m.state()) as { stage: string; transcript?: unknown };
+    if (s.stage === 'reported' && s.transcript) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   await m.act('recordRecognition', { ...staff, outcome: 'full', recognisedEcts: 30 });
   await m.handle.result();
   const history = await m.handle.fetchHistory();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { DEADLINE_SCHEDULE_PATCH, PRE_DEPARTURE_PATCH, REPORT_ESCALATION_PATCH } from '../../../workflows/mobility.workflow';
+import { DEADLINE_SCHEDULE_PATCH, LOCAL_PUBLISH_PATCH, PRE_DEPARTURE_PATCH, REPORT_ESCALATION_PATCH } from '../../../workflows/mobility.workflow';
 import { quietTemporalRuntime } from '../../../workers/temporal-worker';
 import { testConfig } from '../../support/env';
 import { workflowBundle } from './harness';
@@ -72,6 +72,18 @@ describe('replay of recorded histories', () => {
     expect(reminded('mobility-lifecycle-schedule.json').has('certificate-of-attendance')).toBe(false);
     expect(markers('mobility-lifecycle-pre-departure.json')).toBe(1);
     for (const id of ['insurance-travel', 'ols-assessment', 'certificate-of-attendance']) expect(reminded('mobility-lifecycle-pre-departure.json').has(id)).toBe(true);
+  });
+
+  it('has a history from before and one from after the local-publish patch, which publishes by local activity', () => {
+    const events = (f: string) => load(f).events ?? [];
+    const markers = (f: string) => events(f).filter((e) => e.markerRecordedEventAttributes && decodeDetails(e.markerRecordedEventAttributes.details).includes(LOCAL_PUBLISH_PATCH)).length;
+    const published = (f: string) => events(f).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'publishEvents').length;
+    const local = (f: string) => events(f).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+    expect(markers('mobility-lifecycle-pre-departure.json')).toBe(0);
+    expect(published('mobility-lifecycle-pre-departure.json')).toBeGreaterThan(5);
+    expect(markers('mobility-lifecycle-local-publish.json')).toBe(1);
+    expect(published('mobility-lifecycle-local-publish.json')).toBe(0);
+    expect(local('mobility-lifecycle-local-publish.json')).toBeGreaterThan(5);
   });
 
   it('replays every history with the current workflow code', async () => {
