@@ -4,6 +4,7 @@ import type { PolicyOverrides } from '../calendar/policy';
 import { groupingChosen, groupOf, rateTableFor } from '../grant/rates';
 import { mulDiv } from '../money';
 import type { FunderLine } from '../budget/events';
+import type { FunderRule, MobilityCoFunding } from '../funding';
 import type { ProjectRates } from '../mobility/grant';
 import { applicableRatesFor, groupingChoiceOf, type ProjectTerms } from './agreement';
 
@@ -17,7 +18,8 @@ export interface Registration {
   readonly projectId: string;
   readonly institutionId: string;
   readonly consortiumId: string | null;
-  readonly lines: readonly FunderLine[];
+  /** Each line with its rule (null: none; absent: a registration read before co-funding, the default rule applies). */
+  readonly lines: readonly (FunderLine & { readonly rule?: FunderRule | null })[];
   readonly terms: ProjectTerms;
 }
 
@@ -31,6 +33,7 @@ const RULE = {
   id: 'PROJECT-ID',
   window: 'PROJECT-WINDOW',
   line: 'PROJECT-LINE',
+  coFunding: 'PROJECT-CO-FUNDING',
   action: 'PROJECT-ACTION',
 } as const;
 
@@ -49,6 +52,38 @@ export const projectIdProblems = (projectId: string, terms: Pick<ProjectTerms, '
 };
 
 /**
+ * The co-funding of an application: its own line pays the Erasmus+ grant (rule erasmus-plus), and each line it names
+ * in `coFundingLineIds` is another line of the project with a flat rule, named once. Returns the problems, field by
+ * field, or the mobility's co-funding with each line's rule as the workflow computes the shares from it (null: none).
+ */
+export const coFundingOf = (
+  project: Pick<Registration, 'projectId' | 'lines'>,
+  app: { funderLineId: string; coFundingLineIds?: readonly string[] | undefined },
+): { problems: Problem[]; coFunding: MobilityCoFunding | null } => {
+  const ids = app.coFundingLineIds ?? [];
+  if (ids.length === 0) return { problems: [], coFunding: null };
+  const problems: Problem[] = [];
+  const own = project.lines.find((l) => l.lineId === app.funderLineId);
+  const ruleOf = (l: (typeof project.lines)[number]) => (l.rule !== undefined ? l.rule : l.funder === 'ERASMUS+' ? { kind: 'erasmus-plus' as const } : null);
+  if (own && ruleOf(own)?.kind !== 'erasmus-plus') {
+    problems.push({ field: 'funderLineId', rule: RULE.coFunding, message: `a co-funded mobility's own line pays the Erasmus+ grant: line ${own.lineId} (${own.funder}) has no erasmus-plus rule` });
+  }
+  const lines: MobilityCoFunding['lines'][number][] = [];
+  ids.forEach((id, i) => {
+    const field = `coFundingLineIds.${i}`;
+    const line = project.lines.find((l) => l.lineId === id);
+    const rule = line ? ruleOf(line) : null;
+    if (!line) problems.push({ field, rule: RULE.line, message: `project ${project.projectId} has no funder line ${id} (lines: ${project.lines.map((l) => l.lineId).join(', ')})` });
+    else if (id === app.funderLineId) problems.push({ field, rule: RULE.coFunding, message: `line ${id} is the mobility's own line (funderLineId): a co-funding line is another line` });
+    else if (ids.indexOf(id) !== i) problems.push({ field, rule: RULE.coFunding, message: `line ${id} is named twice` });
+    else if (rule === null || rule.kind !== 'flat') problems.push({ field, rule: RULE.coFunding, message: `line ${id} (${line.funder}) has ${rule === null ? 'no rule' : 'the erasmus-plus rule'}: a co-funding line needs a flat rule (per month abroad or per mobility), set at the project's registration` });
+    else lines.push({ lineId: line.lineId, funder: line.funder, rule });
+  });
+  if (problems.length > 0 || !own) return { problems, coFunding: null };
+  return { problems: [], coFunding: { erasmusPlusFunder: own.funder, lines } };
+};
+
+/**
  * Plausibility window of a project's mobilities: from 1 January of its call year to 31 December
  * three years later (the longest KA1 projects run 38 months from June of the call year).
  */
@@ -60,12 +95,13 @@ const actionAllows = (action: ProjectTerms['action'], activity: ActivityCode): b
 /** What a registered project refuses of an application: an unknown funder line, an activity of another action, dates outside the project. */
 export const applicationProblems = (
   project: Registration,
-  app: { activity: ActivityCode; funderLineId: string; plan: { startDate: string; endDate: string } },
+  app: { activity: ActivityCode; funderLineId: string; coFundingLineIds?: readonly string[] | undefined; plan: { startDate: string; endDate: string } },
 ): Problem[] => {
   const out: Problem[] = [];
   if (!project.lines.some((l) => l.lineId === app.funderLineId)) {
     out.push({ field: 'funderLineId', rule: RULE.line, message: `project ${project.projectId} has no funder line ${app.funderLineId} (lines: ${project.lines.map((l) => l.lineId).join(', ')})` });
   }
+  out.push(...coFundingOf(project, app).problems);
   if (!actionAllows(project.terms.action, app.activity)) {
     out.push({ field: 'activity', rule: RULE.action, message: `${app.activity} is not an activity of a ${project.terms.action} project` });
   }

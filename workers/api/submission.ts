@@ -5,13 +5,14 @@ import { Policy } from '../../domain/calendar/policy';
 import type { Registered } from '../../domain/budget/decide';
 import { MobilityId, ProjectId } from '../../domain/ids';
 import { SubmitApplication } from '../../domain/mobility/commands';
+import { FunderLineId } from '../../domain/mobility/codes';
 import { decide } from '../../domain/mobility/decide';
 import { evolve } from '../../domain/mobility/evolve';
 import { plannedGrant } from '../../domain/mobility/grant';
 import { isRejection } from '../../domain/mobility/rejection';
 import { initialState, type OpenMobility } from '../../domain/mobility/state';
 import { ProjectTerms } from '../../domain/project/agreement';
-import { applicationProblems, mobilityPolicyFor, type Problem, projectIdProblems, projectRatesFor, type Registration, registrationDifferences } from '../../domain/project/registration';
+import { applicationProblems, coFundingOf, mobilityPolicyFor, type Problem, projectIdProblems, projectRatesFor, type Registration, registrationDifferences } from '../../domain/project/registration';
 import type { Principal, TenantDirectory } from '../../domain/tenancy';
 import { RegisterProjectInput } from '../../workflows/budget-messages';
 import { projectRegistration, registerProject, startMobility } from '../../workflows/client';
@@ -36,6 +37,8 @@ export const ApplicationBody = SubmitApplication.omit({ type: true, at: true, ac
   participantRef: RegistryRef.describe('the ref the participant registry gave (POST /api/participants); personal data stays there'),
   // The criterion code is special-category data: it is held by the participant registry, never sent with an application.
   plan: SubmitApplication.shape.plan.omit({ fewerOpportunitiesCriterion: true }),
+  coFundingLineIds: z.array(FunderLineId).max(9).optional()
+    .describe("co-funded mobility: the project's other funder lines (each with a flat rule) that pay a share beside the Erasmus+ grant of funderLineId; each line's rule gives its share"),
 });
 export type ApplicationBody = z.infer<typeof ApplicationBody>;
 
@@ -113,11 +116,13 @@ export async function submitApplicationFor(deps: SubmissionDeps, dir: TenantDire
   const policy = Policy.parse(mobilityPolicyFor(project.terms));
   const rates = projectRatesFor(project.terms, body.activity, body.plan.receivingCountry, { accompanyingPerson: body.plan.accompanyingPerson ?? false });
 
+  const { coFundingLineIds: _ids, ...application } = body;
+  const { coFunding } = coFundingOf(project, body);
   const plan = body.plan;
   for (let attempt = 0; attempt < 20; attempt++) {
     const mobilityId = body.mobilityId ?? (await nextMobilityId(deps.pool, project.projectId));
     try {
-      await startMobility(deps.temporal, deps.taskQueue, { ...body, plan, mobilityId, consortiumId, actor, rates, policy: mobilityPolicyFor(project.terms) });
+      await startMobility(deps.temporal, deps.taskQueue, { ...application, plan, mobilityId, consortiumId, actor, rates, policy: mobilityPolicyFor(project.terms), ...(coFunding ? { coFunding } : {}) });
       return { mobilityId, consortiumId };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -139,7 +144,8 @@ export function applicationCheck(registration: Registration, body: ApplicationBo
   const policy = Policy.parse(mobilityPolicyFor(project.terms));
   const rates = projectRatesFor(project.terms, body.activity, body.plan.receivingCountry, { accompanyingPerson: body.plan.accompanyingPerson ?? false });
   const probeId = body.mobilityId ?? `${project.projectId}-MOB-00000`;
-  const command = { type: 'SubmitApplication' as const, ...body, mobilityId: probeId, consortiumId: project.consortiumId, actor, at };
+  const { coFundingLineIds: _ids, ...application } = body;
+  const command = { type: 'SubmitApplication' as const, ...application, mobilityId: probeId, consortiumId: project.consortiumId, actor, at };
   const decided = decide(command, initialState, policy);
   if (isRejection(decided)) return [{ field: fieldOfRejection(decided.code), rule: decided.ruleId ?? decided.code, message: decided.reason, code: decided.code }];
   try {

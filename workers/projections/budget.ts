@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { ENTERS } from '../../domain/mobility/lifecycle';
 import type { GrantBreakdown } from '../../domain/grant/breakdown';
+import type { FundingShare } from '../../domain/funding';
 import { type CertifiedParticipant, participantSupportLines } from '../../domain/project';
 import type { EventType, PayloadOf } from '../../domain/mobility/events';
 import type { MobilityEvent, ProjectEventIn } from './decode';
@@ -8,10 +9,12 @@ import type { Projection } from './runner';
 import { withTakeOverSteps } from './takeover';
 
 /**
- * Budget consumption (migrations 201, 204): per mobility, what it commits (estimate, contract, final
+ * Budget consumption (migrations 201, 204, 440): per mobility, what it commits (estimate, contract, final
  * grant), what was pre-financed, paid and recovered, and its grant rule lines; per project funder
  * line, what was allocated (project-events); per certified participant, the project-level grant it
- * earns (organisational support, inclusion support for organisations), priced by the domain. The
+ * earns (organisational support, inclusion support for organisations), priced by the domain; per
+ * co-funded mobility, the shares of each line (budget_funding_shares, summed per line by budget_line_shares),
+ * while the Erasmus+ figures stay the Erasmus+ grant alone; per mobility and line, what the guard holds. The
  * views budget_consumption and budget_line_totals sum these rows, so every figure drills down to
  * mobilities and rule lines.
  *
@@ -23,7 +26,8 @@ import { withTakeOverSteps } from './takeover';
 export const payloadOf = <T extends EventType>(e: MobilityEvent, _type: T): PayloadOf<T> => e.payload as unknown as PayloadOf<T>;
 
 interface Facts { funderLineId: string; activity: string; fewerOpportunities: boolean }
-interface Grant { seq: number; eventId: string; g: GrantBreakdown }
+/** A grant with the co-funded shares its event carried ([] when not co-funded: v1 events are upcast so). */
+interface Grant { seq: number; eventId: string; g: GrantBreakdown; funding: readonly FundingShare[] }
 
 /**
  * What one batch does to one mobility's budget row, folded in memory in the order the events were
@@ -85,7 +89,7 @@ function budgetDeltas(events: readonly MobilityEvent[]): BudgetDelta[] {
     const facts = (f: Facts) => {
       if (!delta.facts || delta.facts.seq < e.sequence) delta.facts = { funderLineId: f.funderLineId, activity: f.activity, fewerOpportunities: f.fewerOpportunities, seq: e.sequence };
     };
-    const grant = (current: Grant | null, g: GrantBreakdown): Grant => (!current || current.seq < e.sequence ? { seq: e.sequence, eventId: e.eventId, g } : current);
+    const grant = (current: Grant | null, g: GrantBreakdown, funding: readonly FundingShare[]): Grant => (!current || current.seq < e.sequence ? { seq: e.sequence, eventId: e.eventId, g, funding } : current);
     switch (e.type) {
       case 'ApplicationSubmitted': {
         const p = payloadOf(e, 'ApplicationSubmitted');
@@ -96,13 +100,13 @@ function budgetDeltas(events: readonly MobilityEvent[]): BudgetDelta[] {
         const p = payloadOf(e, 'ParticipantSelected');
         facts(p.facts);
         d.selected = true;
-        d.estimated = grant(d.estimated, p.estimatedGrant);
+        d.estimated = grant(d.estimated, p.estimatedGrant, p.funding);
         break;
       }
       case 'GrantRecalculated': {
         const p = payloadOf(e, 'GrantRecalculated');
         facts(p.facts);
-        d.estimated = grant(d.estimated, p.estimatedGrant);
+        d.estimated = grant(d.estimated, p.estimatedGrant, p.funding);
         break;
       }
       case 'AgreementSigned':
@@ -114,7 +118,7 @@ function budgetDeltas(events: readonly MobilityEvent[]): BudgetDelta[] {
         facts(p.facts);
         d.certified = true;
         d.certifiedAt = d.certifiedAt === null ? e.occurredAt : earlier(d.certifiedAt, e.occurredAt);
-        d.final = grant(d.final, p.finalGrant);
+        d.final = grant(d.final, p.finalGrant, p.funding);
         break;
       }
       case 'PaymentOrdered': {
@@ -201,6 +205,20 @@ async function foldMobilities(tx: pg.PoolClient, events: readonly MobilityEvent[
     `DELETE FROM budget_grant_lines l USING unnest($1::text[], $2::text[]) AS w(mobility_id, phase) WHERE l.mobility_id = w.mobility_id AND l.phase = w.phase`,
     [replaced.map((x) => x.mobilityId), replaced.map((x) => x.phase)],
   );
+  // The co-funded shares of the same phase follow their grant (none for a mobility funded by Erasmus+ alone).
+  await tx.query(
+    `DELETE FROM budget_funding_shares f USING unnest($1::text[], $2::text[]) AS w(mobility_id, phase) WHERE f.mobility_id = w.mobility_id AND f.phase = w.phase`,
+    [replaced.map((x) => x.mobilityId), replaced.map((x) => x.phase)],
+  );
+  const shares = replaced.flatMap((x) => x.grant.funding.map((f, i) => ({ ...x, f, n: i + 1 })));
+  if (shares.length > 0) {
+    await tx.query(
+      `INSERT INTO budget_funding_shares (mobility_id, phase, share_no, line_id, funder, rule_id, amount_cents, basis, source_event_id)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[])`,
+      [shares.map((x) => x.mobilityId), shares.map((x) => x.phase), shares.map((x) => x.n), shares.map((x) => x.f.lineId), shares.map((x) => x.f.funder),
+        shares.map((x) => x.f.ruleId), shares.map((x) => x.f.amountCents), shares.map((x) => x.f.basis), shares.map((x) => x.grant.eventId)],
+    );
+  }
   const lines = replaced.flatMap((x) => x.grant.g.lines.map((l, i) => ({ ...x, l, n: i + 1 })));
   if (lines.length === 0) return;
   await tx.query(
@@ -230,7 +248,8 @@ async function foldProjectEvents(tx: pg.PoolClient, events: readonly ProjectEven
     } else if (e.type === 'BudgetReserved' || e.type === 'BudgetReservationAdjusted' || e.type === 'BudgetReleased') {
       const p = e.payload as { mobilityId: string; lineId: string; amountCents?: number; toCents?: number };
       const amountCents = e.type === 'BudgetReserved' ? p.amountCents! : e.type === 'BudgetReservationAdjusted' ? p.toCents! : 0;
-      const key = JSON.stringify([e.projectId, p.mobilityId]);
+      // One reservation per mobility and line: a co-funded mobility holds one on each of its lines.
+      const key = JSON.stringify([e.projectId, p.mobilityId, p.lineId]);
       const held = reservations.get(key);
       if (!held || held.seq < e.sequence) reservations.set(key, { projectId: e.projectId, mobilityId: p.mobilityId, lineId: p.lineId, amountCents, released: e.type === 'BudgetReleased', seq: e.sequence });
     }
@@ -248,7 +267,7 @@ async function foldProjectEvents(tx: pg.PoolClient, events: readonly ProjectEven
     await tx.query(
       `INSERT INTO budget_reservations (project_id, mobility_id, line_id, amount_cents, released, seq)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::boolean[], $6::int[])
-       ON CONFLICT (project_id, mobility_id) DO UPDATE SET line_id = excluded.line_id, amount_cents = excluded.amount_cents, released = excluded.released, seq = excluded.seq
+       ON CONFLICT (project_id, mobility_id, line_id) DO UPDATE SET amount_cents = excluded.amount_cents, released = excluded.released, seq = excluded.seq
        WHERE budget_reservations.seq < excluded.seq`,
       [rs.map((r) => r.projectId), rs.map((r) => r.mobilityId), rs.map((r) => r.lineId), rs.map((r) => r.amountCents), rs.map((r) => r.released), rs.map((r) => r.seq)],
     );
@@ -313,7 +332,7 @@ async function recomputeOrgSupport(tx: pg.PoolClient, mobilityIds: readonly stri
 
 export const budgetProjection: Projection = {
   name: 'budget',
-  tables: ['budget_grant_lines', 'budget_mobilities', 'budget_reservations', 'budget_lines', 'budget_org_support'],
+  tables: ['budget_grant_lines', 'budget_funding_shares', 'budget_mobilities', 'budget_reservations', 'budget_lines', 'budget_org_support'],
   apply: (tx, e) => foldMobilities(tx, [e]),
   applyBatch: foldMobilities,
   applyProject: (tx, e) => foldProjectEvents(tx, [e]),
