@@ -44,7 +44,7 @@ const daysText = (p: Params): string => {
 
 /** Where a rate comes from: the NA's applicable rate or the call table's, for the destination's group. */
 const sourceText = (p: Params): string => {
-  const place0 = p.group === 'partner' ? tk('grantSource.partner', { country: p.country }) : tk('grantSource.group', { country: p.country, group: p.group, grouping: p.grouping });
+  const place0 = p.group === 'partner' ? tk('grantSource.partner', { country: p.country }) : tk('grantSource.group', { country: p.country, group: p.group, grouping: tv('grantGrouping', String(p.grouping)) });
   const place = num(p, 'groupingByProject') === 1 ? tk('grantSource.byProject', { place: place0 }) : place0;
   return tk(p.rateSource === 'na' ? 'grantSource.na' : 'grantSource.table', { place });
 };

@@ -8,6 +8,7 @@ import { fieldsOf } from '../../console/src/forms';
 import type { JsonSchema } from '../../console/src/openapi';
 import { DeadlineId, DeadlineStatus } from '../../domain/calendar/deadlines';
 import { RULES } from '../../domain/grant/rule-ids';
+import * as groupings from '../../domain/grant/rates/groups';
 import { INCOMING_EVENT_TYPES } from '../../domain/incoming/events';
 import { PaymentKind } from '../../domain/mobility/codes';
 import { OPEN_STAGES } from '../../domain/mobility/lifecycle';
@@ -74,6 +75,10 @@ describe('the console speaks French and English', () => {
     const ids = Object.keys(RULES);
     expect(ids.length).toBeGreaterThan(25);
     expect(missing(ids.flatMap((id) => [`grantRule.${id}`, `grantItem.${id}`, `grantBasis.${id}`]))).toEqual([]);
+    // The country groupings a basis names (domain/grant/rates/groups.ts).
+    const names = Object.values(groupings).flatMap((g) => (g && typeof g === 'object' && 'name' in g ? [String((g as { name: string }).name)] : []));
+    expect(names.length).toBeGreaterThan(2);
+    expect(missing(names.map((n) => `grantGrouping.${n}`))).toEqual([]);
   });
 
   it('words every validation issue code the server sends (workers/api/issues.ts) and every incoming event type of the history', () => {

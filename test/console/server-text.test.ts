@@ -42,7 +42,7 @@ describe('grant lines in French', () => {
     }
     expect(n).toBeGreaterThan(15);
     const lt = explainMobilityGrant(GRANTS[0]!).lines.find((l) => l.ruleId === 'GRANT-HE-LT')!;
-    expect(grantLineText(lt).basis).toMatch(/^600,00\s€\/mois × \d+ jours ÷ 30 \(appel 2024, mois de 30 jours du BM : 150 jours physiques \+ \d+ de voyage\) ; taux applicable de l’AN, SE : groupe \d/);
+    expect(grantLineText(lt).basis).toMatch(/^600,00\s€\/mois × \d+ jours ÷ 30 \(appel 2024, mois de 30 jours du BM : 150 jours physiques \+ \d+ de voyage\) ; taux applicable de l’AN, SE : groupe \d, (ancien|nouveau) regroupement/);
   });
 
   it('organisational support lines, of a project and of a group, in French', () => {

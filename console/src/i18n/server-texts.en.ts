@@ -161,6 +161,11 @@ export const serverTextsEn = {
   'grantBand.open': '≥ {{min}} km',
   'grantNote.naPrinted': "{{basis}}; the NA's printed amount, the call table has {{tableCents}} (§1.8)",
   'grantNote.notExceptional': '{{basis}}; exceptional costs not applicable: the unit cost covers ≥ {{coveragePercent}} % of {{realCostCents}}',
+  'grantGrouping.old HE student grouping': 'old HE student grouping',
+  'grantGrouping.old HE staff grouping': 'old HE staff grouping',
+  'grantGrouping.new grouping': 'new grouping',
+  'grantGrouping.old grouping': 'old grouping',
+  'audit.takeOver': 'Taken over at its stage',
   'grantWho.all': 'every participant',
   'grantWho.fewer': 'participants with fewer opportunities',
 

@@ -157,6 +157,11 @@ export const serverTextsFr: Record<keyof typeof serverTextsEn, string> = {
   'grantBand.open': '≥ {{min}} km',
   'grantNote.naPrinted': '{{basis}} ; montant imprimé par l’AN, le tableau de l’appel indique {{tableCents}} (§1.8)',
   'grantNote.notExceptional': '{{basis}} ; coûts exceptionnels non applicables : le coût unitaire couvre ≥ {{coveragePercent}} % de {{realCostCents}}',
+  'grantGrouping.old HE student grouping': 'ancien regroupement des étudiants de l’ES',
+  'grantGrouping.old HE staff grouping': 'ancien regroupement du personnel de l’ES',
+  'grantGrouping.new grouping': 'nouveau regroupement',
+  'grantGrouping.old grouping': 'ancien regroupement',
+  'audit.takeOver': 'Reprise à son étape',
   'grantWho.all': 'tous les participants',
   'grantWho.fewer': 'les participants ayant moins d’opportunités',
 
