@@ -56,6 +56,9 @@ const server = new SMTPServer({
     });
   },
 });
+// A client that dies mid-conversation (a worker killed while sending) resets its connection: that connection
+// ends, the sink goes on. Without a listener the server's 'error' event would end the process.
+server.on('error', (err: NodeJS.ErrnoException) => console.error(`smtp sink: connection error ${err.code ?? ''} ${err.message}`));
 server.listen(Number(portArg), '127.0.0.1', () => console.log(`smtp sink on 127.0.0.1:${portArg} → ${inbox}`));
 const stop = () => server.close(() => process.exit(0));
 process.on('SIGTERM', stop);
