@@ -7,7 +7,7 @@ import { loadSigningKeys, type SigningKeys } from '../../infra/kafka/signing';
 import { TOPICS } from '../../infra/kafka/topics';
 import { errorFields, type Logger } from '../../infra/log';
 import { checkSignature } from './decode';
-import { storedPositions } from './runner';
+import { recordProcessed, storedPositions } from './runner';
 
 /**
  * The `incoming` projection: incoming mobilities (domain/incoming) for the console's Incoming page,
@@ -15,9 +15,13 @@ import { storedPositions } from './runner';
  * the budget and quality projections never see an incoming stay (an incoming stay is paid by its
  * sender). Same guarantees as the other projections: each batch in one transaction with its
  * positions (projection_offsets) and dedupe records (processed_events), signatures verified first,
- * a message that cannot be read recorded in projection_dead_letters and passed over.
+ * a message that cannot be read recorded in projection_dead_letters and passed over; folded set-based
+ * (a few statements per batch over `unnest`, whatever its size), and rebuilt with the others
+ * (rebuild.ts, `npm run projections:rebuild`).
  */
 export const INCOMING_PROJECTION = 'incoming';
+/** The tables holding the projection's state, emptied by a rebuild. */
+export const INCOMING_TABLES = ['incoming_mobilities'] as const;
 
 type Db = pg.PoolClient;
 
@@ -51,85 +55,185 @@ export function decodeIncoming(m: IncomingMessage, keys: SigningKeys): { ok: tru
   return { ok: true, env: e, event };
 }
 
-/** Folds one event into incoming_mobilities (the nomination creates the row; later facts fill it, guarded by the sequence). */
-export async function foldIncomingEvent(tx: Db, env: Envelope, event: IncomingEvent): Promise<void> {
-  const id = env.incomingId;
-  const seq = env.sequence;
-  const stage = `stage = CASE WHEN last_sequence < $2 THEN $3 ELSE stage END, last_sequence = greatest(last_sequence, $2), updated_at = now()`;
-  switch (event.type) {
-    case 'IncomingNominated': {
-      const p = event.payload;
-      await tx.query(
-        `INSERT INTO incoming_mobilities (incoming_id, institution_id, site_id, participant_ref, kind, sending_org_id, sending_country, start_date, end_date, planned_days,
-                                          agreement, transcript_owed, stage, last_sequence, nominated_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'nominated',$13,$14) ON CONFLICT (incoming_id) DO NOTHING`,
-        [id, p.institutionId, p.siteId, p.participantRef, p.kind, p.sendingOrgId, p.sendingCountry, p.startDate, p.endDate, p.plannedDays, p.agreement, p.transcript, seq, p.at],
-      );
-      return;
-    }
-    case 'IncomingAgreementSigned':
-      await tx.query(`UPDATE incoming_mobilities SET ${stage}, agreement_signed_on = $4, ects_planned = $5 WHERE incoming_id = $1`, [id, seq, 'agreed', event.payload.signedOn, event.payload.ectsPlanned]);
-      return;
-    case 'IncomingArrived':
-      await tx.query(`UPDATE incoming_mobilities SET ${stage}, arrived_on = $4 WHERE incoming_id = $1`, [id, seq, 'arrived', event.payload.arrivedOn]);
-      return;
-    case 'IncomingAttendanceCertified': {
-      const p = event.payload;
-      await tx.query(
-        `UPDATE incoming_mobilities SET ${stage}, actual_start_date = $4, actual_end_date = $5, certificate_issued_on = $6, certificate_days_late = $7, transcript_due_on = $8 WHERE incoming_id = $1`,
-        [id, seq, 'certified', p.actualStartDate, p.actualEndDate, p.issuedOn, p.daysLate, p.transcriptDueOn],
-      );
-      return;
-    }
-    case 'IncomingTranscriptIssued':
-      await tx.query(`UPDATE incoming_mobilities SET ${stage}, transcript_issued_on = $4, ects_awarded = $5, transcript_days_late = $6 WHERE incoming_id = $1`,
-        [id, seq, 'transcribed', event.payload.issuedOn, event.payload.ects, event.payload.daysLate]);
-      return;
-    case 'IncomingCancelled':
-      await tx.query(`UPDATE incoming_mobilities SET ${stage}, cancellation_reason = $4 WHERE incoming_id = $1`, [id, seq, 'cancelled', event.payload.reasonCode]);
-      return;
-    case 'IncomingNoShowRecorded':
-      await tx.query(`UPDATE incoming_mobilities SET ${stage} WHERE incoming_id = $1`, [id, seq, 'no-show']);
-      return;
-    case 'IncomingDeadlineMissed':
-      await tx.query(`UPDATE incoming_mobilities SET missed = array(SELECT DISTINCT unnest(missed || ARRAY[$2::text]) ORDER BY 1), updated_at = now() WHERE incoming_id = $1`, [id, event.payload.deadline]);
-      return;
-    default: {
-      const never: never = event;
-      throw new Error(`unknown incoming event ${(never as { type: string }).type}`);
+/** A decoded event of the batch: its envelope and its event. */
+export interface IncomingFolded { readonly env: Envelope; readonly event: IncomingEvent }
+
+/** Nullable column values a batch sets on a row (a column is set when the batch carried its event). */
+type Sets = Partial<Record<(typeof SET_COLUMNS)[number], string | number | null>>;
+const SET_COLUMNS = [
+  'agreement_signed_on', 'ects_planned', 'arrived_on', 'actual_start_date', 'actual_end_date', 'certificate_issued_on', 'certificate_days_late',
+  'transcript_due_on', 'transcript_issued_on', 'ects_awarded', 'transcript_days_late', 'cancellation_reason',
+] as const;
+const COLUMN_TYPES: Record<(typeof SET_COLUMNS)[number], string> = {
+  agreement_signed_on: 'date', ects_planned: 'numeric', arrived_on: 'date', actual_start_date: 'date', actual_end_date: 'date', certificate_issued_on: 'date',
+  certificate_days_late: 'int', transcript_due_on: 'date', transcript_issued_on: 'date', ects_awarded: 'numeric', transcript_days_late: 'int', cancellation_reason: 'text',
+};
+
+/** What one batch does to one stay's row, folded in memory in the order the events were admitted. */
+interface IncomingDelta {
+  incomingId: string;
+  nomination: { env: Envelope; p: Extract<IncomingEvent, { type: 'IncomingNominated' }>['payload'] } | null;
+  /** The stage of the batch's latest event by sequence (the nomination's is the row's first). */
+  stage: { stage: string; seq: number } | null;
+  sets: Sets;
+  missed: Set<string>;
+}
+
+const STAGE_OF: Partial<Record<IncomingEvent['type'], string>> = {
+  IncomingAgreementSigned: 'agreed', IncomingArrived: 'arrived', IncomingAttendanceCertified: 'certified', IncomingTranscriptIssued: 'transcribed',
+  IncomingCancelled: 'cancelled', IncomingNoShowRecorded: 'no-show',
+};
+
+/**
+ * The batch's deltas, one per stay. The rules are those of folding the events one by one: the nomination
+ * creates the row (a second one changes nothing); each later fact sets its columns (the last one of the batch
+ * wins, as the last UPDATE would) and moves the stage only when its sequence is above the row's; missed
+ * deadlines are a set.
+ */
+export function incomingDeltas(events: readonly IncomingFolded[]): IncomingDelta[] {
+  const out = new Map<string, IncomingDelta>();
+  for (const { env, event } of events) {
+    let d = out.get(env.incomingId);
+    if (!d) out.set(env.incomingId, (d = { incomingId: env.incomingId, nomination: null, stage: null, sets: {}, missed: new Set() }));
+    const seq = env.sequence;
+    const stage = STAGE_OF[event.type];
+    if (stage !== undefined && (d.stage === null || d.stage.seq < seq)) d.stage = { stage, seq };
+    switch (event.type) {
+      case 'IncomingNominated':
+        d.nomination ??= { env, p: event.payload };
+        break;
+      case 'IncomingAgreementSigned':
+        Object.assign(d.sets, { agreement_signed_on: event.payload.signedOn, ects_planned: event.payload.ectsPlanned });
+        break;
+      case 'IncomingArrived':
+        Object.assign(d.sets, { arrived_on: event.payload.arrivedOn });
+        break;
+      case 'IncomingAttendanceCertified': {
+        const p = event.payload;
+        Object.assign(d.sets, { actual_start_date: p.actualStartDate, actual_end_date: p.actualEndDate, certificate_issued_on: p.issuedOn, certificate_days_late: p.daysLate, transcript_due_on: p.transcriptDueOn });
+        break;
+      }
+      case 'IncomingTranscriptIssued':
+        Object.assign(d.sets, { transcript_issued_on: event.payload.issuedOn, ects_awarded: event.payload.ects, transcript_days_late: event.payload.daysLate });
+        break;
+      case 'IncomingCancelled':
+        Object.assign(d.sets, { cancellation_reason: event.payload.reasonCode });
+        break;
+      case 'IncomingNoShowRecorded':
+        break;
+      case 'IncomingDeadlineMissed':
+        d.missed.add(event.payload.deadline);
+        break;
+      default: {
+        const never: never = event;
+        throw new Error(`unknown incoming event ${(never as { type: string }).type}`);
+      }
     }
   }
+  return [...out.values()];
+}
+
+/**
+ * The batch's fresh events into incoming_mobilities, set-based: one INSERT of the nominations, then one
+ * UPDATE merging every stay's delta (each over `unnest`), whatever the batch's size. Leaves the rows that
+ * folding the events one by one, in the same order, would leave.
+ */
+export async function foldIncomingEvents(tx: Db, events: readonly IncomingFolded[]): Promise<void> {
+  const ds = incomingDeltas(events);
+  if (ds.length === 0) return;
+  const noms = ds.flatMap((d) => (d.nomination ? [d.nomination] : []));
+  if (noms.length > 0) {
+    const c = <T>(f: (n: (typeof noms)[number]) => T) => noms.map(f);
+    await tx.query(
+      `INSERT INTO incoming_mobilities (incoming_id, institution_id, site_id, participant_ref, kind, sending_org_id, sending_country, start_date, end_date, planned_days,
+                                        agreement, transcript_owed, stage, last_sequence, nominated_at)
+       SELECT i, inst, site, ref, kind, org, country, sd, ed, days, agr, tr, 'nominated', seq, at
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::date[], $9::date[], $10::int[], $11::text[], $12::boolean[], $13::int[], $14::timestamptz[])
+           AS n(i, inst, site, ref, kind, org, country, sd, ed, days, agr, tr, seq, at)
+       ON CONFLICT (incoming_id) DO NOTHING`,
+      [c((n) => n.env.incomingId), c((n) => n.p.institutionId), c((n) => n.p.siteId), c((n) => n.p.participantRef), c((n) => n.p.kind), c((n) => n.p.sendingOrgId),
+        c((n) => n.p.sendingCountry), c((n) => n.p.startDate), c((n) => n.p.endDate), c((n) => n.p.plannedDays), c((n) => n.p.agreement), c((n) => n.p.transcript),
+        c((n) => n.env.sequence), c((n) => n.p.at)],
+    );
+  }
+  // Only stays whose later facts the batch carried: a batch of nominations alone updates nothing.
+  const ups = ds.filter((d) => d.stage !== null || d.missed.size > 0 || Object.keys(d.sets).length > 0);
+  if (ups.length === 0) return;
+  // unnest of a text[][] would flatten it: each stay's missed deadlines travel as one JSON array.
+  const params: unknown[] = [ups.map((d) => d.incomingId), ups.map((d) => d.stage?.stage ?? null), ups.map((d) => d.stage?.seq ?? -1), ups.map((d) => JSON.stringify([...d.missed].sort()))];
+  const setList = SET_COLUMNS.map((col) => {
+    params.push(ups.map((d) => col in d.sets));
+    const has = params.length;
+    params.push(ups.map((d) => d.sets[col] ?? null));
+    return { col, has, value: params.length };
+  });
+  await tx.query(
+    `UPDATE incoming_mobilities m SET
+       stage = CASE WHEN u.seq > m.last_sequence THEN u.stage ELSE m.stage END,
+       last_sequence = greatest(m.last_sequence, u.seq),
+       ${setList.map((s) => `${s.col} = CASE WHEN u.has_${s.col} THEN u.${s.col} ELSE m.${s.col} END`).join(',\n       ')},
+       missed = CASE WHEN jsonb_array_length(u.missed) = 0 THEN m.missed
+                     ELSE array(SELECT DISTINCT x FROM unnest(m.missed || array(SELECT jsonb_array_elements_text(u.missed))) AS x ORDER BY 1) END,
+       updated_at = now()
+     FROM unnest($1::text[], $2::text[], $3::int[], $4::jsonb[], ${setList.map((s) => `$${s.has}::boolean[], $${s.value}::${COLUMN_TYPES[s.col]}[]`).join(', ')})
+       AS u(incoming_id, stage, seq, missed, ${setList.map((s) => `has_${s.col}, ${s.col}`).join(', ')})
+     WHERE m.incoming_id = u.incoming_id`,
+    params,
+  );
+}
+
+/**
+ * One batch (one partition) inside the caller's transaction, set-based like the other projections
+ * (runner.ts): lock the position, skip what is below it, dead-letter what cannot be read, dedupe the
+ * event ids in one statement (processed_events), fold the fresh events (foldIncomingEvents), store the
+ * new position. `dedupe` and `skip` let a rebuild keep its own dedupe and leave out what was quarantined.
+ */
+export async function foldIncomingBatchInTx(
+  tx: Db, batch: IncomingBatch, keys: SigningKeys,
+  opts: { dedupe?: (tx: Db, pairs: readonly (readonly [string, string])[]) => Promise<Iterable<readonly [string, string]>>; skip?: (m: IncomingMessage) => boolean } = {},
+): Promise<{ applied: number; duplicates: number; deadLettered: number }> {
+  const out = { applied: 0, duplicates: 0, deadLettered: 0 };
+  if (batch.messages.length === 0) return out;
+  await tx.query(`INSERT INTO projection_offsets (projection, topic, partition, next_offset) VALUES ($1,$2,$3,0) ON CONFLICT DO NOTHING`, [INCOMING_PROJECTION, batch.topic, batch.partition]);
+  const from = BigInt((await tx.query<{ next_offset: string }>(
+    'SELECT next_offset FROM projection_offsets WHERE projection = $1 AND topic = $2 AND partition = $3 FOR UPDATE', [INCOMING_PROJECTION, batch.topic, batch.partition])).rows[0]!.next_offset);
+  const decoded: IncomingFolded[] = [];
+  for (const m of batch.messages) {
+    if (BigInt(m.offset) < from) continue;
+    if (opts.skip?.(m)) {
+      out.deadLettered++;
+      continue;
+    }
+    const d = decodeIncoming(m, keys);
+    if (!d.ok) {
+      await deadLetter(tx, m, d.reason, d.detail, d.peek);
+      out.deadLettered++;
+      continue;
+    }
+    decoded.push({ env: d.env, event: d.event });
+  }
+  if (decoded.length > 0) {
+    const pairs = decoded.map((d) => [INCOMING_PROJECTION, d.env.eventId] as const);
+    const fresh = new Set([...await (opts.dedupe ?? recordProcessed)(tx, pairs)].map(([, id]) => id));
+    // Each fresh id folded once, at its first place in the batch.
+    const folded = decoded.filter((d) => fresh.delete(d.env.eventId));
+    out.duplicates += decoded.length - folded.length;
+    await foldIncomingEvents(tx, folded);
+    out.applied += folded.length;
+  }
+  const next = (BigInt(batch.messages[batch.messages.length - 1]!.offset) + 1n).toString();
+  await tx.query(`UPDATE projection_offsets SET next_offset = greatest(next_offset, $4::bigint), updated_at = now() WHERE projection = $1 AND topic = $2 AND partition = $3`,
+    [INCOMING_PROJECTION, batch.topic, batch.partition, next]);
+  return out;
 }
 
 /** One batch, one transaction: positions, dead letters, dedupe and the fold commit together. */
 export async function foldIncomingBatch(pool: pg.Pool, batch: IncomingBatch, keys: SigningKeys): Promise<{ applied: number; duplicates: number; deadLettered: number }> {
-  const out = { applied: 0, duplicates: 0, deadLettered: 0 };
-  if (batch.messages.length === 0) return out;
+  if (batch.messages.length === 0) return { applied: 0, duplicates: 0, deadLettered: 0 };
   const tx = await pool.connect();
   try {
     await tx.query('BEGIN');
-    await tx.query(`INSERT INTO projection_offsets (projection, topic, partition, next_offset) VALUES ($1,$2,$3,0) ON CONFLICT DO NOTHING`, [INCOMING_PROJECTION, batch.topic, batch.partition]);
-    const from = BigInt((await tx.query<{ next_offset: string }>(
-      'SELECT next_offset FROM projection_offsets WHERE projection = $1 AND topic = $2 AND partition = $3 FOR UPDATE', [INCOMING_PROJECTION, batch.topic, batch.partition])).rows[0]!.next_offset);
-    for (const m of batch.messages) {
-      if (BigInt(m.offset) < from) continue;
-      const d = decodeIncoming(m, keys);
-      if (!d.ok) {
-        await deadLetter(tx, m, d.reason, d.detail, d.peek);
-        out.deadLettered++;
-        continue;
-      }
-      const fresh = await tx.query('INSERT INTO processed_events (projector, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [INCOMING_PROJECTION, d.env.eventId]);
-      if (fresh.rowCount === 0) {
-        out.duplicates++;
-        continue;
-      }
-      await foldIncomingEvent(tx, d.env, d.event);
-      out.applied++;
-    }
-    const next = (BigInt(batch.messages[batch.messages.length - 1]!.offset) + 1n).toString();
-    await tx.query(`UPDATE projection_offsets SET next_offset = greatest(next_offset, $4::bigint), updated_at = now() WHERE projection = $1 AND topic = $2 AND partition = $3`,
-      [INCOMING_PROJECTION, batch.topic, batch.partition, next]);
+    const out = await foldIncomingBatchInTx(tx, batch, keys);
     await tx.query('COMMIT');
     return out;
   } catch (err) {
