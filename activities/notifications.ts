@@ -74,10 +74,19 @@ export const messageIdFor = (r: Pick<ReminderRequest, 'mobilityId' | 'deadlineId
 export interface NotificationFaults {
   afterClaim?(req: ReminderRequest, attempt: number): void;
   afterSent?(req: ReminderRequest, attempt: number): void;
+  /** After the SMTP server accepted the message, before the outbox row is marked sent (e.g. Postgres going down). */
+  beforeMarkSent?(req: ReminderRequest, attempt: number): void;
 }
 
 export function createNotificationActivities(deps: { pool: pg.Pool; transport: Transporter; from: string; leaseMs?: number; faults?: NotificationFaults; links?: { signer: LinkSigner; baseUrl: string } }) {
   const leaseMs = deps.leaseMs ?? 30_000;
+  /**
+   * Messages the SMTP server accepted from this process whose outbox row is not marked 'sent' yet (the mark
+   * failed, e.g. Postgres restarting). The retry, in this process, marks the row without sending again; only a
+   * process that dies between the two can leave a message to be sent twice (same Message-ID).
+   */
+  const acceptedUnmarked = new Set<string>();
+  const markSent = (messageId: string) => deps.pool.query(`UPDATE notification_outbox SET status = 'sent', sent_at = now() WHERE message_id = $1`, [messageId]);
   let links = deps.links ?? null;
   const linksOf = () => {
     if (!links) {
@@ -104,6 +113,11 @@ export function createNotificationActivities(deps: { pool: pg.Pool; transport: T
       const messageId = messageIdFor(r);
       const recipientRef = r.recipientRole === 'participant' ? r.participantRef : r.institutionId;
       const generic = text(r, '');
+      if (acceptedUnmarked.has(messageId)) {
+        await markSent(messageId);
+        acceptedUnmarked.delete(messageId);
+        return { status: 'sent', messageId };
+      }
       await deps.pool.query(
         `INSERT INTO notification_outbox (mobility_id, deadline_id, attempt, kind, recipient_role, recipient_ref, message_id, subject, body, due_date)
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT DO NOTHING`,
@@ -144,9 +158,13 @@ export function createNotificationActivities(deps: { pool: pg.Pool; transport: T
           messageId,
           headers: { 'X-Mobility-Id': r.mobilityId, 'X-Deadline-Id': r.deadlineId, 'X-Reminder-Attempt': String(r.attempt), 'X-Reminder-Kind': r.kind, ...(link ? { 'X-Link-Purpose': link.purpose } : {}) },
         });
-        await deps.pool.query(`UPDATE notification_outbox SET status = 'sent', sent_at = now() WHERE message_id = $1`, [messageId]);
+        acceptedUnmarked.add(messageId);
+        deps.faults?.beforeMarkSent?.(r, attempt);
+        await markSent(messageId);
+        acceptedUnmarked.delete(messageId);
       } catch (err) {
-        // Our own failure before the 'sent' mark: give the row back so the retry needs no lease wait.
+        // Sent but not marked: the retry marks it (above). Our own failure before sending: give the row back so the retry needs no lease wait.
+        if (acceptedUnmarked.has(messageId)) throw err;
         await deps.pool.query(`UPDATE notification_outbox SET status = 'pending' WHERE message_id = $1 AND status = 'sending'`, [messageId]).catch(() => undefined);
         throw err;
       }

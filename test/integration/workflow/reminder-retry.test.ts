@@ -8,7 +8,8 @@ import { timeSkipping } from './harness';
 /**
  * A reminder whose activity fails after the e-mail went out (or after claiming the outbox row)
  * is retried by Temporal and still produces exactly one e-mail: the outbox row is found 'sent',
- * or re-claimed and sent once.
+ * or re-claimed and sent once; if the row could not be marked after the SMTP server accepted the e-mail, the
+ * retry marks it without sending it again.
  */
 const cfg = testConfig();
 const pool = createPool(cfg);
@@ -25,6 +26,12 @@ beforeAll(async () => {
           if (r.deadlineId === 'la-change-request' && attempt === 1) {
             crashes.push(`afterSent:${r.mobilityId}`);
             throw new Error('simulated crash after the e-mail was sent');
+          }
+        },
+        beforeMarkSent: (r, attempt) => {
+          if (r.deadlineId === 'insurance-travel' && attempt === 1) {
+            crashes.push(`beforeMarkSent:${r.mobilityId}`);
+            throw new Error('simulated Postgres failure after the SMTP server accepted the e-mail');
           }
         },
         afterClaim: (r, attempt) => {
@@ -57,7 +64,7 @@ describe('reminder retried after a crash', () => {
     await ts.sleepUntil(addDays(app.plan.endDate, -30));
     const sent = (await m.audit()).filter((a) => a.outcome === 'sent').map((a) => a.action);
     expect(sent).toEqual(['reminder.insurance-travel', 'reminder.ols-assessment', 'reminder.la-change-request', 'reminder.extension-request']);
-    expect(crashes).toEqual([`afterSent:${id}`, `afterClaim:${id}`]);
+    expect(crashes).toEqual([`beforeMarkSent:${id}`, `afterSent:${id}`, `afterClaim:${id}`]);
 
     const mails = mailsFor(cfg, id);
     const ids = ['insurance-travel', 'ols-assessment', 'la-change-request', 'extension-request'];
