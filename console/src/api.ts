@@ -97,6 +97,9 @@ export interface Worklist {
 
 /** A grant line; `params` (read side only) are the values its basis is made of, for the console to word it by rule id. */
 export interface GrantLine { ruleId: string; item: string; amountCents: number; basis: string; params?: Record<string, string | number> | null }
+/** A co-funded mobility's shares, one per line and rule, and what the budget guard holds on each line (the server's). */
+export interface FundingShare { lineId: string; funder: string; ruleId: string; amountCents: number; basis: string }
+export interface Funding { estimated: FundingShare[]; final: FundingShare[]; held: { lineId: string; heldCents: number }[] }
 export interface Breakdown { totalCents: number; lines: GrantLine[]; callYear: number; days: number }
 export interface ActionOffer { name: string; permission: string; allowed: boolean; reason: string | null }
 export interface Deadline { id: string; label: string; dueDate: string; status: string; daysLate: number; kind: string; fulfilledAt: string | null }
@@ -106,7 +109,7 @@ export interface MobilityDetail {
   stage: string;
   state: Record<string, any> & { stage: string };
   deadlines: { deadlines: Deadline[]; remindersSent: Record<string, { count: number; lastAt: string }> };
-  grant: { estimated: Breakdown | null; final: Breakdown | null; payments: { prefinancingCents: number; balanceCents: number; recoveredCents: number; orders: { kind: string; amountCents: number; at: string; paymentId: string }[] } | null; budget: { lineId: string; heldCents: number; note: string | null } };
+  grant: { estimated: Breakdown | null; final: Breakdown | null; payments: { prefinancingCents: number; balanceCents: number; recoveredCents: number; orders: { kind: string; amountCents: number; at: string; paymentId: string }[] } | null; budget: { lineId: string; heldCents: number; note: string | null }; funding?: Funding };
   audit: AuditEntry[];
   actions: ActionOffer[];
 }

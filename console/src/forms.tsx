@@ -29,7 +29,7 @@ interface Field {
   schema: JsonSchema;
   required: boolean;
   nullable: boolean;
-  kind: 'enum' | 'boolean' | 'number' | 'date' | 'text' | 'object' | 'skip';
+  kind: 'enum' | 'boolean' | 'number' | 'date' | 'text' | 'list' | 'object' | 'skip';
 }
 
 /** A property's own schema, with `anyOf [X, null]` unwrapped. */
@@ -49,6 +49,8 @@ function kindOf(s: JsonSchema): Field['kind'] {
   if (type === 'integer' || type === 'number') return 'number';
   if (type === 'string' && s.format === 'date') return 'date';
   if (type === 'string') return 'text';
+  // A list of ids (e.g. an application's co-funding lines): one text field, the ids separated by commas.
+  if (type === 'array' && ((s as { items?: JsonSchema }).items)?.type === 'string') return 'list';
   if (type === 'object' && s.properties && Object.keys(s.properties).length > 0) return 'object';
   return 'skip';
 }
@@ -70,6 +72,7 @@ function initialValues(schema: JsonSchema, initial: Record<string, unknown>): Va
     const given = initial[f.name];
     if (f.kind === 'object') out[f.name] = initialValues(f.schema, (given as Record<string, unknown>) ?? {});
     else if (f.kind === 'boolean') out[f.name] = Boolean(given ?? f.schema.default ?? false);
+    else if (f.kind === 'list') out[f.name] = Array.isArray(given) ? given.join(', ') : '';
     else out[f.name] = given === undefined || given === null ? (f.schema.default !== undefined && f.schema.default !== null && typeof f.schema.default !== 'object' ? String(f.schema.default) : '') : String(given);
   }
   return out;
@@ -96,7 +99,7 @@ function bodyOf(schema: JsonSchema, values: Values): Record<string, unknown> {
       else if (f.required) out[f.name] = '';
       continue;
     }
-    out[f.name] = f.kind === 'number' ? Number(s.replace(',', '.')) : s;
+    out[f.name] = f.kind === 'number' ? Number(s.replace(',', '.')) : f.kind === 'list' ? s.split(',').map((x) => x.trim()).filter((x) => x !== '') : s;
   }
   return out;
 }

@@ -28,6 +28,8 @@ export function ApplyPage() {
     siteId: options.sites.map((s) => ({ value: s.id, label: s.name })),
     funderLineId: [...new Map(options.projects.flatMap((p) => p.funderLines).map((l) => [l.lineId, { value: l.lineId, label: l.funder }])).values()],
     activity: options.activities.map((a) => ({ value: a, label: tv('activity', a) })),
+    // Co-funding lines: the projects' lines of other funders (the server checks each has a flat rule).
+    coFundingLineIds: [...new Map(options.projects.flatMap((p) => p.funderLines).filter((l) => l.funder !== 'ERASMUS+').map((l) => [l.lineId, { value: l.lineId, label: l.funder }])).values()],
   };
   return (
     <section aria-labelledby="apply-title">

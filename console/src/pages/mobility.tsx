@@ -1,6 +1,6 @@
 import { useLocation, useRoute } from 'preact-iso';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, type Breakdown, type DocumentRow, download, get, type MobilityDetail, post, type RecognitionRecords, sendFile } from '../api';
+import { ApiError, type Breakdown, type DocumentRow, type Funding, download, get, type MobilityDetail, post, type RecognitionRecords, sendFile } from '../api';
 import { SchemaForm } from '../forms';
 import { date, dateTime, euros, has, t, tv } from '../i18n';
 import { type JsonSchema, requestSchema } from '../openapi';
@@ -118,6 +118,7 @@ export function MobilityPage() {
         {data.grant.final && <GrantTable title={t('mobility.final')} b={data.grant.final} />}
         {data.grant.estimated && !data.grant.final && <GrantTable title={t('mobility.estimated')} b={data.grant.estimated} />}
         {!data.grant.final && !data.grant.estimated && <p class="muted">{t('common.dash')}</p>}
+        {data.grant.funding && <FundingTable funding={data.grant.funding} />}
         {data.grant.payments && (
           <>
             <h3>{t('mobility.payments')}</h3>
@@ -219,6 +220,39 @@ function GrantLineRow({ l }: { l: Breakdown['lines'][number] }) {
   const x = grantLineText(l);
   const lang = x.translated ? undefined : 'en';
   return <tr><td><code title={x.rule ?? undefined}>{l.ruleId}</code></td><td lang={lang}>{x.item}</td><td class="num">{euros(l.amountCents)}</td><td class="muted" lang={lang} data-testid="grant-basis">{x.basis}</td></tr>;
+}
+
+/**
+ * A co-funded mobility's "Funding" table: each line's share by its rule, with the server's basis (in English: the
+ * domain words it), and what the budget guard holds on the line. Nothing is computed here.
+ */
+function FundingTable({ funding }: { funding: Funding }) {
+  const final = funding.final.length > 0;
+  const shares = final ? funding.final : funding.estimated;
+  if (shares.length === 0) return null;
+  const held = (lineId: string) => funding.held.find((h) => h.lineId === lineId)?.heldCents ?? 0;
+  const first = (i: number) => shares.findIndex((x) => x.lineId === shares[i]!.lineId) === i;
+  return (
+    <section aria-labelledby="funding-title" data-testid="funding">
+      <h3 id="funding-title">{t('mobility.funding')}</h3>
+      <p class="muted">{t('mobility.funding.hint')}</p>
+      <table data-testid="funding-shares">
+        <caption>{final ? t('mobility.funding.final') : t('mobility.funding.estimated')}</caption>
+        <thead><tr>
+          <th scope="col">{t('mobility.funding.line')}</th><th scope="col">{t('mobility.funding.funder')}</th><th scope="col">{t('mobility.rule')}</th>
+          <th scope="col" class="num">{t('mobility.amount')}</th><th scope="col">{t('mobility.basis')}</th><th scope="col" class="num">{t('mobility.funding.held')}</th>
+        </tr></thead>
+        <tbody>
+          {shares.map((x, i) => (
+            <tr key={`${x.lineId}-${i}`}>
+              <td><code>{x.lineId}</code></td><td>{x.funder}</td><td><code>{x.ruleId}</code></td><td class="num">{euros(x.amountCents)}</td>
+              <td class="muted" lang="en">{x.basis}</td><td class="num">{first(i) ? euros(held(x.lineId)) : ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
 }
 
 function GrantTable({ title, b }: { title: string; b: Breakdown }) {
