@@ -11,7 +11,7 @@ import { buildApp } from '../../workers/api/app';
 import { COLUMN_NAMES } from '../../workers/api/import-columns';
 import { startProjector } from '../../workers/projector';
 import { createMobilityWorker } from '../../workers/temporal-worker';
-import { http, project, seedTenancy, today } from '../integration/api/support';
+import { http, participant, project, seedTenancy, today } from '../integration/api/support';
 import { eventually, testConfig, uniq } from '../support/env';
 import { launchChromium } from './chromium';
 
@@ -34,7 +34,7 @@ let browser: Browser;
 let tn: Awaited<ReturnType<typeof seedTenancy>>;
 const projectA = `2024-1-FR01-KA131-HED-${uniq()}`;
 const LINES = [{ lineId: 'erasmus', funder: 'Erasmus+ KA131', allocatedCents: 50_000_000, allocatedMobilities: 50 }];
-const addDays = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+const addDays = (d: string, n: number): string => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
 /** What the API logs at warn and above, and the process's warnings (Fastify's deprecations are process warnings). */
 const logged: { level: number; msg: string }[] = [];
@@ -141,6 +141,63 @@ describe('the console in French', () => {
     await ctx.close();
 
     // The live feed's stream closed with the page: no warning from the server, no deprecation.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(logged.filter((l) => l.level >= 40).map((l) => l.msg)).toEqual([]);
+    expect(warnings.filter((w) => /FSTDEP|Reply was already sent/.test(w))).toEqual([]);
+  });
+
+  it("the organisation's audit shows readable field changes and an incoming stay's history its events, in French", { timeout: 300_000 }, async () => {
+    const { login, call } = http(api.base);
+    const coord = await login(tn.users.coordA, tn.password(tn.users.coordA));
+    const inst = `FR-LYC-${uniq()}`;
+    expect((await call('POST', '/api/organisation/institutions', { token: coord, body: { id: inst, name: 'Lycée du Parc', oid: `E${String(Date.now()).slice(-8)}`, consortiumId: tn.id.consA } })).status).toBe(201);
+    expect((await call('POST', `/api/organisation/institutions/${inst}`, { token: coord, body: { name: 'Lycée du Parc (Lyon)' } })).status).toBe(200);
+    const io = await login(tn.users.ioA1, tn.password(tn.users.ioA1));
+    const ref = await participant(api.base, io, tn.id.a1);
+    const start = addDays(today(), 12);
+    const stay = await call('POST', '/api/incoming', { token: io, body: { receivingInstitutionId: tn.id.a1, participantRef: ref, kind: 'student-studies', sendingOrgId: 'D-BERLIN-01', sendingCountry: 'DE', startDate: start, endDate: addDays(start, 140) } });
+    expect(stay.status).toBe(201);
+    expect((await call('POST', `/api/incoming/${stay.body.incomingId}/actions/signAgreement`, { token: io, body: { signedOn: today(), ectsPlanned: 30 } })).status).toBe(200);
+
+    const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'fr-FR', baseURL: api.base });
+    const page = await ctx.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const signIn = async (user: string) => {
+      await page.goto('/login');
+      await page.locator('#login-username').fill(user);
+      await page.locator('#login-password').fill(tn.password(user));
+      await page.locator('form.login button[type=submit]').click();
+      await page.waitForURL((u) => u.pathname !== '/' && u.pathname !== '/login');
+    };
+    await signIn(tn.users.coordA);
+    await page.goto('/organisation');
+    const audit = page.getByTestId('audit');
+    await audit.waitFor();
+    const renamed = audit.locator('tr', { hasText: 'Établissement modifié' }).filter({ hasText: inst }).first();
+    await expect(renamed.getByTestId('audit-change').textContent()).resolves.toBe('Nom : Lycée du Parc → Lycée du Parc (Lyon)');
+    const created = audit.locator('tr', { hasText: 'Établissement créé' }).filter({ hasText: inst }).first();
+    const creation = (await created.getByTestId('audit-change').textContent()) ?? '';
+    expect(creation.startsWith('créé · ')).toBe(true);
+    expect(creation).toContain('Nom : Lycée du Parc');
+    expect(creation).toContain('Identifiant d’organisation (OID) : E');
+    expect(await audit.textContent()).not.toMatch(/[{}"]/);
+    await audit.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(shots, 'french-organisation-audit.png'), fullPage: true });
+
+    await page.locator('header').getByRole('button', { name: 'Se déconnecter' }).click();
+    await signIn(tn.users.ioA1);
+    await page.goto(`/incoming?id=${encodeURIComponent(stay.body.incomingId)}`);
+    const card = page.getByTestId('incoming-card');
+    await card.locator('ol.timeline li', { hasText: 'contrat signé' }).waitFor();
+    const history = await card.locator('ol.timeline').textContent();
+    expect(history).toContain('nomination enregistrée');
+    expect(history).not.toContain('→ nomination enregistrée');
+    expect(history).not.toMatch(/Incoming[A-Z]/);
+    await card.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(shots, 'french-incoming-history.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await ctx.close();
     await new Promise((r) => setTimeout(r, 1_000));
     expect(logged.filter((l) => l.level >= 40).map((l) => l.msg)).toEqual([]);
     expect(warnings.filter((w) => /FSTDEP|Reply was already sent/.test(w))).toEqual([]);

@@ -201,7 +201,12 @@ function IncomingCard({ id, onChanged }: { id: string; onChanged: (message: stri
       )}
       <h3>{t('incoming.timeline')}</h3>
       <ol class="timeline">
-        {data.audit.map((e, i) => <li key={i}>{dateTime(e.at)} · {e.actor} · {tv('incoming.audit', e.action)}{e.events.length > 0 ? ` → ${e.events.map((x) => tv('incomingEvent', x)).join(', ')}` : ''}</li>)}
+        {data.audit.map((e, i) => {
+          // The events it recorded, translated; one that only repeats the action is not said twice.
+          const what = tv('incoming.audit', e.action);
+          const events = e.events.map((x) => tv('incomingEvent', x)).filter((x) => x !== what);
+          return <li key={i}>{dateTime(e.at)} · {e.actor} · {what}{events.length > 0 ? ` → ${events.join(', ')}` : ''}</li>;
+        })}
       </ol>
     </article>
   );
