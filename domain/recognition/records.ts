@@ -118,32 +118,72 @@ export interface RecordDocument {
   readonly footer: string;
 }
 
-export interface Holder { readonly givenName: string; readonly familyName: string }
+/** The holder as the registry has them at request time (date of birth and nationality: optional fields of the official document). */
+export interface Holder { readonly givenName: string; readonly familyName: string; readonly dateOfBirth?: string | null; readonly nationality?: string | null }
 export interface Issuer { readonly institutionId: string; readonly institutionName: string }
 
-/** The Europass Mobility record of one mobility (the holder's name given at request time, never stored with it). */
-export const europassDocument = (s: MobilitySummary, holder: Holder, issuer: Issuer, issuedOn: string): RecordDocument => ({
-  title: 'Europass Mobility',
-  subtitle: `Record of a learning period abroad — mobility ${s.mobilityId}`,
-  sections: [
-    { heading: '1. Holder', lines: [['Name', `${holder.givenName} ${holder.familyName}`], ['Participant reference', s.participantRef]] },
-    { heading: '2. Sending organisation', lines: [['Organisation', `${issuer.institutionName} (${issuer.institutionId})`], ['Country', s.sendingCountry], ['Grant agreement', s.projectId]] },
-    { heading: '3. Host organisation', lines: [['Organisation', s.hostOrgId], ['Country', s.receivingCountry]] },
-    {
-      heading: '4. The mobility',
-      lines: [
-        ['Mobility id', s.mobilityId],
-        ['Activity', `${s.activityLabel} (${s.activity})`],
-        ['From', s.startDate], ['To', s.endDate],
-        ['Duration', `${s.days} day${s.days === 1 ? '' : 's'}${s.certified ? ' (certified by the host)' : ' (planned)'}`],
-        ['Programme', 'Erasmus+ Key Action 1 (learning mobility of individuals)'],
-      ],
-    },
-    { heading: '5. Skills and learning outcomes', lines: skillsOf(s).map((line, i) => [`${i + 1}.`, line] as const) },
-    { heading: '6. Issuer', lines: [['Issued by', `${issuer.institutionName} (${issuer.institutionId}), the sending organisation`], ['Recognition recorded', s.recognition?.recordedAt.slice(0, 10) ?? '—'], ['Issued on', issuedOn]] },
-  ],
-  footer: `Europass Mobility record of mobility ${s.mobilityId}, ${s.startDate} – ${s.endDate}. Issued by the sending organisation from the mobility's recorded events.`,
-});
+/** The Europass Mobility number of a mobility's record: one per mobility, the same every time it is produced. */
+export const europassNumber = (mobilityId: string): string => `EM-${mobilityId}`;
+
+/** The objective of the mobility experience, from what the activity is (learning or professional development). */
+export const objectiveOf = (s: Pick<MobilitySummary, 'family' | 'activityLabel'>): string =>
+  s.family === 'learner'
+    ? `A period of learning abroad (${s.activityLabel}) forming part of the holder's education or training at the sending organisation`
+    : `Professional development abroad (${s.activityLabel}) as a member of the sending organisation's staff`;
+
+/**
+ * The Europass Mobility record of one mobility, in the sections of the official Europass Mobility document
+ * (Decision 2241/2004/EC, Annex IV: 1 holder, 2 document number and issue, 3 sending and host partners,
+ * 4 description of the mobility experience, 5a skills and competences acquired, 5b courses and credits), filled
+ * with what the engine knows: the registry's holder at request time (never stored with the record), the mobility's
+ * recorded events. What the engine does not hold (the partners' reference persons and signatures, a qualification
+ * the training leads to) is left out rather than invented.
+ */
+export const europassDocument = (s: MobilitySummary, holder: Holder, issuer: Issuer, issuedOn: string): RecordDocument => {
+  const days = `${s.days} day${s.days === 1 ? '' : 's'}${s.certified ? ' (certified by the host)' : ' (planned)'}`;
+  const credits: (readonly [string, string])[] = s.recognition
+    ? [['Recognition', `${outcomeText(s)} by the sending organisation on ${s.recognition.recordedAt.slice(0, 10)}`],
+      ...(s.recognition.recognisedEcts !== null ? [['ECTS credits recognised', `${s.recognition.recognisedEcts} ECTS`] as const] : [])]
+    : [];
+  return {
+    title: 'Europass Mobility',
+    subtitle: `Europass Mobility number ${europassNumber(s.mobilityId)} — a learning period abroad of ${holder.givenName} ${holder.familyName}`,
+    sections: [
+      {
+        heading: '1. The holder of the Europass Mobility',
+        lines: [
+          ['Surname(s)', holder.familyName], ['First name(s)', holder.givenName],
+          ...(holder.dateOfBirth ? [['Date of birth', holder.dateOfBirth] as const] : []),
+          ...(holder.nationality ? [['Nationality', holder.nationality] as const] : []),
+          ['Participant reference', s.participantRef],
+        ],
+      },
+      {
+        heading: '2. The Europass Mobility document',
+        lines: [['Europass Mobility number', europassNumber(s.mobilityId)], ['Date of issue', issuedOn], ['Issued by', `${issuer.institutionName} (${issuer.institutionId}), the sending partner`]],
+      },
+      {
+        heading: '3. The partner organisations',
+        lines: [
+          ['Sending partner', `${issuer.institutionName} (${issuer.institutionId})`], ['Country', s.sendingCountry], ['Grant agreement', s.projectId],
+          ['Host partner', s.hostOrgId], ['Country', s.receivingCountry],
+        ],
+      },
+      {
+        heading: '4. Description of the Europass Mobility experience',
+        lines: [
+          ['Objective', objectiveOf(s)],
+          ['Initiative', `Erasmus+ project ${s.projectId}: ${s.activityLabel} (${s.activity}), mobility ${s.mobilityId}`],
+          ['Programme', 'Erasmus+ Key Action 1 (learning mobility of individuals)'],
+          ['From', s.startDate], ['To', s.endDate], ['Duration', days],
+        ],
+      },
+      { heading: '5a. Skills and competences acquired', lines: skillsOf(s).map((line, i) => [`${i + 1}.`, line] as const) },
+      ...(credits.length > 0 ? [{ heading: '5b. Record of courses completed and credits obtained', lines: credits }] : []),
+    ],
+    footer: `Europass Mobility ${europassNumber(s.mobilityId)}, ${s.startDate} – ${s.endDate}. Issued by the sending partner from the mobility's recorded events.`,
+  };
+};
 
 /** The staff member's career record: every staff mobility of theirs in the reader's scope, oldest first. */
 export const careerDocument = (mobilities: readonly MobilitySummary[], holder: Holder, issuer: Issuer, issuedOn: string): RecordDocument => {

@@ -92,7 +92,7 @@ const GUARDED = {
 /** Only institution- and site-level grants reach personal data (as participants.ts). */
 const staffOnly = (p: Principal): Principal => ({ userRef: p.userRef, roles: p.roles.filter((g) => g.scope.kind === 'institution' || g.scope.kind === 'site') });
 
-interface Holder { givenName: string; familyName: string; email: string }
+interface Holder { givenName: string; familyName: string; email: string; dateOfBirth: string | null; nationality: string | null }
 
 export function recognitionRoutes(deps: Pick<ApiDeps, 'pool' | 'temporal'>, opts: { issuerKeyFile?: string; publicUrl?: string } = {}): RouteSpec[] {
   const { pool } = deps;
@@ -174,13 +174,13 @@ export function recognitionRoutes(deps: Pick<ApiDeps, 'pool' | 'temporal'>, opts
 
   /** The holder from the registry, now; read is audited like any registry read. */
   async function holderOf(ref: string, actor: string): Promise<Holder> {
-    const { rows } = await pool.query<{ given_name: string | null; family_name: string | null; email: string | null; erased_at: Date | null }>(
-      'SELECT given_name, family_name, email, erased_at FROM participants WHERE participant_ref = $1', [ref]);
+    const { rows } = await pool.query<{ given_name: string | null; family_name: string | null; email: string | null; date_of_birth: string | null; nationality: string | null; erased_at: Date | null }>(
+      `SELECT given_name, family_name, email, to_char(date_of_birth, 'YYYY-MM-DD') AS date_of_birth, nationality, erased_at FROM participants WHERE participant_ref = $1`, [ref]);
     const r = rows[0];
     if (!r) throw new HttpError(409, 'refused', `participant ${ref} is not in the registry: the record cannot name its holder`, { reason: 'participant not registered', code: 'participant-unknown' });
     if (r.erased_at || !r.given_name || !r.family_name || !r.email) throw new HttpError(410, 'gone', `participant ${ref} was erased from the registry: records naming them can no longer be produced`, { reason: 'participant erased' });
     await pool.query('INSERT INTO participant_audit (participant_ref, action, actor) VALUES ($1, $2, $3)', [ref, 'read', actor]);
-    return { givenName: r.given_name, familyName: r.family_name, email: r.email };
+    return { givenName: r.given_name, familyName: r.family_name, email: r.email, dateOfBirth: r.date_of_birth, nationality: r.nationality };
   }
 
   const log = (mobilityId: string, kind: RecordKind, actor: string) =>

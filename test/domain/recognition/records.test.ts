@@ -53,6 +53,34 @@ describe('the Europass Mobility record (§2)', () => {
       expect(text).toContain(fact);
     }
   });
+
+  it('follows the sections of the official Europass Mobility document and fills the fields the engine knows', () => {
+    const s = vet({ europass: true, learningOutcomes: 'Prepares a bakery order in German' });
+    const doc = europassDocument(s, { givenName: 'Léa', familyName: 'Martin', dateOfBirth: '2007-02-03', nationality: 'FR' }, { institutionId: 'F-PARIS001', institutionName: 'Lycée Paris' }, '2025-10-11');
+    expect(doc.sections.map((x) => x.heading.split(' ')[0])).toEqual(['1.', '2.', '3.', '4.', '5a.', '5b.']);
+    const field = (heading: string, label: string) => doc.sections.find((x) => x.heading.startsWith(heading))!.lines.filter((l) => l[0] === label).map((l) => l[1]);
+    expect(field('1.', 'Surname(s)')).toEqual(['Martin']);
+    expect(field('1.', 'First name(s)')).toEqual(['Léa']);
+    expect(field('1.', 'Date of birth')).toEqual(['2007-02-03']);
+    expect(field('1.', 'Nationality')).toEqual(['FR']);
+    expect(field('2.', 'Europass Mobility number')).toEqual([`EM-${s.mobilityId}`]);
+    expect(field('2.', 'Date of issue')).toEqual(['2025-10-11']);
+    expect(field('3.', 'Sending partner')).toEqual(['Lycée Paris (F-PARIS001)']);
+    expect(field('3.', 'Host partner')).toEqual(['D-BERLIN01']);
+    expect(field('4.', 'Objective')[0]).toMatch(/^A period of learning abroad \(VET learner short-term mobility\)/);
+    expect(field('4.', 'Programme')).toEqual(['Erasmus+ Key Action 1 (learning mobility of individuals)']);
+    expect(field('4.', 'From')).toEqual(['2025-09-01']);
+    expect(field('4.', 'To')).toEqual(['2025-09-30']);
+    expect(field('5b.', 'Recognition')[0]).toMatch(/^recognised in full by the sending organisation on 2025-10-10/);
+    // The same mobility always has the same number; the optional holder fields are left out when unknown.
+    expect(europassDocument(s, { givenName: 'Léa', familyName: 'Martin' }, { institutionId: 'F-PARIS001', institutionName: 'Lycée Paris' }, '2026-01-01').sections[0]!.lines.map((l) => l[0]))
+      .toEqual(['Surname(s)', 'First name(s)', 'Participant reference']);
+  });
+
+  it('given a staff mobility, then its objective is professional development', () => {
+    const doc = europassDocument(staff(), { givenName: 'Jean', familyName: 'Dupont' }, { institutionId: 'F-PARIS001', institutionName: 'Lycée Paris' }, '2025-10-11');
+    expect(doc.sections.find((x) => x.heading.startsWith('4.'))!.lines.find((l) => l[0] === 'Objective')![1]).toMatch(/^Professional development abroad/);
+  });
 });
 
 describe('the open badge (OB 3.0 OpenBadgeCredential)', () => {

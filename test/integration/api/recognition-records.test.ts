@@ -167,6 +167,10 @@ describe('after recognition with Europass and open badge', () => {
     expect(pdf.getSubject()).toBe(learnerId);
     const text = pdfText(pdf);
     for (const fact of [learnerId, learnerStart, learnerEnd, 'D-BERLIN-01', tn.id.a3, `${person.givenName} ${person.familyName}`, 'HE student mobility for studies (HE-SMS)', '30 ECTS', ...OUTCOMES]) expect(has(text, fact), fact).toBe(true);
+    // The official document's sections and the fields the engine knows (the holder's from the registry, now).
+    for (const fact of ['1. The holder of the Europass Mobility', '2. The Europass Mobility document', '3. The partner organisations', '4. Description of the Europass Mobility experience',
+      '5a. Skills and competences acquired', '5b. Record of courses completed and credits obtained', 'Europass Mobility number', `EM-${learnerId}`,
+      'Surname(s)', person.familyName, 'First name(s)', 'Date of birth', '1990-04-12', 'Nationality', 'Sending partner', 'Host partner', 'Objective', 'ECTS credits recognised']) expect(has(text, fact), fact).toBe(true);
   });
 
   it('issues an OB 3.0 badge that the VC library verifies against its did:key issuer; the public endpoint says valid; the key file is private', async () => {
