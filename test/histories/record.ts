@@ -3,10 +3,13 @@
  *
  *   tsx test/histories/record.ts --server timeskip --name mobility-full-lifecycle-v2 [--pre-patch]
  *   tsx test/histories/record.ts --server dev --name mobility-past-dated-dev
+ *   tsx test/histories/record.ts --server timeskip --name mobility-co-funded --co-funded
  *
  * --server timeskip: the Java time-skipping test server (months pass in seconds: every reminder fires).
  * --server dev: the stack's Temporal dev server (ME_* environment as usual; dates in the past so
  *   deadlines fall due at once).
+ * --co-funded: a mobility co-funded by a regional line (flat 150 €/month, cap 600 €, fewer opportunities) beside the
+ *   Erasmus+ line: the shares reserved at selection and adjusted at the certificate (the co-funding patch).
  * --pre-patch: runs the workflow code as it was before the report-escalation patch (the patched()
  *   branch taken as false, no marker), to keep a history of the old behaviour.
  * Kafka, Postgres and SMTP of the stack are used as in production; the stack must be up.
@@ -26,7 +29,7 @@ import { mobility, registerProject, startMobility } from '../../workflows/client
 import { createMobilityWorker, quietTemporalRuntime, workflowsPath } from '../../workers/temporal-worker';
 import { addContacts, erasmusLine, newProject, studyApplication } from '../integration/workflow/fixtures';
 
-const { values } = parseArgs({ options: { server: { type: 'string', default: 'timeskip' }, name: { type: 'string' }, 'pre-patch': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { server: { type: 'string', default: 'timeskip' }, name: { type: 'string' }, 'pre-patch': { type: 'boolean', default: false }, 'co-funded': { type: 'boolean', default: false } } });
 if (!values.name) throw new Error('--name is required');
 const cfg = loadConfig({ ...process.env, ME_PROFILE: process.env.ME_PROFILE ?? 'test' });
 quietTemporalRuntime();
@@ -77,8 +80,17 @@ try {
   const past = values.server !== 'timeskip';
   const app = studyApplication(id, projectId, past ? addDays(t0, -240) : t0, { participantRef: 'P-recorded01' });
   await addContacts(pool, app.participantRef);
-  await registerProject(client, taskQueue, { projectId, institutionId: 'F-PARIS-001', lines: erasmusLine(2_000_000, 4) });
-  await startMobility(client, taskQueue, app);
+  if (values['co-funded']) {
+    const region = { lineId: 'region', funder: 'Région Auvergne-Rhône-Alpes', allocatedCents: 200_000, allocatedMobilities: 4, rule: { kind: 'flat', per: 'month', amountEur: 150, capEur: 600, condition: 'fewer-opportunities' } } as const;
+    await registerProject(client, taskQueue, { projectId, institutionId: 'F-PARIS-001', lines: [{ ...erasmusLine(2_000_000, 4)[0]!, rule: { kind: 'erasmus-plus' } }, region] });
+    await startMobility(client, taskQueue, {
+      ...app, plan: { ...app.plan, fewerOpportunities: true },
+      coFunding: { erasmusPlusFunder: 'Erasmus+ KA131', lines: [{ lineId: region.lineId, funder: region.funder, rule: region.rule }] },
+    });
+  } else {
+    await registerProject(client, taskQueue, { projectId, institutionId: 'F-PARIS-001', lines: erasmusLine(2_000_000, 4) });
+    await startMobility(client, taskQueue, app);
+  }
   const m = mobility(client, id);
   await m.act('select', staff);
   const signed = past ? addDays(app.plan.startDate, -30) : t0;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { DEADLINE_SCHEDULE_PATCH, LOCAL_PUBLISH_PATCH, PRE_DEPARTURE_PATCH, REPORT_ESCALATION_PATCH } from '../../../workflows/mobility.workflow';
+import { CO_FUNDING_PATCH, DEADLINE_SCHEDULE_PATCH, LOCAL_PUBLISH_PATCH, PRE_DEPARTURE_PATCH, REPORT_ESCALATION_PATCH } from '../../../workflows/mobility.workflow';
 import { quietTemporalRuntime } from '../../../workers/temporal-worker';
 import { testConfig } from '../../support/env';
 import { workflowBundle } from './harness';
@@ -84,6 +84,17 @@ describe('replay of recorded histories', () => {
     expect(markers('mobility-lifecycle-local-publish.json')).toBe(1);
     expect(published('mobility-lifecycle-local-publish.json')).toBe(0);
     expect(local('mobility-lifecycle-local-publish.json')).toBeGreaterThan(5);
+  });
+
+  it('has a history of a co-funded mobility (the co-funding patch): each co-funding share reserved at selection and adjusted at the certificate with the Erasmus+ amount', () => {
+    const markers = (f: string) => (load(f).events ?? []).filter((e) => e.markerRecordedEventAttributes && decodeDetails(e.markerRecordedEventAttributes.details).includes(`"${CO_FUNDING_PATCH}"`)).length;
+    expect(markers('mobility-co-funded.json')).toBe(1);
+    for (const f of files.filter((x) => x !== 'mobility-co-funded.json')) expect(markers(f), f).toBe(0);
+    const budgetCalls = (load('mobility-co-funded.json').events ?? [])
+      .map((e) => e.activityTaskScheduledEventAttributes)
+      .filter((a) => a?.activityType?.name === 'reserveBudget' || a?.activityType?.name === 'adjustReservation')
+      .map((a) => [a!.activityType!.name, JSON.parse(Buffer.from(a!.input!.payloads![1]!.data!).toString('utf8')) as { coFunding?: { lineId: string; amountCents: number }[] }] as const);
+    expect(budgetCalls.map(([name, req]) => [name, req.coFunding])).toEqual([['reserveBudget', [{ lineId: 'region', amountCents: 60_000 }]], ['adjustReservation', [{ lineId: 'region', amountCents: 60_000 }]]]);
   });
 
   it('replays every history with the current workflow code', async () => {
