@@ -177,12 +177,12 @@ describe('dead letters, unknown versions and unknown types', () => {
     const tag = uniq();
     const { events } = mobilityStory(rng(4), { projectId: `2024-1-FR01-KA131-HED-${tag}`, institutionId: 'F-PARIS-001', consortiumId: null, n: 1, funderLineId: 'EPLUS' }, 'selected');
     const selected = events.find((e) => e.type === 'ParticipantSelected')!;
-    const v2 = { ...selected, version: 2, payload: { ...selected.payload, newField: 'x' } };
+    const v2 = { ...selected, version: 3, payload: { ...selected.payload, newField: 'x' } };
     const before = (await pool.query(`SELECT coalesce(sum(messages), 0)::bigint AS n FROM projection_health WHERE kind = 'parked' AND reason = 'unknown-version'`)).rows[0].n;
     // v2 comes first, ahead of its predecessors: it waits for them (stream integrity), then is parked as unknown-version.
     await pub.publish(TOPICS.mobilityEvents.name, [asMessage(v2), ...events.slice(0, selected.sequence).map(asMessage)]);
     const parked = await eventually(async () => (await pool.query('SELECT * FROM projection_parked_events WHERE event_id = $1', [v2.eventId])).rows[0], 30_000, 'parked event');
-    expect(parked).toMatchObject({ reason: 'unknown-version', event_type: 'ParticipantSelected', event_version: 2, known_version: 1 });
+    expect(parked).toMatchObject({ reason: 'unknown-version', event_type: 'ParticipantSelected', event_version: 3, known_version: 2 });
     const dl = await findInDlq(cfg, (m) => m.headers['event-id'] === v2.eventId);
     expect(dl.headers[DLQ_HEADERS.reason]).toBe('unknown-version');
     const after = (await pool.query(`SELECT coalesce(sum(messages), 0)::bigint AS n FROM projection_health WHERE kind = 'parked' AND reason = 'unknown-version'`)).rows[0].n;
