@@ -16,14 +16,21 @@ const retry = { initialInterval: '1s', maximumInterval: '30s' } as const;
 export const { publishEvents } = proxyActivities<ReturnType<typeof createEventActivities>>({ startToCloseTimeout: '15s', retry });
 /** The same publish as a local activity: run by the worker inside the workflow task, recorded as one marker (no task round trip). */
 export const { publishEvents: publishEventsLocally } = proxyLocalActivities<ReturnType<typeof createEventActivities>>({ startToCloseTimeout: '15s', retry });
-const { sendReminder } = proxyActivities<ReturnType<typeof createNotificationActivities>>({ startToCloseTimeout: '15s', retry });
-const { writePaymentOrder } = proxyActivities<ReturnType<typeof createPaymentActivities>>({
-  startToCloseTimeout: '15s', retry: { ...retry, nonRetryableErrorTypes: ['PaymentOrderConflict'] },
+const paymentRetry = { ...retry, nonRetryableErrorTypes: ['PaymentOrderConflict'] };
+const budgetRetry = { initialInterval: '1s', maximumInterval: '10s', nonRetryableErrorTypes: ['InsufficientFunds', 'NoMobilitiesLeft', 'UnknownLine', 'ProjectNotRegistered', 'AlreadyReserved', 'NoReservation', 'NotACoFundingLine'] };
+type Io = {
+  sendReminder: ReturnType<typeof createNotificationActivities>['sendReminder'];
+  writePaymentOrder: ReturnType<typeof createPaymentActivities>['writePaymentOrder'];
+  budget: ReturnType<typeof createBudgetActivities>;
+};
+/** The effects as activities (a task on the queue and three history events each), or as local activities (run by the worker inside the workflow task, one marker each); keyed the same way, so a retry repeats nothing. */
+const io = (proxy: typeof proxyActivities): Io => ({
+  sendReminder: proxy<ReturnType<typeof createNotificationActivities>>({ startToCloseTimeout: '15s', retry }).sendReminder,
+  writePaymentOrder: proxy<ReturnType<typeof createPaymentActivities>>({ startToCloseTimeout: '15s', retry: paymentRetry }).writePaymentOrder,
+  budget: proxy<ReturnType<typeof createBudgetActivities>>({ startToCloseTimeout: '15s', retry: budgetRetry }),
 });
-const budget = proxyActivities<ReturnType<typeof createBudgetActivities>>({
-  startToCloseTimeout: '15s',
-  retry: { initialInterval: '1s', maximumInterval: '10s', nonRetryableErrorTypes: ['InsufficientFunds', 'NoMobilitiesLeft', 'UnknownLine', 'ProjectNotRegistered', 'AlreadyReserved', 'NoReservation', 'NotACoFundingLine'] },
-});
+const remoteIo = io(proxyActivities);
+const localIo = io(proxyLocalActivities as typeof proxyActivities);
 
 export const SYSTEM = 'system:workflow';
 
@@ -41,7 +48,8 @@ export interface EffectContext {
  * (update ids from a per-mobility operation counter), payment orders (the domain's payment id),
  * reminders (the deadline and attempt). Orchestration only: amounts and dates come from the domain.
  */
-export function mobilityEffects(ctx: EffectContext) {
+export function mobilityEffects(ctx: EffectContext, local = false) {
+  const { sendReminder, writePaymentOrder, budget } = local ? localIo : remoteIo;
   const held = { cents: 0, note: null as string | null, ops: 0, lines: [] as { lineId: string; heldCents: number }[] };
   const sent: DeadlinesView['remindersSent'] = {};
 

@@ -33,6 +33,8 @@ export const PRE_DEPARTURE_PATCH = 'pre-departure-deadlines';
 export const CO_FUNDING_PATCH = 'co-funding';
 /** Events published by a local activity (one marker, no activity task round trip), an Update's events together. */
 export const LOCAL_PUBLISH_PATCH = 'local-publish';
+/** The budget guard's calls, payment orders and reminders by local activity too: no activity task of a mobility left on the queue. */
+export const LOCAL_EFFECTS_PATCH = 'local-effects';
 
 /**
  * One mobility, one durable workflow (id = mobility id). It orchestrates only; every rule is the
@@ -51,6 +53,7 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
   const preDeparture = patched(PRE_DEPARTURE_PATCH);
   const localPublish = patched(LOCAL_PUBLISH_PATCH);
   const publish = localPublish ? publishEventsLocally : publishEvents;
+  const localEffects = patched(LOCAL_EFFECTS_PATCH);
   const policy = Policy.parse({ ...(input.policy ?? {}), ...(preDeparture ? {} : { preDepartureDeadlines: false }) });
   // Only a co-funded mobility asks: no earlier history had co-funding, and one without it behaves as before.
   const coFunded = input.coFunding && patched(CO_FUNDING_PATCH) ? input.coFunding : null;
@@ -142,7 +145,7 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
   ]);
 
   // ---------- effects (activities) ----------
-  const { held, sent, budgetCall, adjustToFinal: adjust, orderPayment, notify } = mobilityEffects({ open, decide: (cmd) => decide(cmd, state, policy), apply, record, nowIso });
+  const { held, sent, budgetCall, adjustToFinal: adjust, orderPayment, notify } = mobilityEffects({ open, decide: (cmd) => decide(cmd, state, policy), apply, record, nowIso }, localEffects);
   const adjustToFinal = async () => (inStage(state, ['attended']) ? adjust(state.attendance.finalGrant.totalCents, coShares(funding.final)) : undefined);
   // A takeover reserves its grant as selection would (the final grant once attended) and, signed but not pre-financed, orders the pre-financing.
   if (takeover) {

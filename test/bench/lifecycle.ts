@@ -97,7 +97,7 @@ class LagProbe {
 }
 
 export interface LifecycleRun {
-  kind: 'engine' | 'raw';
+  kind: 'engine' | 'raw' | 'raw (local activities)';
   lifecycles: number;
   wallS: number;
   perSecond: number;
@@ -270,13 +270,13 @@ async function engineLifecycle(client: Client, taskQueue: string, app: StartMobi
 }
 
 /** N raw lifecycles with the engine's Updates and number of activities, on a fresh Temporal server and the raw worker. */
-export async function rawRun(cfg: Config, n: number, concurrency: number, shape: LifecycleShape, label: string): Promise<LifecycleRun> {
+export async function rawRun(cfg: Config, n: number, concurrency: number, shape: LifecycleShape, label: string, local = false): Promise<LifecycleRun> {
   await freshTemporal(cfg);
   const taskQueue = `bench-raw-${Date.now().toString(36)}`;
   const worker = await startProcess(cfg, 'test/bench/raw/worker.ts', { ME_TASK_QUEUE: taskQueue }, /raw worker running/);
   const client = await connectTemporal(cfg);
   try {
-    const input = rawInput(shape);
+    const input = { ...rawInput(shape), local };
     const { apps } = plan(n + 1, n + 1);
     await rawLifecycle(client, taskQueue, apps[n]!, input, []); // warm-up, not timed
     const meter = cpuMeter({ ...stackPids(cfg), worker: () => [worker.pid], client: () => [process.pid] });
@@ -291,7 +291,7 @@ export async function rawRun(cfg: Config, n: number, concurrency: number, shape:
     const wallS = (performance.now() - t0) / 1000;
     const { cpu } = meter.read();
     bar.done();
-    return { kind: 'raw', lifecycles: n, wallS, perSecond: n / wallS, updates: updateMs.length, updateMs, retries: 0, cpu };
+    return { kind: local ? 'raw (local activities)' : 'raw', lifecycles: n, wallS, perSecond: n / wallS, updates: updateMs.length, updateMs, retries: 0, cpu };
   } finally {
     await client.connection.close();
     await worker.stop();

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineUpdate, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 
 /**
  * The raw baseline of the lifecycle: a Temporal workflow that takes the same Updates as a mobility
@@ -15,11 +15,17 @@ export interface RawLifecycleInput {
   perUpdate: number[];
   /** The start input of the engine's mobility, carried as is (same bytes in the history). */
   application: unknown;
+  /** Run the no-ops as local activities (the kind the engine's mobility uses) instead of activities. */
+  local?: boolean;
 }
 
-const { noop } = proxyActivities<{ noop(payload: unknown): Promise<void> }>({ startToCloseTimeout: '15s', retry: { initialInterval: '1s', maximumInterval: '30s' } });
+type Noop = { noop(payload: unknown): Promise<void> };
+const options = { startToCloseTimeout: '15s', retry: { initialInterval: '1s', maximumInterval: '30s' } } as const;
+const remote = proxyActivities<Noop>(options).noop;
+const local = proxyLocalActivities<Noop>(options).noop;
 
 export async function rawLifecycle(input: RawLifecycleInput): Promise<{ updates: number }> {
+  const noop = input.local ? local : remote;
   let calls = 0;
   let last = false;
   for (const name of new Set(input.updates)) {

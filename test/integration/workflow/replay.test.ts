@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { CO_FUNDING_PATCH, DEADLINE_SCHEDULE_PATCH, LOCAL_PUBLISH_PATCH, PRE_DEPARTURE_PATCH, REPORT_ESCALATION_PATCH } from '../../../workflows/mobility.workflow';
+import { CO_FUNDING_PATCH, DEADLINE_SCHEDULE_PATCH, LOCAL_EFFECTS_PATCH, LOCAL_PUBLISH_PATCH, PRE_DEPARTURE_PATCH, REPORT_ESCALATION_PATCH } from '../../../workflows/mobility.workflow';
 import { quietTemporalRuntime } from '../../../workers/temporal-worker';
 import { testConfig } from '../../support/env';
 import { workflowBundle } from './harness';
@@ -95,6 +95,16 @@ describe('replay of recorded histories', () => {
       .filter((a) => a?.activityType?.name === 'reserveBudget' || a?.activityType?.name === 'adjustReservation')
       .map((a) => [a!.activityType!.name, JSON.parse(Buffer.from(a!.input!.payloads![1]!.data!).toString('utf8')) as { coFunding?: { lineId: string; amountCents: number }[] }] as const);
     expect(budgetCalls.map(([name, req]) => [name, req.coFunding])).toEqual([['reserveBudget', [{ lineId: 'region', amountCents: 60_000 }]], ['adjustReservation', [{ lineId: 'region', amountCents: 60_000 }]]]);
+  });
+
+  it('has a history from after the local-effects patch: no activity task at all, the budget, payments and reminders by local activity', () => {
+    const events = load('mobility-lifecycle-local-effects.json').events ?? [];
+    expect(events.filter((e) => e.markerRecordedEventAttributes && decodeDetails(e.markerRecordedEventAttributes.details).includes(LOCAL_EFFECTS_PATCH))).toHaveLength(1);
+    expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toEqual([]);
+    expect(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length).toBeGreaterThan(20);
+    // The local-publish history (before) still scheduled the budget guard's calls and the payment orders as activities.
+    const before = (load('mobility-lifecycle-local-publish.json').events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+    expect(before).toEqual(expect.arrayContaining(['reserveBudget', 'writePaymentOrder', 'sendReminder']));
   });
 
   it('replays every history with the current workflow code', async () => {
