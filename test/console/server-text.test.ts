@@ -6,7 +6,7 @@ import { fr } from '../../console/src/i18n/fr';
 import { grantLineText, issueText } from '../../console/src/server-text';
 import { explainMobilityGrant, type GrantInput } from '../../domain/grant';
 import { groupOrganisationalSupport, projectGrant } from '../../domain/project';
-import { codeOfZodIssue } from '../../workers/api/issues';
+import { codeOfProblem, codeOfZodIssue } from '../../workers/api/issues';
 
 /**
  * The console words what the server names by code and parameters in the user's language: every line of a
@@ -64,6 +64,17 @@ describe('grant lines in French', () => {
 });
 
 describe('validation issues in French', () => {
+  it("an application's problems (a project's rules, the decider's refusal) read in French from their codes", () => {
+    const project = { lines: [{ lineId: 'erasmus' }], terms: { action: 'KA131', callYear: 2024 } } as never;
+    const app = { funderLineId: 'regional', activity: 'VET-LEARN-ST', institutionId: 'I-1', plan: { startDate: '2031-01-10', endDate: '2031-03-10' } };
+    const text = (x: { field: string; rule: string; code?: string }) => issueText({ message: 'english', ...codeOfProblem(x, project, app) }).text;
+    expect(text({ field: 'funderLineId', rule: 'PROJECT-LINE' })).toBe('le projet n’a pas de ligne de financement regional (lignes : erasmus)');
+    expect(text({ field: 'activity', rule: 'PROJECT-ACTION' })).toBe('VET-LEARN-ST n’est pas une activité d’un projet KA131');
+    expect(text({ field: 'plan.startDate', rule: 'PROJECT-WINDOW' })).toMatch(/^10 janv\. 2031 est hors de la période d’un projet de l’appel 2024 \(1 janv\. 2024 – 31 déc\. 2027\)$/);
+    expect(text({ field: 'participantRef', rule: 'PARTICIPANT-REGISTRY' })).toMatch(/^aucun participant de l’établissement I-1/);
+    expect(issueText({ message: 'english', ...codeOfProblem({ field: 'plan.endDate', rule: 'DUR-X', code: 'invalid-dates' }, project, app) }).translated).toBe(true);
+  });
+
   it('a bad date, a missing field and an unknown code of a zod schema read in French; the English message stays the fallback', () => {
     const schema = z.strictObject({ startDate: z.iso.date(), email: z.email(), gender: z.enum(['female', 'male']) });
     const input = { startDate: '2026-13-40', gender: 'x' };

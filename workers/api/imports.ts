@@ -12,12 +12,12 @@ import { evolve } from '../../domain/mobility/evolve';
 import { finalGrant, plannedGrant } from '../../domain/mobility/grant';
 import { isRejection } from '../../domain/mobility/rejection';
 import { grantDue, initialState, type OpenMobility } from '../../domain/mobility/state';
-import { callWindow, mobilityPolicyFor, projectRatesFor, type Registration } from '../../domain/project/registration';
+import { mobilityPolicyFor, projectRatesFor, type Registration } from '../../domain/project/registration';
 import { type Principal, roleMayDo, type TenantDirectory } from '../../domain/tenancy';
 import { projectBudget, projectRegistration, startMobility } from '../../workflows/client';
 import { ApplicationRef, COLUMNS, type Column, columnDocs, describeColumn, euroToCents, FileProblem, ImportStage, readSheet, type Sheet, type Target, templateCsv, templateXlsx } from './import-columns';
 import { NewParticipant, registerParticipant } from './participants';
-import { codeOfZodIssue, type IssueCode, type IssueCodeName, type IssueParams } from './issues';
+import { codeOfProblem, codeOfZodIssue, type IssueCode, type IssueCodeName, type IssueParams } from './issues';
 import { HttpError, ok, route, type RouteSpec } from './route';
 import type { ApiDeps } from './routes';
 import { ApplicationBody, applicationCheck } from './submission';
@@ -181,20 +181,6 @@ function parseRow(projectId: string, defaultPrefinancing: number, r: Sheet['rows
   return { ok: { row: r.row, applicationRef: ref.data, application: app.data, participant, takeover } };
 }
 
-/** The code of a problem the single submission's checks found (applicationCheck): the project's rules, the decider's refusal, the grant's rule. */
-const problemCode = (x: { field: string; rule: string; message: string; code?: string }, project: Registration, app: ApplicationBody): IssueCode => {
-  if (x.code) return { code: x.code, params: {} };
-  if (x.rule === 'PROJECT-LINE') return code('unknown-funder-line', { funderLineId: app.funderLineId, lines: project.lines.map((l) => l.lineId).join(', ') });
-  if (x.rule === 'PROJECT-ACTION') return code('activity-not-of-action', { activity: app.activity, action: project.terms.action });
-  if (x.rule === 'PROJECT-WINDOW') {
-    const w = callWindow(project.terms.callYear);
-    return code('outside-call-window', { date: x.field === 'plan.startDate' ? app.plan.startDate : app.plan.endDate, callYear: project.terms.callYear, from: w.from, to: w.to });
-  }
-  if (x.rule.startsWith('DUR-')) return code('duration-limit', { ruleId: x.rule });
-  if (x.rule.startsWith('GRANT-') && x.rule !== 'GRANT-INPUT') return code('grant-rule', { ruleId: x.rule });
-  return code('invalid');
-};
-
 const dedupe = (issues: RowIssue[]) => issues.filter((x, i) => issues.findIndex((y) => y.column === x.column && y.reason === x.reason) === i);
 
 /** Where a takeover's refusal points: the step its reason names. */
@@ -259,7 +245,7 @@ export async function runImport(ctx: ImportContext): Promise<RowReport[]> {
     const may = ctx.directory.canAct(ctx.principal, 'mobility.apply', ownership);
     if (!may.allowed) { refuse(r.row, ref, [issue('institution_id', may.reason, 'TENANCY', code('not-allowed'))]); continue; }
     const problems = applicationCheck(project, p.application, ctx.actor, at);
-    if (problems.length > 0) { refuse(r.row, ref, problems.map((x) => issue(x.field === 'plan' ? 'receiving_country' : columnOf('application', x.field.split('.')), x.message, x.rule, problemCode(x, project, p.application)))); continue; }
+    if (problems.length > 0) { refuse(r.row, ref, problems.map((x) => issue(x.field === 'plan' ? 'receiving_country' : columnOf('application', x.field.split('.')), x.message, x.rule, codeOfProblem(x, project, p.application)))); continue; }
     let grantCents = 0;
     if (p.takeover) {
       const t = p.takeover;

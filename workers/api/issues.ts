@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { callWindow, type Registration } from '../../domain/project/registration';
 
 /**
  * Validation issues as stable codes and parameters, next to the English message API clients read: the
@@ -23,6 +24,30 @@ export const ISSUE_CODES = [
 export type IssueCodeName = (typeof ISSUE_CODES)[number];
 
 const coded = (code: IssueCodeName, params: IssueParams = {}): IssueCode => ({ code, params });
+
+/**
+ * The code of a problem the application checks found (submission.ts `applicationCheck`): the decider's refusal code,
+ * a registered project's rule, the grant's rule. Used by the single submission's 400 and the import's report.
+ */
+export function codeOfProblem(
+  x: { field: string; rule: string; code?: string },
+  project: Pick<Registration, 'lines' | 'terms'> | null,
+  app: { funderLineId: string; activity: string; institutionId?: string; plan: { startDate: string; endDate: string } } | null,
+): IssueCode {
+  if (x.code) return { code: x.code, params: {} };
+  if (x.rule === 'PARTICIPANT-REGISTRY' && app?.institutionId) return coded('participant-not-registered', { institutionId: app.institutionId });
+  if (project && app) {
+    if (x.rule === 'PROJECT-LINE') return coded('unknown-funder-line', { funderLineId: app.funderLineId, lines: project.lines.map((l) => l.lineId).join(', ') });
+    if (x.rule === 'PROJECT-ACTION') return coded('activity-not-of-action', { activity: app.activity, action: project.terms.action });
+    if (x.rule === 'PROJECT-WINDOW') {
+      const w = callWindow(project.terms.callYear);
+      return coded('outside-call-window', { date: x.field.endsWith('startDate') ? app.plan.startDate : app.plan.endDate, callYear: project.terms.callYear, from: w.from, to: w.to });
+    }
+  }
+  if (x.rule.startsWith('DUR-')) return coded('duration-limit', { ruleId: x.rule });
+  if (x.rule.startsWith('GRANT-') && x.rule !== 'GRANT-INPUT') return coded('grant-rule', { ruleId: x.rule });
+  return coded('invalid');
+}
 
 /** The value at a path of an input (undefined when absent). */
 const at = (input: unknown, path: readonly PropertyKey[]): unknown => {

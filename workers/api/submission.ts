@@ -16,6 +16,7 @@ import { applicationProblems, coFundingOf, mobilityPolicyFor, type Problem, proj
 import type { Principal, TenantDirectory } from '../../domain/tenancy';
 import { RegisterProjectInput } from '../../workflows/budget-messages';
 import { projectRegistration, registerProject, startMobility } from '../../workflows/client';
+import { codeOfProblem } from './issues';
 import { fewerOpportunitiesCriterionOf, participantBelongsTo, RegistryRef } from './participants';
 import { HttpError } from './route';
 
@@ -42,9 +43,10 @@ export const ApplicationBody = SubmitApplication.omit({ type: true, at: true, ac
 });
 export type ApplicationBody = z.infer<typeof ApplicationBody>;
 
-const bad = (problems: readonly Problem[]) =>
+/** 400 naming each field, its English message and rule, and its code and parameters (issues.ts) for a client's language. */
+const bad = (problems: readonly (Problem & { code?: string })[], project: Registration | null = null, app: ApplicationBody | null = null) =>
   new HttpError(400, 'bad-request', problems.map((p) => `${p.field}: ${p.message} (rule ${p.rule})`).join('; '), {
-    issues: problems.map((p) => ({ field: p.field, message: p.message, rule: p.rule })),
+    issues: problems.map((p) => ({ field: p.field, message: p.message, rule: p.rule, ...codeOfProblem(p, project, app) })),
   });
 
 const ownershipOf = (r: { institutionId: string; consortiumId: string | null }) => ({ institutionId: r.institutionId, consortiumId: r.consortiumId, siteId: null });
@@ -105,14 +107,14 @@ export async function submitApplicationFor(deps: SubmissionDeps, dir: TenantDire
   }
 
   if (!(await participantBelongsTo(deps.pool, body.participantRef, body.institutionId))) {
-    throw bad([{ field: 'participantRef', rule: 'PARTICIPANT-REGISTRY', message: `no participant of institution ${body.institutionId} has this ref: register the participant first (POST /api/participants)` }]);
+    throw bad([{ field: 'participantRef', rule: 'PARTICIPANT-REGISTRY', message: `no participant of institution ${body.institutionId} has this ref: register the participant first (POST /api/participants)` }], null, body);
   }
 
   // A participant the registry records with a fewer-opportunities criterion is a fewer-opportunities participant (the flag only enters the stream).
   if ((await fewerOpportunitiesCriterionOf(deps.pool, body.participantRef)) !== null) body = { ...body, plan: { ...body.plan, fewerOpportunities: true } };
 
   const problems = applicationCheck({ ...project, terms: project.terms }, body, actor);
-  if (problems.length > 0) throw bad(problems);
+  if (problems.length > 0) throw bad(problems, { ...project, terms: project.terms }, body);
   const policy = Policy.parse(mobilityPolicyFor(project.terms));
   const rates = projectRatesFor(project.terms, body.activity, body.plan.receivingCountry, { accompanyingPerson: body.plan.accompanyingPerson ?? false });
 
