@@ -1,4 +1,4 @@
-import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, patched, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createIncomingActivities } from '../activities/incoming';
 import type { createNotificationActivities } from '../activities/notifications';
 import { INCOMING_ACTIONS, type IncomingActionName } from '../domain/incoming/actions';
@@ -15,8 +15,17 @@ import {
 import { InstitutionIdKey, MobilityStageKey } from './search-attributes';
 
 const retry = { initialInterval: '1s', maximumInterval: '30s' } as const;
-const { publishIncomingEvents } = proxyActivities<ReturnType<typeof createIncomingActivities>>({ startToCloseTimeout: '15s', retry });
-const { sendReminder } = proxyActivities<ReturnType<typeof createNotificationActivities>>({ startToCloseTimeout: '15s', retry });
+const remote = {
+  publishIncomingEvents: proxyActivities<ReturnType<typeof createIncomingActivities>>({ startToCloseTimeout: '15s', retry }).publishIncomingEvents,
+  sendReminder: proxyActivities<ReturnType<typeof createNotificationActivities>>({ startToCloseTimeout: '15s', retry }).sendReminder,
+};
+/** The same I/O by local activity (run by the worker inside the workflow task, one marker each), keyed as before. */
+const local = {
+  publishIncomingEvents: proxyLocalActivities<ReturnType<typeof createIncomingActivities>>({ startToCloseTimeout: '15s', retry }).publishIncomingEvents,
+  sendReminder: proxyLocalActivities<ReturnType<typeof createNotificationActivities>>({ startToCloseTimeout: '15s', retry }).sendReminder,
+};
+/** Incoming stays started since publish and remind by local activity: no activity task of theirs on the queue. */
+export const INCOMING_LOCAL_ACTIVITIES_PATCH = 'incoming-local-activities';
 
 const SYSTEM = 'system:workflow';
 
@@ -30,6 +39,7 @@ const SYSTEM = 'system:workflow';
  * stay is paid by its sender.
  */
 export async function incomingWorkflow(input: StartIncoming): Promise<IncomingView> {
+  const { publishIncomingEvents, sendReminder } = patched(INCOMING_LOCAL_ACTIVITIES_PATCH) ? local : remote;
   let state: IncomingState = initialIncomingState;
   let sequence = 0;
   let published = 0;

@@ -3,6 +3,7 @@
  *
  *   tsx test/histories/record.ts --server timeskip --name mobility-full-lifecycle-v2 [--pre-patch]
  *   tsx test/histories/record.ts --server dev --name mobility-past-dated-dev
+ *   … --budget budget-guard-local   also writes the project's budget guard's history (as it stands) under that name
  *   tsx test/histories/record.ts --server timeskip --name mobility-co-funded --co-funded
  *
  * --server timeskip: the Java time-skipping test server (months pass in seconds: every reminder fires).
@@ -25,11 +26,12 @@ import { loadConfig } from '../../infra/config';
 import { createPool } from '../../infra/db/pool';
 import { connectTemporal } from '../../infra/temporal';
 import { createTimeSkippingEnv } from '../../infra/temporal-test-server';
+import { budgetWorkflowId } from '../../workflows/budget-messages';
 import { mobility, registerProject, startMobility } from '../../workflows/client';
 import { createMobilityWorker, quietTemporalRuntime, workflowsPath } from '../../workers/temporal-worker';
 import { addContacts, erasmusLine, newProject, studyApplication } from '../integration/workflow/fixtures';
 
-const { values } = parseArgs({ options: { server: { type: 'string', default: 'timeskip' }, name: { type: 'string' }, 'pre-patch': { type: 'boolean', default: false }, 'co-funded': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { server: { type: 'string', default: 'timeskip' }, name: { type: 'string' }, budget: { type: 'string' }, 'pre-patch': { type: 'boolean', default: false }, 'co-funded': { type: 'boolean', default: false } } });
 if (!values.name) throw new Error('--name is required');
 const cfg = loadConfig({ ...process.env, ME_PROFILE: process.env.ME_PROFILE ?? 'test' });
 quietTemporalRuntime();
@@ -120,6 +122,15 @@ try {
   const json = proto.temporal.api.history.v1.History.toObject(history as never, { enums: String, longs: String, bytes: String });
   writeFileSync(file, `${JSON.stringify(json, null, 1)}\n`);
   console.log(`recorded ${history.events?.length} events of ${id} → ${file}`);
+  if (values.budget) {
+    // The project's budget guard as it stands (it never ends): a partial history replays as well.
+    const guard = await client.workflow.getHandle(budgetWorkflowId(projectId)).fetchHistory();
+    // The time-skipping server ends a workflow nothing waits for at its 10-year execution timeout: keep what ran.
+    guard.events = (guard.events ?? []).filter((e) => !e.workflowExecutionTimedOutEventAttributes);
+    const guardFile = join(cfg.root, 'test', 'histories', `${values.budget}.json`);
+    writeFileSync(guardFile, `${JSON.stringify(proto.temporal.api.history.v1.History.toObject(guard as never, { enums: String, longs: String, bytes: String }), null, 1)}\n`);
+    console.log(`recorded ${guard.events?.length} events of the budget guard of ${projectId} → ${guardFile}`);
+  }
 } finally {
   w.worker.shutdown();
   await running;

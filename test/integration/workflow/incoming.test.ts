@@ -20,8 +20,8 @@ import { timeSkipping } from './harness';
  * staff are reminded of the certificate of attendance before the end date, the certificate is issued,
  * the transcript's 5-week due date passes (recorded missed, escalated), the transcript is issued.
  * The events are on incoming-events, the incoming projection lists the stay, and the budget figures
- * (and every sending-side projection) did not move. ME_RECORD_INCOMING_HISTORY=1 writes the history
- * to test/histories/incoming-student.json for the replay test.
+ * (and every sending-side projection) did not move. ME_RECORD_INCOMING_HISTORY=1 (or a name) writes the history
+ * to test/histories/incoming-student.json (or <name>.json) for the replay test.
  */
 const cfg = testConfig();
 const pool = createPool(cfg);
@@ -115,7 +115,9 @@ describe('incoming student on the real stack', () => {
     if (process.env.ME_RECORD_INCOMING_HISTORY) {
       const history = await m.handle.fetchHistory();
       const json = proto.temporal.api.history.v1.History.toObject(history as never, { enums: String, longs: String, bytes: String });
-      writeFileSync(join(cfg.root, 'test', 'histories', 'incoming-student.json'), `${JSON.stringify(json, null, 1)}\n`);
+      // ME_RECORD_INCOMING_HISTORY=<name>: test/histories/<name>.json (1: incoming-student, the first one recorded).
+      const name = process.env.ME_RECORD_INCOMING_HISTORY === '1' ? 'incoming-student' : process.env.ME_RECORD_INCOMING_HISTORY;
+      writeFileSync(join(cfg.root, 'test', 'histories', `${name}.json`), `${JSON.stringify(json, null, 1)}\n`);
     }
   });
 });

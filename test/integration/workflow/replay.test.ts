@@ -4,6 +4,8 @@ import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { CO_FUNDING_PATCH, DEADLINE_SCHEDULE_PATCH, LOCAL_EFFECTS_PATCH, LOCAL_PUBLISH_PATCH, PRE_DEPARTURE_PATCH, REPORT_ESCALATION_PATCH } from '../../../workflows/mobility.workflow';
+import { BUDGET_LOCAL_PUBLISH_PATCH } from '../../../workflows/budget.workflow';
+import { INCOMING_LOCAL_ACTIVITIES_PATCH } from '../../../workflows/incoming.workflow';
 import { quietTemporalRuntime } from '../../../workers/temporal-worker';
 import { testConfig } from '../../support/env';
 import { workflowBundle } from './harness';
@@ -105,6 +107,22 @@ describe('replay of recorded histories', () => {
     // The local-publish history (before) still scheduled the budget guard's calls and the payment orders as activities.
     const before = (load('mobility-lifecycle-local-publish.json').events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
     expect(before).toEqual(expect.arrayContaining(['reserveBudget', 'writePaymentOrder', 'sendReminder']));
+  });
+
+  it('has histories of an incoming stay and of a budget guard that publish (and remind) by local activity only', () => {
+    const patchOf = (f: string, id: string) => (load(f).events ?? []).filter((e) => e.markerRecordedEventAttributes && decodeDetails(e.markerRecordedEventAttributes.details).includes(id)).length;
+    const activities = (f: string) => (load(f).events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
+    const local = (f: string) => (load(f).events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+    expect(patchOf('incoming-student-local.json', INCOMING_LOCAL_ACTIVITIES_PATCH)).toBe(1);
+    expect(activities('incoming-student-local.json')).toBe(0);
+    expect(local('incoming-student-local.json')).toBeGreaterThan(3);
+    expect(patchOf('incoming-student.json', INCOMING_LOCAL_ACTIVITIES_PATCH)).toBe(0);
+    expect(activities('incoming-student.json')).toBeGreaterThan(3);
+    const guard = load('budget-guard-local-publish.json').events ?? [];
+    expect(guard[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name).toBe('projectBudgetWorkflow');
+    expect(patchOf('budget-guard-local-publish.json', BUDGET_LOCAL_PUBLISH_PATCH)).toBe(1);
+    expect(activities('budget-guard-local-publish.json')).toBe(0);
+    expect(local('budget-guard-local-publish.json')).toBeGreaterThan(0);
   });
 
   it('replays every history with the current workflow code', async () => {
