@@ -13,6 +13,7 @@ import { createPublisher } from '../infra/kafka/client';
 import { loadSigningKeys } from '../infra/kafka/signing';
 import { createLogger, errorFields, type Logger } from '../infra/log';
 import { adjustReservationUpdate, budgetWorkflowId, releaseReservationUpdate, reserveBudgetUpdate } from '../workflows/budget-messages';
+import { isUnprocessedUpdate, sendUpdate } from '../workflows/update-retry';
 import { bundlerOptions, workflowsPath } from './workflow-bundle';
 
 export { workflowsPath };
@@ -48,13 +49,26 @@ export interface WorkerOptions {
   log?: Logger;
 }
 
+/**
+ * An Update on a guard, sent again while no worker took it (workflows/update-retry.ts); if it still was not
+ * taken, a plain error, so the calling activity retries it instead of reading it as the guard's refusal.
+ */
+const toGuard = async <T>(send: () => Promise<T>): Promise<T> => {
+  try {
+    return await sendUpdate(send);
+  } catch (err) {
+    if (isUnprocessedUpdate(err)) throw new Error(`the budget guard's worker did not take the Update yet: ${(err as Error).message}`);
+    throw err;
+  }
+};
+
 /** The budget guards of the projects, reached through the Temporal client: one Update per call on `budget-<projectId>`. */
 export function temporalBudgetGuard(client: Client): BudgetGuard {
   const guard = (projectId: string) => client.workflow.getHandle(budgetWorkflowId(projectId));
   return {
-    reserve: (projectId, req, updateId) => guard(projectId).executeUpdate(reserveBudgetUpdate, { args: [req], updateId }),
-    adjust: (projectId, req, updateId) => guard(projectId).executeUpdate(adjustReservationUpdate, { args: [req], updateId }),
-    release: (projectId, req, updateId) => guard(projectId).executeUpdate(releaseReservationUpdate, { args: [req], updateId }),
+    reserve: (projectId, req, updateId) => toGuard(() => guard(projectId).executeUpdate(reserveBudgetUpdate, { args: [req], updateId })),
+    adjust: (projectId, req, updateId) => toGuard(() => guard(projectId).executeUpdate(adjustReservationUpdate, { args: [req], updateId })),
+    release: (projectId, req, updateId) => toGuard(() => guard(projectId).executeUpdate(releaseReservationUpdate, { args: [req], updateId })),
   };
 }
 
@@ -100,6 +114,7 @@ export async function createMobilityWorker(cfg: Config, opts: WorkerOptions = {}
     // The domain and zod are evaluated once per workflow sandbox, not once per workflow (./workflow-bundle.ts).
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath, bundlerOptions }),
     activities,
+    ...(cfg.worker.maxCachedWorkflows ? { maxCachedWorkflows: cfg.worker.maxCachedWorkflows } : {}),
   });
   return {
     worker,

@@ -2,6 +2,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { projectBudgetWorkflow } from './budget.workflow';
 import { budgetQuery, budgetWorkflowId, RegisterProjectInput, registrationQuery } from './budget-messages';
 import { mobilityWorkflow } from './mobility.workflow';
+import { sendUpdate } from './update-retry';
 import {
   auditQuery, deadlinesQuery, ExternalFacts, grantQuery, hostCertificateOfAttendanceSignal, type PayloadOf, StartMobility,
   type StartMobilityInput, stateQuery, surveySubmittedSignal, transcriptReceivedSignal, type UpdateName, type UpdateResult, updates, viewQuery,
@@ -25,7 +26,7 @@ export function mobility(client: Client, mobilityId: string) {
     handle,
     /** Run a staff action (Temporal Update); a refusal rejects with the domain's reason (err.cause.message, err.cause.type = code). */
     act: <U extends UpdateName>(name: U, payload: PayloadOf<U>, updateId?: string): Promise<UpdateResult> =>
-      handle.executeUpdate(updates[name] as never, { args: [payload] as never, ...(updateId ? { updateId } : {}) }) as Promise<UpdateResult>,
+      sendUpdate(() => handle.executeUpdate(updates[name] as never, { args: [payload] as never, ...(updateId ? { updateId } : {}) }) as Promise<UpdateResult>),
     hostCertificateOfAttendance: (f: PayloadOfFact<'hostCertificateOfAttendance'>) => handle.signal(hostCertificateOfAttendanceSignal, ExternalFacts.hostCertificateOfAttendance.parse(f)),
     surveySubmitted: (f: PayloadOfFact<'surveySubmitted'>) => handle.signal(surveySubmittedSignal, ExternalFacts.surveySubmitted.parse(f)),
     transcriptReceived: (f: PayloadOfFact<'transcriptReceived'>) => handle.signal(transcriptReceivedSignal, ExternalFacts.transcriptReceived.parse(f)),

@@ -1,6 +1,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { IncomingActionName } from '../domain/incoming/actions';
 import { incomingWorkflow } from './incoming.workflow';
+import { sendUpdate } from './update-retry';
 import {
   incomingAuditQuery, incomingDeadlinesQuery, type IncomingPayloadOf, incomingStateQuery, type IncomingUpdateResult, incomingUpdates, incomingViewQuery, StartIncoming,
 } from './incoming.messages';
@@ -18,7 +19,7 @@ export function incoming(client: Client, incomingId: string) {
     handle,
     /** Run a staff action (Temporal Update); a refusal rejects with the domain's reason (err.cause.message, err.cause.type = code). */
     act: <N extends IncomingActionName>(name: N, payload: IncomingPayloadOf<N>, updateId?: string): Promise<IncomingUpdateResult> =>
-      handle.executeUpdate(incomingUpdates[name], { args: [payload], ...(updateId ? { updateId } : {}) }),
+      sendUpdate(() => handle.executeUpdate(incomingUpdates[name], { args: [payload], ...(updateId ? { updateId } : {}) })),
     view: () => handle.query(incomingViewQuery),
     state: () => handle.query(incomingStateQuery),
     audit: () => handle.query(incomingAuditQuery),

@@ -221,8 +221,8 @@ export async function startProcess(cfg: Config, entry: string, env: Record<strin
 }
 
 /** The engine's worker process on its own task queue. */
-export const startWorker = (cfg: Config, taskQueue: string) =>
-  startProcess(cfg, 'workers/temporal-worker.ts', { ME_TASK_QUEUE: taskQueue, ME_LOG_LEVEL: 'info' }, /"msg":"worker running"/);
+export const startWorker = (cfg: Config, taskQueue: string, env: Record<string, string> = {}) =>
+  startProcess(cfg, 'workers/temporal-worker.ts', { ME_TASK_QUEUE: taskQueue, ME_LOG_LEVEL: 'info', ...env }, /"msg":"worker running"/);
 
 /** The engine's projector process. */
 export const startProjectorProcess = (cfg: Config) => startProcess(cfg, 'workers/projector.ts', { ME_LOG_LEVEL: 'info' }, /projector running/);

@@ -35,7 +35,7 @@ const STALL_MS = 120_000;
 
 interface MemoryRun { kind: 'engine' | 'raw'; open: number; cached: number; restKiB: number; loadedKiB: number; perOpenKiB: number; stoppedEarly: boolean; workerDied?: string }
 
-async function measure(kind: 'engine' | 'raw', worker: EngineProcess, m: number, concurrency: number, openOne: (i: number) => Promise<void>): Promise<MemoryRun> {
+async function measure(kind: 'engine' | 'raw', worker: EngineProcess, m: number, concurrency: number, cacheSize: number, openOne: (i: number) => Promise<void>): Promise<MemoryRun> {
   await openOne(-1); // the workflow code is loaded and one workflow is cached: the worker at rest
   const restKiB = await settle(worker.pid);
   const bar = progress(`${kind}: opening`, m);
@@ -75,7 +75,7 @@ async function measure(kind: 'engine' | 'raw', worker: EngineProcess, m: number,
   if (failure) throw new Error(`${kind}: opening mobility ${done + 1} failed: ${(failure as Error).message}`, { cause: failure });
   const loadedKiB = died ? peakKiB : await settle(worker.pid);
   const open = done;
-  const cached = Math.min(open, defaultCache());
+  const cached = Math.min(open, cacheSize);
   return { kind, open, cached, restKiB, loadedKiB, perOpenKiB: (loadedKiB - restKiB) / cached, stoppedEarly: stoppedEarly || died !== undefined, ...(died ? { workerDied: died } : {}) };
 }
 
@@ -84,7 +84,11 @@ export async function memoryBench(cfg: Config, db: pg.Pool, m: number, concurren
   // The engine.
   await freshTemporal(cfg);
   let taskQueue = `bench-mem-${Date.now().toString(36)}`;
-  let worker = await startWorker(cfg, taskQueue);
+  // Each worker's cache holds every workflow opened (ME_WORKER_MAX_CACHED_WORKFLOWS), so the figure is what one
+  // open mobility costs when a worker keeps M of them in memory (the SDK's default cache follows the heap).
+  const cacheSize = m + 10;
+  const cacheEnv = { ME_WORKER_MAX_CACHED_WORKFLOWS: String(cacheSize) };
+  let worker = await startWorker(cfg, taskQueue, cacheEnv);
   let client = await connectTemporal(cfg);
   let engine: MemoryRun;
   try {
@@ -92,7 +96,7 @@ export async function memoryBench(cfg: Config, db: pg.Pool, m: number, concurren
     await registerProject(client, taskQueue, { projectId, institutionId: 'F-PARIS-001', lines: erasmusLine(100_000_000_000, m + 1), terms: KA131_TERMS as never });
     const apps = Array.from({ length: m + 1 }, (_, i) => studyApplication(mobilityId(i + 1), projectId, from));
     for (const a of apps) await addContacts(db, a.participantRef);
-    engine = await measure('engine', worker, m, concurrency, async (i) => {
+    engine = await measure('engine', worker, m, concurrency, cacheSize, async (i) => {
       const a = apps[i + 1]!;
       await startMobility(client, taskQueue, a);
       await mobility(client, a.mobilityId).act('select', { actor: 'staff.bench' });
@@ -106,13 +110,13 @@ export async function memoryBench(cfg: Config, db: pg.Pool, m: number, concurren
   // The raw baseline.
   await freshTemporal(cfg);
   taskQueue = `bench-mem-raw-${Date.now().toString(36)}`;
-  worker = await startProcess(cfg, 'test/bench/raw/worker.ts', { ME_TASK_QUEUE: taskQueue }, /raw worker running/);
+  worker = await startProcess(cfg, 'test/bench/raw/worker.ts', { ME_TASK_QUEUE: taskQueue, ...cacheEnv }, /raw worker running/);
   client = await connectTemporal(cfg);
   let raw: MemoryRun;
   try {
     const plan = rawInput({ activities: 1 } as never);
     const { projectId, mobilityId } = newProject();
-    raw = await measure('raw', worker, m, concurrency, async (i) => {
+    raw = await measure('raw', worker, m, concurrency, cacheSize, async (i) => {
       const a = studyApplication(mobilityId(i + 2), projectId, from);
       const h = await client.workflow.start('rawLifecycle', { taskQueue, workflowId: a.mobilityId, args: [{ ...plan, perUpdate: plan.perUpdate.map(() => 0), application: a }] });
       await h.executeUpdate(STEPS[0]!.name, { args: [{ actor: 'staff.bench' }] });
@@ -128,7 +132,7 @@ export async function memoryBench(cfg: Config, db: pg.Pool, m: number, concurren
       figure({
         id: 'memory', figure: `worker memory per open mobility, KiB (${engine.open.toLocaleString('en')} open, parked after selection)`, unit: 'KiB',
         engineRuns: [engine.perOpenKiB], baselineName: 'raw workflow waiting on a condition', baselineRuns: [raw.perOpenKiB], higherIsBetter: false,
-        note: `${engine.workerDied ? `the engine's worker gave out with ${engine.open} open mobilities (${/heap out of memory|Reached heap limit/i.test(engine.workerDied) ? 'JavaScript heap out of memory' : engine.workerDied.slice(0, 120)}); ` : ''}the default workflow cache of this worker holds ${cache} workflows; beyond that, mobilities are evicted and replayed when they next act (10,000 open: ${((engine.restKiB + engine.perOpenKiB * Math.min(10_000, cache)) / 2 ** 20).toFixed(1)} GiB by this arithmetic, ${((engine.restKiB + engine.perOpenKiB * 10_000) / 2 ** 20).toFixed(1)} GiB if all were cached)`,
+        note: `${engine.workerDied ? `the engine's worker gave out with ${engine.open} open mobilities (${/heap out of memory|Reached heap limit/i.test(engine.workerDied) ? 'JavaScript heap out of memory' : engine.workerDied.slice(0, 120)}); ` : ''}both workers cached every workflow (ME_WORKER_MAX_CACHED_WORKFLOWS=${cacheSize}; the SDK's default for this heap is ${cache}); 10,000 open by this figure: ${((engine.restKiB + engine.perOpenKiB * 10_000) / 2 ** 20).toFixed(1)} GiB`,
       }),
     ],
     details: { engine, raw, defaultCache: cache },

@@ -17,6 +17,7 @@ const worker = await Worker.create({
   taskQueue: cfg.temporal.taskQueue,
   workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
   activities: { async noop() {} },
+  ...(cfg.worker.maxCachedWorkflows ? { maxCachedWorkflows: cfg.worker.maxCachedWorkflows } : {}),
 });
 process.on('SIGTERM', () => worker.shutdown());
 process.on('SIGINT', () => worker.shutdown());
