@@ -1,4 +1,4 @@
-import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, log, patched, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { BudgetCommand, BudgetError, type BudgetState, decide, evolve, holdingsOf, initialBudgetState, summarise } from '../domain/budget/decide';
 import { type ProjectEvent, type ProjectEventEnvelope, projectEventIdFor } from '../domain/budget/events';
 import type { createEventActivities } from '../activities/events';
@@ -8,12 +8,12 @@ import {
 } from './budget-messages';
 import { InstitutionIdKey, ProjectIdKey } from './search-attributes';
 
-const publishOptions = { startToCloseTimeout: '30s', retry: { initialInterval: '1s', maximumInterval: '30s' } } as const;
-const { publishProjectEvents: publishRemotely } = proxyActivities<ReturnType<typeof createEventActivities>>(publishOptions);
-/** The same publish by local activity (run by the worker inside the workflow task, one marker), the event ids unchanged. */
-const { publishProjectEvents: publishLocally } = proxyLocalActivities<ReturnType<typeof createEventActivities>>(publishOptions);
-/** Guards (and their runs after continue-as-new) started since publish by local activity: no activity task of theirs on the queue. */
-export const BUDGET_LOCAL_PUBLISH_PATCH = 'budget-local-publish';
+/**
+ * Publishing stays a (regular) activity here, unlike the mobilities' local ones: a guard takes the Updates of
+ * every mobility of its project at once, and a workflow task busy with a local activity makes them queue at the
+ * server (its limit is 10 Updates in flight per workflow) and be refused.
+ */
+const { publishProjectEvents } = proxyActivities<ReturnType<typeof createEventActivities>>({ startToCloseTimeout: '30s', retry: { initialInterval: '1s', maximumInterval: '30s' } });
 
 /** Start a new run once the history is this long (well under Temporal's 50k-event limit). */
 export const BUDGET_HISTORY_LIMIT = 2_000;
@@ -35,7 +35,6 @@ export const BUDGET_HISTORY_LIMIT = 2_000;
  * with continueAsNew, carrying the state and any unpublished events.
  */
 export async function projectBudgetWorkflow(input: BudgetWorkflowInput): Promise<never> {
-  const publishProjectEvents = patched(BUDGET_LOCAL_PUBLISH_PATCH) ? publishLocally : publishRemotely;
   const reg = BudgetCommand.parse({ type: 'RegisterProject', ...input.register });
   if (reg.type !== 'RegisterProject') throw ApplicationFailure.nonRetryable('not a registration', 'BadInput');
   const ids = { projectId: reg.projectId, consortiumId: reg.consortiumId };
