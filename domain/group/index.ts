@@ -7,7 +7,6 @@ import { type ActionName, actionsIn } from '../mobility/actions';
 import type { MobilityPlan } from '../mobility/commands';
 import { FunderLineId, SiteId } from '../mobility/codes';
 import { LIFECYCLE, type Stage } from '../mobility/lifecycle';
-import { OWN_SUPPORT_FIELD_ACTIVITIES } from '../project/organisational';
 import { GroupId, SubgroupId } from './ids';
 
 export { GroupId, SubgroupId, groupIdFor } from './ids';
@@ -68,15 +67,8 @@ export const NewGroup = z
     plan: GroupPlan,
     subgroups: z.array(Subgroup).max(20).default([]),
     members: z.array(GroupMember).max(MAX_GROUP_MEMBERS).default([]),
-    organisationalSupportEur: z.number().positive().max(1_000_000)
-      .refine((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-6, 'at most two decimals (euro cents)')
-      .optional()
-      .describe("pupils' and adult learners' groups: the group activity's own organisational-support amount in euros, as the Beneficiary Module takes it (§1.8); without it, the unit cost × the participants counted"),
   })
   .superRefine((g, ctx) => {
-    if (g.organisationalSupportEur !== undefined && !(OWN_SUPPORT_FIELD_ACTIVITIES as readonly string[]).includes(g.activity)) {
-      ctx.addIssue({ code: 'custom', path: ['organisationalSupportEur'], message: `only a group of pupils or adult learners (${OWN_SUPPORT_FIELD_ACTIVITIES.join(', ')}) has its own organisational-support amount; ${g.activity} is priced per participant` });
-    }
     if (g.plan.endDate < g.plan.startDate) ctx.addIssue({ code: 'custom', path: ['plan', 'endDate'], message: `endDate ${g.plan.endDate} is before startDate ${g.plan.startDate}` });
     if (g.plan.sendingCountry === g.plan.receivingCountry) ctx.addIssue({ code: 'custom', path: ['plan', 'receivingCountry'], message: 'receivingCountry must differ from sendingCountry (mobility abroad)' });
     const ids = new Set<string>();
@@ -114,8 +106,6 @@ export interface Group {
   readonly funderLineId: string;
   readonly plan: GroupPlan;
   readonly subgroups: readonly Subgroup[];
-  /** The group activity's own organisational-support amount (pupils, adult learners), or null: the unit cost applies. */
-  readonly organisationalSupportEur?: number | null;
 }
 
 /**

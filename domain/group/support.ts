@@ -18,10 +18,10 @@ const GONE: readonly string[] = ['rejected', 'withdrawn', 'cancelled', 'none'];
  * (domain/project/organisational.ts `groupOrganisationalSupport`, §1.8: accompanying persons excluded,
  * zero-grant mobilities counted), over the members that are mobilities of the report.
  */
-export const groupOrganisationalSupport = (group: Pick<Group, 'groupId' | 'activity' | 'organisationalSupportEur'>, members: readonly CountedMember[], callYear: number) => {
+export const groupOrganisationalSupport = (group: Pick<Group, 'groupId' | 'activity'>, members: readonly CountedMember[], callYear: number) => {
   const present = members.filter((m) => !GONE.includes(m.stage));
   const support = projectGroupSupport(
-    { groupId: group.groupId, activity: group.activity, callYear, ...(group.organisationalSupportEur != null ? { groupAmountEur: group.organisationalSupportEur } : {}) },
+    { groupId: group.groupId, activity: group.activity, callYear },
     present.map((m) => ({ mobilityId: m.mobilityId, activity: group.activity, accompanyingPerson: m.accompanyingPerson, zeroGrant: m.zeroGrant ?? false })),
   );
   const l = support.lines[0]!;

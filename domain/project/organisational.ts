@@ -105,9 +105,6 @@ export const organisationalCountOf = (m: { readonly activity: string; readonly a
   : (ACTIVITIES as Record<string, { funding?: string }>)[m.activity]?.funding === 'preparatory-visit' ? 'preparatory-visit'
   : 'counted';
 
-/** Group activities whose organisational support is the group activity's own amount in the Beneficiary Module (§1.8: pupils, adult learners). */
-export const OWN_SUPPORT_FIELD_ACTIVITIES = ['SCH-PUPIL-GRP', 'ADU-LEARN-GRP'] as const;
-
 /** A member of a group activity as its organisational support counts it. */
 export interface GroupSupportMember {
   readonly mobilityId: string;
@@ -145,7 +142,7 @@ export const groupOrganisationalSupport = (
   }
   const call = `call ${group.callYear}`;
   const why = `accompanying persons excluded (${counts['accompanying-person']}), "organisational support not requested" excluded (${counts['not-requested']}), zero-grant mobilities counted (${zeroGrant}); §1.8`;
-  const ownField = group.groupAmountEur !== undefined && (OWN_SUPPORT_FIELD_ACTIVITIES as readonly string[]).includes(group.activity);
+  const ownField = group.groupAmountEur !== undefined && ['SCH-PUPIL-GRP', 'ADU-LEARN-GRP'].includes(group.activity);
   const per = rateTableFor(group.callYear, options.overrides).organisational.ka12xPerParticipant;
   const whyParams = { groupId: group.groupId, activity: group.activity, participants: counts.counted, accompanying: counts['accompanying-person'], notRequested: counts['not-requested'], zeroGrant, callYear: group.callYear };
   const l = ownField

@@ -59,14 +59,12 @@ type MemberOutcome = z.infer<typeof MemberOutcome>;
 interface GroupRow {
   group_id: string; project_id: string; institution_id: string; consortium_id: string | null; site_id: string | null;
   activity: Group['activity']; funder_line_id: string; plan: Group['plan']; subgroups: Group['subgroups']; created_by: string; created_at: Date;
-  organisational_support_cents: string | null;
 }
 interface MemberRow { mobility_id: string; participant_ref: string; accompanying_person: boolean; subgroup_id: string | null }
 
 const toGroup = (r: GroupRow): Group => ({
   groupId: r.group_id, projectId: r.project_id, institutionId: r.institution_id, consortiumId: r.consortium_id, siteId: r.site_id,
   activity: r.activity, funderLineId: r.funder_line_id, plan: r.plan, subgroups: r.subgroups,
-  organisationalSupportEur: r.organisational_support_cents === null ? null : Number(r.organisational_support_cents) / 100,
 });
 const ownershipOf = (g: Pick<Group, 'institutionId' | 'consortiumId' | 'siteId'>): MobilityOwnership => ({ institutionId: g.institutionId, consortiumId: g.consortiumId, siteId: g.siteId });
 
@@ -163,7 +161,6 @@ async function memberDetails(deps: Pick<ApiDeps, 'temporal'>, members: readonly 
 const GroupBody = z.object({
   groupId: z.string(), projectId: z.string(), institutionId: z.string(), consortiumId: z.string().nullable(), siteId: z.string().nullable(),
   activity: z.string(), funderLineId: z.string(), plan: z.unknown(), subgroups: z.array(z.unknown()),
-  organisationalSupportEur: z.number().nullable().optional().describe("the group activity's own organisational-support amount (pupils, adult learners), or null"),
 });
 
 const RuleLine = z.object({ ruleId: z.string(), item: z.string(), amountCents: z.number(), basis: z.string() });
@@ -224,13 +221,12 @@ export function groupRoutes(deps: ApiDeps): RouteSpec[] {
         if (project.terms.action === 'KA131') throw bad([{ field: 'activity', message: `${body.activity} is not an activity of a KA131 project`, rule: 'PROJECT-ACTION' }]);
         const groupId = await nextGroupId(pool, project.projectId);
         await pool.query(
-          `INSERT INTO group_activities (group_id, project_id, institution_id, consortium_id, site_id, activity, funder_line_id, plan, subgroups, created_by, organisational_support_cents)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+          `INSERT INTO group_activities (group_id, project_id, institution_id, consortium_id, site_id, activity, funder_line_id, plan, subgroups, created_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
           [groupId, project.projectId, body.institutionId, project.consortiumId, body.siteId ?? null, body.activity, body.funderLineId,
-            JSON.stringify(body.plan), JSON.stringify(body.subgroups), session.username,
-            body.organisationalSupportEur === undefined ? null : Math.round(body.organisationalSupportEur * 100)]);
+            JSON.stringify(body.plan), JSON.stringify(body.subgroups), session.username]);
         const group: Group = { groupId, projectId: project.projectId, institutionId: body.institutionId, consortiumId: project.consortiumId, siteId: body.siteId ?? null,
-          activity: body.activity, funderLineId: body.funderLineId, plan: body.plan, subgroups: body.subgroups, organisationalSupportEur: body.organisationalSupportEur ?? null };
+          activity: body.activity, funderLineId: body.funderLineId, plan: body.plan, subgroups: body.subgroups };
         try {
           const members = await addMembers(deps, session, group, body.members, 'members');
           return ok({ groupId, members }, 201);

@@ -252,7 +252,6 @@ export const en = {
   'field.hostOrgId': 'Host organisation',
   'field.distanceKm': 'Distance (one way)',
   'field.greenTravel': 'Green travel',
-  'field.organisationalSupportEur': "Group's own organisational support (€, pupils and adult learners)",
   'field.fewerOpportunities': 'Participant with fewer opportunities',
   'field.fewerOpportunitiesCriterion': 'Fewer-opportunities criterion (code)',
   'field.recentGraduate': 'Recent graduate',

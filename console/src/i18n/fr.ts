@@ -248,7 +248,6 @@ export const fr: Record<MessageKey, string> = {
   'field.hostOrgId': 'Organisme d’accueil',
   'field.distanceKm': 'Distance (aller simple)',
   'field.greenTravel': 'Voyage écoresponsable',
-  'field.organisationalSupportEur': 'Soutien organisationnel propre au groupe (€, élèves et apprenants adultes)',
   'field.fewerOpportunities': 'Participant ayant moins d’opportunités',
   'field.fewerOpportunitiesCriterion': 'Critère « moins d’opportunités » (code)',
   'field.recentGraduate': 'Jeune diplômé·e',
