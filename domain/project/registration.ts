@@ -92,15 +92,24 @@ export const callWindow = (callYear: number): { from: string; to: string } => ({
 /** Higher education belongs to KA131; vocational, school and adult education to the accredited KA121 or short-term KA122. */
 const actionAllows = (action: ProjectTerms['action'], activity: ActivityCode): boolean => (activityRule(activity).sector === 'HE') === (action === 'KA131');
 
+/**
+ * The line a mobility (or a group) is funded from: a line of the project, and not a line with a flat rule. A flat
+ * line only co-funds a share beside the Erasmus+ grant (coFundingLineIds); charged as the own line it would be
+ * asked for the whole Erasmus+ grant.
+ */
+export const ownLineProblems = (project: Pick<Registration, 'projectId' | 'lines'>, funderLineId: string): Problem[] => {
+  const line = project.lines.find((l) => l.lineId === funderLineId);
+  if (!line) return [{ field: 'funderLineId', rule: RULE.line, message: `project ${project.projectId} has no funder line ${funderLineId} (lines: ${project.lines.map((l) => l.lineId).join(', ')})` }];
+  if (line.rule?.kind === 'flat') return [{ field: 'funderLineId', rule: RULE.coFunding, message: `line ${funderLineId} (${line.funder}) has a flat rule: it co-funds a share (name it in coFundingLineIds), it does not pay the Erasmus+ grant` }];
+  return [];
+};
+
 /** What a registered project refuses of an application: an unknown funder line, an activity of another action, dates outside the project. */
 export const applicationProblems = (
   project: Registration,
   app: { activity: ActivityCode; funderLineId: string; coFundingLineIds?: readonly string[] | undefined; plan: { startDate: string; endDate: string } },
 ): Problem[] => {
-  const out: Problem[] = [];
-  if (!project.lines.some((l) => l.lineId === app.funderLineId)) {
-    out.push({ field: 'funderLineId', rule: RULE.line, message: `project ${project.projectId} has no funder line ${app.funderLineId} (lines: ${project.lines.map((l) => l.lineId).join(', ')})` });
-  }
+  const out: Problem[] = [...ownLineProblems(project, app.funderLineId)];
   out.push(...coFundingOf(project, app).problems);
   if (!actionAllows(project.terms.action, app.activity)) {
     out.push({ field: 'activity', rule: RULE.action, message: `${app.activity} is not an activity of a ${project.terms.action} project` });

@@ -1,3 +1,4 @@
+import { ownLineProblems } from '../../domain/project/registration';
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type pg from 'pg';
@@ -215,9 +216,8 @@ export function groupRoutes(deps: ApiDeps): RouteSpec[] {
         if (!scope.ok) throw new HttpError(403, 'forbidden', scope.reason, { reason: scope.reason });
         const may = session.directory.canAct(session.principal, 'mobility.apply', ownership);
         if (!may.allowed) throw new HttpError(403, 'forbidden', may.reason, { reason: may.reason });
-        if (!project.lines.some((l) => l.lineId === body.funderLineId)) {
-          throw bad([{ field: 'funderLineId', message: `project ${project.projectId} has no funder line ${body.funderLineId} (lines: ${project.lines.map((l) => l.lineId).join(', ')})`, rule: 'PROJECT-LINE' }]);
-        }
+        const lineProblems = ownLineProblems(project, body.funderLineId);
+        if (lineProblems.length > 0) throw bad(lineProblems);
         if (project.terms.action === 'KA131') throw bad([{ field: 'activity', message: `${body.activity} is not an activity of a KA131 project`, rule: 'PROJECT-ACTION' }]);
         const groupId = await nextGroupId(pool, project.projectId);
         await pool.query(

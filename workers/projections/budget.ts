@@ -41,6 +41,7 @@ interface BudgetDelta {
   institutionId: string;
   consortiumId: string | null;
   facts: (Facts & { seq: number }) | null;
+  accompanyingPerson: boolean;
   selected: boolean;
   estimated: Grant | null;
   agreed: boolean;
@@ -80,7 +81,7 @@ function budgetDeltas(events: readonly MobilityEvent[]): BudgetDelta[] {
     if (!d) {
       d = {
         mobilityId: e.mobilityId, projectId: e.projectId, institutionId: e.institutionId, consortiumId: e.consortiumId,
-        facts: null, selected: false, estimated: null, agreed: false, contractCents: null, certified: false, certifiedAt: null, final: null,
+        facts: null, accompanyingPerson: false, selected: false, estimated: null, agreed: false, contractCents: null, certified: false, certifiedAt: null, final: null,
         prefinancedCents: 0, balancePaidCents: 0, payments: 0, recoveredCents: 0, recoveries: 0, ended: null,
       };
       out.set(e.mobilityId, d);
@@ -94,6 +95,8 @@ function budgetDeltas(events: readonly MobilityEvent[]): BudgetDelta[] {
       case 'ApplicationSubmitted': {
         const p = payloadOf(e, 'ApplicationSubmitted');
         facts({ funderLineId: p.funderLineId, activity: p.activity, fewerOpportunities: p.plan.fewerOpportunities });
+        // Set once, by the application (§1.8: not counted for organisational support); a flag that only turns on.
+        if (p.plan.accompanyingPerson) delta.accompanyingPerson = true;
         break;
       }
       case 'ParticipantSelected': {
@@ -156,14 +159,15 @@ async function foldMobilities(tx: pg.PoolClient, events: readonly MobilityEvent[
   const won = (await tx.query<{ mobility_id: string; estimate_seq: number; final_seq: number }>(
     `INSERT INTO budget_mobilities AS m (mobility_id, project_id, institution_id, consortium_id, funder_line_id, activity, fewer_opportunities, facts_seq,
        selected, estimated_cents, estimate_seq, agreed, contract_cents, certified, certified_at, final_cents, final_seq, final_call_year,
-       prefinanced_cents, balance_paid_cents, payments, recovered_cents, recoveries, ended, ended_seq)
+       prefinanced_cents, balance_paid_cents, payments, recovered_cents, recoveries, ended, ended_seq, accompanying_person)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::int[],
        $9::boolean[], $10::bigint[], $11::int[], $12::boolean[], $13::bigint[], $14::boolean[], $15::timestamptz[], $16::bigint[], $17::int[], $18::int[],
-       $19::bigint[], $20::bigint[], $21::int[], $22::bigint[], $23::int[], $24::text[], $25::int[])
+       $19::bigint[], $20::bigint[], $21::int[], $22::bigint[], $23::int[], $24::text[], $25::int[], $26::boolean[])
      ON CONFLICT (mobility_id) DO UPDATE SET
        funder_line_id = CASE WHEN excluded.facts_seq > m.facts_seq THEN excluded.funder_line_id ELSE m.funder_line_id END,
        activity = CASE WHEN excluded.facts_seq > m.facts_seq THEN excluded.activity ELSE m.activity END,
        fewer_opportunities = CASE WHEN excluded.facts_seq > m.facts_seq THEN excluded.fewer_opportunities ELSE m.fewer_opportunities END,
+       accompanying_person = m.accompanying_person OR excluded.accompanying_person,
        facts_seq = greatest(m.facts_seq, excluded.facts_seq),
        selected = m.selected OR excluded.selected,
        estimated_cents = CASE WHEN excluded.estimate_seq > m.estimate_seq THEN excluded.estimated_cents ELSE m.estimated_cents END,
@@ -189,7 +193,7 @@ async function foldMobilities(tx: pg.PoolClient, events: readonly MobilityEvent[
       col((d) => d.selected), col((d) => d.estimated?.g.totalCents ?? 0), col((d) => d.estimated?.seq ?? -1), col((d) => d.agreed), col((d) => d.contractCents ?? 0),
       col((d) => d.certified), col((d) => d.certifiedAt), col((d) => d.final?.g.totalCents ?? 0), col((d) => d.final?.seq ?? -1), col((d) => d.final?.g.callYear ?? null),
       col((d) => d.prefinancedCents), col((d) => d.balancePaidCents), col((d) => d.payments), col((d) => d.recoveredCents), col((d) => d.recoveries),
-      col((d) => d.ended?.stage ?? null), col((d) => d.ended?.seq ?? -1),
+      col((d) => d.ended?.stage ?? null), col((d) => d.ended?.seq ?? -1), col((d) => d.accompanyingPerson),
     ],
   )).rows;
   // A phase's lines are replaced when the row now holds this batch's grant (sequences are unique per stream).
@@ -292,8 +296,8 @@ async function recomputeOrgSupport(tx: pg.PoolClient, mobilityIds: readonly stri
   )).rows.map((r) => r.project_id);
   if (projects.length === 0) return;
   await tx.query('SELECT pg_advisory_xact_lock($1)', [ORG_SUPPORT_LOCK]);
-  const certified = (await tx.query<{ project_id: string; mobility_id: string; activity: string | null; certified_at: Date; fewer_opportunities: boolean; final_call_year: number | null; lines: { ruleId: string; amountCents: number }[] }>(
-    `SELECT m.project_id, m.mobility_id, m.activity, m.certified_at, m.fewer_opportunities, m.final_call_year,
+  const certified = (await tx.query<{ project_id: string; mobility_id: string; activity: string | null; certified_at: Date; fewer_opportunities: boolean; accompanying_person: boolean; final_call_year: number | null; lines: { ruleId: string; amountCents: number }[] }>(
+    `SELECT m.project_id, m.mobility_id, m.activity, m.certified_at, m.fewer_opportunities, m.accompanying_person, m.final_call_year,
             coalesce(json_agg(json_build_object('ruleId', l.rule_id, 'amountCents', l.amount_cents)) FILTER (WHERE l.mobility_id IS NOT NULL), '[]') AS lines
        FROM budget_mobilities m LEFT JOIN budget_grant_lines l ON l.mobility_id = m.mobility_id AND l.phase = 'final'
       WHERE m.project_id = ANY($1) AND m.certified
@@ -305,7 +309,7 @@ async function recomputeOrgSupport(tx: pg.PoolClient, mobilityIds: readonly stri
     // AttendanceCertified sets the activity (its facts), the certification time and the final grant together.
     if (r.activity === null || r.final_call_year === null) throw new Error(`certified mobility ${r.mobility_id} has no activity or final grant`);
     byProject.get(r.project_id)!.push({
-      mobilityId: r.mobility_id, activity: r.activity, certifiedAt: r.certified_at.toISOString(), fewerOpportunities: r.fewer_opportunities,
+      mobilityId: r.mobility_id, activity: r.activity, certifiedAt: r.certified_at.toISOString(), fewerOpportunities: r.fewer_opportunities, accompanyingPerson: r.accompanying_person,
       finalGrant: { callYear: r.final_call_year, lines: r.lines.map((l) => ({ ruleId: l.ruleId, amountCents: Number(l.amountCents) })) },
     });
   }

@@ -92,6 +92,12 @@ describe('co-funding: a regional line shows its share on a mobility', () => {
     expect((unknown.r.body as any).issues).toEqual([expect.objectContaining({ field: 'coFundingLineIds.0', message: expect.stringMatching(/has no funder line NOPE/) })]);
     const own = await submit(9, {}, {}, ['EPLUS']);
     expect((own.r.body as any).issues).toEqual([expect.objectContaining({ field: 'coFundingLineIds.0', message: expect.stringMatching(/own line/) })]);
+    // The flat line is no mobility's own line: it would be asked for the whole Erasmus+ grant.
+    const ref = await participant(api.base, tokens.ioA1!, tn.id.a1, {});
+    const flatOwn = application(projectId, 9, { institutionId: tn.id.a1, consortiumId: tn.id.consA }, ref);
+    const flat = await call('POST', '/api/mobilities', { token: tokens.ioA1, body: { ...flatOwn, funderLineId: 'REGION' } });
+    expect(flat.status).toBe(400);
+    expect((flat.body as any).issues).toEqual([expect.objectContaining({ field: 'funderLineId', message: expect.stringMatching(/flat rule: it co-funds a share/) })]);
 
     const fewer = { fewerOpportunitiesCriterion: 'FO-03' };
     const a = await submit(1, { startDate: '2026-05-04', endDate: '2026-09-30' }, fewer, ['REGION']);

@@ -156,6 +156,25 @@ describe('organisational support in the budget projection is the domain\'s', () 
     for (const r of inclusion) expect(r.amount_cents).toBe(rateTableFor(2023).inclusionSupportPerOrganisationParticipant);
   });
 
+  it("a learners' group's accompanying teachers are not counted for organisational support (§1.8): only its learners are", { timeout: 120_000 }, async () => {
+    const projectId = `2024-1-FR01-KA122-VET-${uniq()}`;
+    const stream = projectStream(47, projectId, [{ activity: 'VET-LEARN-ST', n: 6, outcome: 'certified' }]);
+    // Two of the six are accompanying teachers: their application's plan says so (ApplicationSubmitted v2).
+    const teachers = [...new Set(stream.map((e) => e.mobilityId))].slice(0, 2);
+    const events = stream.map((e) => (e.type === 'ApplicationSubmitted' && teachers.includes(e.mobilityId)
+      ? { ...e, payload: { ...e.payload, plan: { ...(e.payload.plan as object), accompanyingPerson: true, fewerOpportunities: false } } } : e));
+    used.push({ prefix: projectId, partitions: await foldConcurrently(events, 11) });
+
+    const pupils = certifiedParticipants(events).filter((p) => !teachers.includes(p.mobilityId));
+    expect(pupils).toHaveLength(4);
+    const want = projectGrant({ callYear: 2024, action: 'KA122', participants: pupils.length, inclusionSupportParticipants: pupils.filter(receivesRealCostInclusionSupport).length });
+    const { org, inclusion, totals } = await shown(projectId);
+    expect(org.map((l: { mobility_id: string }) => l.mobility_id).sort()).toEqual(pupils.map((p) => p.mobilityId).sort());
+    expect(byRule([...org, ...inclusion])).toEqual(byRule(want.lines));
+    expect(Number(totals.participants)).toBe(4);
+    expect(Number(totals.org) + Number(totals.inclusion)).toBe(want.totalCents);
+  });
+
   it('two batches certifying participants of one project in concurrent transactions: the later commit counts both', async () => {
     const projectId = `2024-1-FR01-KA131-HED-${uniq()}`;
     const events = projectStream(47, projectId, [{ activity: 'HE-SMS', n: 2, outcome: 'certified' }]);
