@@ -48,8 +48,9 @@ export const summaryOf = (s: OpenMobility): MobilitySummary => {
     institutionId: s.identity.institutionId,
     participantRef: s.identity.participantRef,
     activity: s.identity.activity,
-    activityLabel: rule.label,
-    family: rule.participant,
+    // An accompanying person of a learners' group (§1.8) is a member of staff: a staff record, not a learner's.
+    activityLabel: s.plan.accompanyingPerson ? `${rule.label}, as an accompanying person` : rule.label,
+    family: s.plan.accompanyingPerson ? 'staff' : rule.participant,
     hostOrgId: s.plan.hostOrgId,
     sendingCountry: s.plan.sendingCountry,
     receivingCountry: s.plan.receivingCountry,

@@ -44,6 +44,22 @@ describe('when a record exists (the API answers 409 with the reason otherwise)',
   });
 });
 
+describe("an accompanying person of a learners' group (§1.8)", () => {
+  it('given a teacher accompanying VET learners, then the records are a staff member\'s: a career record once certified, a professional badge, no learning period', () => {
+    const cs: MobilityCommand[] = [submit({ endDate: '2025-09-30', accompanyingPerson: true }, { activity: 'VET-LEARN-ST' }), ...path.departed().slice(1),
+      cmd('RecordCertificateOfAttendance', '2025-10-02', { actualStartDate: '2025-09-01', actualEndDate: '2025-09-30', finalGrant: estimatedGrant }),
+      cmd('InviteParticipantReport', '2025-10-02', {}), cmd('RecordParticipantReportSubmitted', '2025-10-05', { submittedOn: '2025-10-05' }),
+      cmd('RecordRecognition', '2025-10-10', { outcome: 'full', europass: true, openBadge: true })];
+    const s = summaryOf(stateOf(cs));
+    expect(s.family).toBe('staff');
+    expect(s.activityLabel).toMatch(/as an accompanying person$/);
+    expect(availability('career-record', s)).toEqual({ ok: true });
+    const badge = openBadgeCredential(s, { credentialId: 'urn:uuid:00000000-0000-8000-8000-000000000001', issuer: { did: 'did:key:z6MkTest', name: 'Lycée Paris', institutionId: 'F-PARIS001' }, identity: { identityHash: 'sha256$ab', salt: 's' } });
+    expect(JSON.stringify(badge)).toMatch(/staff mobility/);
+    expect(JSON.stringify(badge)).not.toMatch(/learning mobility/);
+  });
+});
+
 describe('the Europass Mobility record (§2)', () => {
   it('given a recognised VET mobility, then it names holder, sending and host organisations, certified dates and duration, activity, skills and issuer', () => {
     const doc = europassDocument(vet({ europass: true, learningOutcomes: 'Prepares a bakery order in German\nHACCP hygiene rules; works in a team' }), { givenName: 'Léa', familyName: 'Martin' }, { institutionId: 'F-PARIS001', institutionName: 'Lycée Paris' }, '2025-10-11');
