@@ -309,13 +309,25 @@ export function buildRoutes(deps: ApiDeps): RouteSpec[] {
         // remains is the remaining of the funder lines the group draws from (each line once): a consortium member
         // holds no allocation of its own but draws on the consortium's line, so it sees that pool, never a negative.
         const on = keys.map((k) => `g.${k} IS NOT DISTINCT FROM p.${k}`).join(' AND ');
+        const onShares = keys.map((k) => `g.${k} IS NOT DISTINCT FROM s.${k}`).join(' AND ');
+        // Co-funded shares (the co-funding lines' part of the grants in force, never the Erasmus+ part): each on its
+        // own line beside the Erasmus+ figures, and taken from what that line has left.
         const { rows } = await pool.query(
           `WITH v AS (SELECT * FROM budget_consumption c WHERE ${where}),
+                cs AS (SELECT m.project_id, f.line_id AS funder_line_id, m.institution_id, m.consortium_id, f.mobility_id, f.amount_cents
+                         FROM budget_funding_shares f JOIN budget_mobilities m USING (mobility_id)
+                        WHERE m.ended IS NULL AND f.phase = CASE WHEN m.certified THEN 'final' ELSE 'estimated' END AND f.rule_id <> 'FUND-ERASMUS-PLUS'),
+                lc AS (SELECT project_id, funder_line_id, sum(amount_cents)::bigint AS cents FROM cs GROUP BY project_id, funder_line_id),
+                s AS (SELECT ${keys.join(', ')}, sum(amount_cents)::bigint AS co_funded_cents, count(DISTINCT mobility_id) FILTER (WHERE amount_cents > 0)::bigint AS co_funded_mobilities
+                        FROM cs c WHERE ${where} GROUP BY ${keys.join(', ')}),
                 g AS (SELECT ${keys.join(', ')}, ${sums.map((s) => `sum(${s})::bigint AS ${s}`).join(', ')} FROM v GROUP BY ${keys.join(', ')}),
                 p AS (SELECT ${keys.join(', ')}, sum(lr)::bigint AS remaining_cents, sum(lm)::bigint AS mobilities_remaining
-                        FROM (SELECT DISTINCT ${keys.join(', ')}, project_id AS lp, funder_line_id AS ll, line_remaining_cents AS lr, line_mobilities_remaining AS lm FROM v) d
+                        FROM (SELECT DISTINCT ${keys.map((k) => `v.${k}`).join(', ')}, v.project_id AS lp, v.funder_line_id AS ll,
+                                     v.line_remaining_cents - coalesce(lc.cents, 0) AS lr, v.line_mobilities_remaining AS lm
+                                FROM v LEFT JOIN lc ON lc.project_id = v.project_id AND lc.funder_line_id = v.funder_line_id) d
                        GROUP BY ${keys.join(', ')})
-           SELECT g.*, p.remaining_cents, p.mobilities_remaining FROM g JOIN p ON ${on} ORDER BY ${keys.map((k) => `g.${k}`).join(', ')}`, args);
+           SELECT g.*, p.remaining_cents, p.mobilities_remaining, coalesce(s.co_funded_cents, 0)::bigint AS co_funded_cents, coalesce(s.co_funded_mobilities, 0)::bigint AS co_funded_mobilities
+             FROM g JOIN p ON ${on} LEFT JOIN s ON ${onShares} ORDER BY ${keys.map((k) => `g.${k}`).join(', ')}`, args);
         return ok({ groupBy: query.groupBy, rows: rows.map(camel) });
       },
     }),

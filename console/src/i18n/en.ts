@@ -611,6 +611,7 @@ export const en = {
   'budget.by.consortium': 'Consortium',
   'budget.allocated': 'Allocated',
   'budget.reserved': 'Reserved',
+  'budget.coFunded': 'Co-funded shares',
   'budget.contracted': 'Contracted',
   'budget.final': 'Final',
   'budget.committed': 'Committed',

@@ -607,6 +607,7 @@ export const fr: Record<MessageKey, string> = {
   'budget.by.consortium': 'Consortium',
   'budget.allocated': 'Alloué',
   'budget.reserved': 'Réservé',
+  'budget.coFunded': 'Parts cofinancées',
   'budget.contracted': 'Conventionné',
   'budget.final': 'Définitif',
   'budget.committed': 'Engagé',

@@ -86,7 +86,7 @@ export function BudgetPage() {
               <thead>
                 <tr>
                   <th scope="col">{t(`budget.by.${groupBy}`)}</th>
-                  {(['allocated', 'reserved', 'contracted', 'final', 'paid', 'remaining'] as const).map((k) => <th key={k} scope="col" class="num">{t(`budget.${k}`)}</th>)}
+                  {(['allocated', 'reserved', 'contracted', 'final', 'paid', 'coFunded', 'remaining'] as const).map((k) => <th key={k} scope="col" class="num">{t(`budget.${k}`)}</th>)}
                   <th scope="col" class="num">{t('budget.mobilitiesUsed')}</th>
                   <th scope="col"><span class="sr-only">{t('budget.drill')}</span></th>
                 </tr>
@@ -100,6 +100,7 @@ export function BudgetPage() {
                     <td class="num">{euros(r.contractedCents)}</td>
                     <td class="num" data-testid="final-cell">{euros(r.finalCents)}</td>
                     <td class="num">{euros(r.paidCents)}</td>
+                    <td class="num" data-testid="co-funded-cell">{euros(r.coFundedCents ?? 0)}</td>
                     <td class={`num${n(r.remainingCents) < 0 ? ' negative' : ''}`}>{euros(r.remainingCents)}</td>
                     <td class="num">{num(r.mobilitiesUsed)} / {num(r.allocatedMobilities)}</td>
                     <td><button type="button" onClick={() => setDrill(drillOf(r))}>{t('budget.drill')}</button></td>

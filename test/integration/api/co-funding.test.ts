@@ -156,6 +156,14 @@ describe('co-funding: a regional line shows its share on a mobility', () => {
     // The Erasmus+ consumption: the Erasmus+ grants alone on the ERASMUS+ line; the regional line commits nothing there.
     const { rows: totals } = await pool.query('SELECT funder_line_id, reserved_cents::bigint AS reserved, guard_reserved_cents::bigint AS guard FROM budget_line_totals WHERE project_id = $1 ORDER BY funder_line_id', [projectId]);
     expect(totals.map((t) => [t.funder_line_id, Number(t.reserved), Number(t.guard)])).toEqual([['EPLUS', eplusTotal, eplusTotal], ['REGION', 0, 120_000]]);
+    // The Budget page (GET /api/budget by line): the regional line shows its co-funded shares and what it has left
+    // after them (200,000 − 120,000 cents), as its guard does; the Erasmus+ line's figures are the Erasmus+ part alone.
+    const budget = await call('GET', `/api/budget?groupBy=line&projectId=${projectId}`, { token: tokens.coordA });
+    expect(budget.status, JSON.stringify(budget.body)).toBe(200);
+    const byLine = Object.fromEntries((budget.body as { rows: { funderLineId: string; reservedCents: string; coFundedCents: string; coFundedMobilities: string; remainingCents: string }[] }).rows
+      .map((r) => [r.funderLineId, [Number(r.reservedCents), Number(r.coFundedCents), Number(r.coFundedMobilities), Number(r.remainingCents)]]));
+    expect(byLine.REGION).toEqual([0, 120_000, 2, 80_000]);
+    expect(byLine.EPLUS!.slice(0, 3)).toEqual([eplusTotal, 0, 0]);
   });
 
   it('the certificate of attendance adjusts each line to the final shares; the BM export\'s grant columns are the Erasmus+ part only', async () => {
