@@ -294,6 +294,10 @@ describe('faults during a lifecycle run', () => {
     // server or the worker dies after the server stored a message but before its answer reached the engine,
     // the engine sends that message again with the same Message-ID (SMTP itself is at-least-once; mail
     // clients drop the copy): so the distinct Message-IDs equal the reminders sent.
+    // A reminder whose worker was killed mid-send is sent again once its lease (30 s) runs out: wait until every
+    // reminder claimed so far is settled before counting.
+    await eventually(async () => (await pool.query(`SELECT count(*)::int AS n FROM notification_outbox WHERE mobility_id LIKE $1 AND status IN ('pending', 'sending')`, [`${projectId}-MOB-%`])).rows[0].n === 0,
+      120_000, 'every reminder claimed to be sent or undeliverable');
     const mails = plan.flatMap((p) => mailsFor(cfg, p.id));
     const { rows: [outbox] } = await pool.query(`SELECT count(*)::int AS sent FROM notification_outbox WHERE mobility_id LIKE $1 AND status = 'sent'`, [`${projectId}-MOB-%`]);
     expect(outbox.sent).toBeGreaterThan(0);
