@@ -124,7 +124,10 @@ export function refusalOf(err: unknown, values?: Record<string, unknown>): Refus
     for (const i of b.issues ?? []) {
       // The issue's code worded in the user's language (server-text.ts); the server's English only when it sent no known code.
       const x = issueText(i);
-      fields[i.field] = x.translated ? `${x.text.charAt(0).toUpperCase()}${x.text.slice(1)}.` : `${t('field.invalid')} (${i.message})`;
+      // An issue on an item of a list field (e.g. coFundingLineIds.0) marks the list's field.
+      const field = values && !(i.field in values) && /\.\d+$/.test(i.field) && i.field.replace(/\.\d+$/, '') in values ? i.field.replace(/\.\d+$/, '') : i.field;
+      const text = x.translated ? `${x.text.charAt(0).toUpperCase()}${x.text.slice(1)}.` : `${t('field.invalid')} (${i.message})`;
+      fields[field] = fields[field] && fields[field] !== text ? `${fields[field]} ${text}` : text;
     }
     return { message: t('refusal.bad-request'), detail: null, rule: null, fields };
   }

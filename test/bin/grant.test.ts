@@ -135,4 +135,13 @@ describe('grant CLI contract', () => {
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/ENOENT/);
   });
+
+  it('--help (or -h) prints the usage and the extended contract: every field of a mobility, read from the domain\'s schema; exit 0', () => {
+    for (const flag of ['--help', '-h']) {
+      const r = cli([flag]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^usage: grant FILE/);
+      for (const field of ['callYear', 'activity', 'courseDays?', 'accompanyingPerson?', 'virtualComponent?', 'rates?']) expect(r.stdout).toContain(`  ${field}:`);
+    }
+  });
 });
