@@ -24,8 +24,13 @@ const local = {
   publishIncomingEvents: proxyLocalActivities<ReturnType<typeof createIncomingActivities>>({ startToCloseTimeout: '15s', retry }).publishIncomingEvents,
   sendReminder: proxyLocalActivities<ReturnType<typeof createNotificationActivities>>({ startToCloseTimeout: '15s', retry }).sendReminder,
 };
-/** Incoming stays started since publish and remind by local activity: no activity task of theirs on the queue. */
+/** Incoming stays started under this patch published and reminded by local activity (a recorded history has them). */
 export const INCOMING_LOCAL_ACTIVITIES_PATCH = 'incoming-local-activities';
+/**
+ * Since then they do so by activity again: a staff Update reaching a stay while its local activity ran was refused
+ * by the server as not processed by the worker, again and again (the console's certificate stayed unapplied).
+ */
+export const INCOMING_ACTIVITIES_PATCH = 'incoming-activities';
 
 const SYSTEM = 'system:workflow';
 
@@ -39,7 +44,7 @@ const SYSTEM = 'system:workflow';
  * stay is paid by its sender.
  */
 export async function incomingWorkflow(input: StartIncoming): Promise<IncomingView> {
-  const { publishIncomingEvents, sendReminder } = patched(INCOMING_LOCAL_ACTIVITIES_PATCH) ? local : remote;
+  const { publishIncomingEvents, sendReminder } = !patched(INCOMING_ACTIVITIES_PATCH) && patched(INCOMING_LOCAL_ACTIVITIES_PATCH) ? local : remote;
   let state: IncomingState = initialIncomingState;
   let sequence = 0;
   let published = 0;

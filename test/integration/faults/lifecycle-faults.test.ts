@@ -70,7 +70,7 @@ async function readyAgain(since: number): Promise<number | null> {
  * can add one to compare). The SDK's core (@temporalio 1.24.0, the newest release) cannot replay a history where
  * an Update was accepted in the retry of a timed-out workflow task after an activity result of that task had
  * been handled in an activation of its own (replay sorts Updates before activity results: "Update machine does
- * not handle this event"). The engine's workflows run every activity as a local activity, so no activity result
+ * not handle this event"). A mobility's workflow runs every activity as a local activity, so no activity result
  * arrives in a later workflow task and that ordering cannot arise from one; a durable timer firing in the very
  * task an Update retries is the one way left (the engine's timers are reminders, days apart). This run, with
  * staff acting right through the worker kills, shows the rest.
