@@ -35,6 +35,13 @@ export const CO_FUNDING_PATCH = 'co-funding';
 export const LOCAL_PUBLISH_PATCH = 'local-publish';
 /** The budget guard's calls, payment orders and reminders by local activity too: no activity task of a mobility left on the queue. */
 export const LOCAL_EFFECTS_PATCH = 'local-effects';
+/**
+ * Mobilities started since run their I/O as (regular) activities again: with local ones, 50 mobilities taken over at
+ * once sent their budget Updates to one guard faster than the server's 10 in flight allow, and an Update reaching a
+ * mobility while a local activity ran could be refused as not processed. The local paths stay for the histories
+ * recorded under them.
+ */
+export const REGULAR_ACTIVITIES_PATCH = 'regular-activities';
 
 /**
  * One mobility, one durable workflow (id = mobility id). It orchestrates only; every rule is the
@@ -51,9 +58,10 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
   const escalateOverdueReport = patched(REPORT_ESCALATION_PATCH);
   const publishSchedule = patched(DEADLINE_SCHEDULE_PATCH);
   const preDeparture = patched(PRE_DEPARTURE_PATCH);
-  const localPublish = patched(LOCAL_PUBLISH_PATCH);
+  const regularActivities = patched(REGULAR_ACTIVITIES_PATCH);
+  const localPublish = !regularActivities && patched(LOCAL_PUBLISH_PATCH);
   const publish = localPublish ? publishEventsLocally : publishEvents;
-  const localEffects = patched(LOCAL_EFFECTS_PATCH);
+  const localEffects = !regularActivities && patched(LOCAL_EFFECTS_PATCH);
   const policy = Policy.parse({ ...(input.policy ?? {}), ...(preDeparture ? {} : { preDepartureDeadlines: false }) });
   // Only a co-funded mobility asks: no earlier history had co-funding, and one without it behaves as before.
   const coFunded = input.coFunding && patched(CO_FUNDING_PATCH) ? input.coFunding : null;

@@ -66,14 +66,13 @@ async function readyAgain(since: number): Promise<number | null> {
 }
 
 /**
- * Staff actions go on while a killed worker's workflow tasks are retried: no hold (ME_FAULTS_HOLD_MS, default 0,
- * can add one to compare). The SDK's core (@temporalio 1.24.0, the newest release) cannot replay a history where
- * an Update was accepted in the retry of a timed-out workflow task after an activity result of that task had
- * been handled in an activation of its own (replay sorts Updates before activity results: "Update machine does
- * not handle this event"). A mobility's workflow runs every activity as a local activity, so no activity result
- * arrives in a later workflow task and that ordering cannot arise from one; a durable timer firing in the very
- * task an Update retries is the one way left (the engine's timers are reminders, days apart). This run, with
- * staff acting right through the worker kills, shows the rest.
+ * Staff actions wait 12 s after a worker kill, while the killed worker's workflow tasks (10 s timeout) are retried
+ * (ME_FAULTS_HOLD_MS sets it; 0 acts right through). The SDK's core (@temporalio 1.24.0, the newest release)
+ * cannot replay a history where an Update was accepted in the retry of a timed-out workflow task after an activity
+ * result of that task had been handled in an activation of its own (replay sorts Updates before activity results:
+ * "Update machine does not handle this event"). Mobilities run as local activities (patched 'local-publish' and
+ * 'local-effects') avoided it and passed without the hold, but made other things flaky, so mobilities started
+ * since 'regular-activities' use activities again, and the hold is back.
  */
 let quiet: Promise<void> = Promise.resolve();
 
@@ -82,7 +81,7 @@ async function killWorker(n: number): Promise<void> {
   let settled!: () => void;
   quiet = new Promise<void>((resolve) => { settled = resolve; });
   try { await killAndWait(n); } finally {
-    const hold = Number(process.env.ME_FAULTS_HOLD_MS ?? 0);
+    const hold = Number(process.env.ME_FAULTS_HOLD_MS ?? 12_000);
     if (hold > 0) await sleep(hold);
     settled();
   }
