@@ -2,10 +2,11 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { projectBudgetWorkflow } from './budget.workflow';
 import { budgetQuery, budgetWorkflowId, RegisterProjectInput, registrationQuery } from './budget-messages';
 import { mobilityWorkflow } from './mobility.workflow';
+import { readOneAtATime } from './reads';
 import { sendUpdate } from './update-retry';
 import {
-  auditQuery, deadlinesQuery, ExternalFacts, grantQuery, hostCertificateOfAttendanceSignal, type PayloadOf, StartMobility,
-  type StartMobilityInput, stateQuery, surveySubmittedSignal, transcriptReceivedSignal, type UpdateName, type UpdateResult, updates, viewQuery,
+  ExternalFacts, hostCertificateOfAttendanceSignal, type PayloadOf, snapshotQuery, StartMobility,
+  type StartMobilityInput, surveySubmittedSignal, transcriptReceivedSignal, type UpdateName, type UpdateResult, updates,
 } from './messages';
 
 /**
@@ -19,9 +20,13 @@ export async function startMobility(client: Client, taskQueue: string, raw: Star
   return client.workflow.start(mobilityWorkflow, { taskQueue, workflowId: input.mobilityId, args: [input] });
 }
 
-/** A handle on one mobility: every staff action, external fact and query, typed. */
+/**
+ * A handle on one mobility: every staff action, external fact and read, typed. The reads share one snapshot
+ * query, sent one at a time per mobility from this process (workflows/reads.ts).
+ */
 export function mobility(client: Client, mobilityId: string) {
   const handle: WorkflowHandle<typeof mobilityWorkflow> = client.workflow.getHandle(mobilityId);
+  const read = () => readOneAtATime(mobilityId, () => handle.query(snapshotQuery));
   return {
     handle,
     /** Run a staff action (Temporal Update); a refusal rejects with the domain's reason (err.cause.message, err.cause.type = code). */
@@ -30,11 +35,11 @@ export function mobility(client: Client, mobilityId: string) {
     hostCertificateOfAttendance: (f: PayloadOfFact<'hostCertificateOfAttendance'>) => handle.signal(hostCertificateOfAttendanceSignal, ExternalFacts.hostCertificateOfAttendance.parse(f)),
     surveySubmitted: (f: PayloadOfFact<'surveySubmitted'>) => handle.signal(surveySubmittedSignal, ExternalFacts.surveySubmitted.parse(f)),
     transcriptReceived: (f: PayloadOfFact<'transcriptReceived'>) => handle.signal(transcriptReceivedSignal, ExternalFacts.transcriptReceived.parse(f)),
-    view: () => handle.query(viewQuery),
-    state: () => handle.query(stateQuery),
-    deadlines: () => handle.query(deadlinesQuery),
-    grant: () => handle.query(grantQuery),
-    audit: () => handle.query(auditQuery),
+    view: async () => (await read()).view,
+    state: async () => (await read()).state,
+    deadlines: async () => (await read()).deadlines,
+    grant: async () => (await read()).grant,
+    audit: async () => (await read()).audit,
   };
 }
 type PayloadOfFact<K extends keyof typeof ExternalFacts> = Parameters<(typeof ExternalFacts)[K]['parse']>[0] & object;

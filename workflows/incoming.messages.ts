@@ -52,3 +52,12 @@ export const incomingViewQuery = defineQuery<IncomingView>('incoming.view');
 export const incomingStateQuery = defineQuery<IncomingState>('incoming.state');
 export const incomingAuditQuery = defineQuery<IncomingAuditEntry[]>('incoming.audit');
 export const incomingDeadlinesQuery = defineQuery<IncomingDeadlinesView>('incoming.deadlines');
+
+/** Everything the queries above answer, in one answer: a reader makes one round trip (and a closed workflow one replay). */
+export interface IncomingSnapshot {
+  view: IncomingView;
+  state: IncomingState;
+  audit: IncomingAuditEntry[];
+  deadlines: IncomingDeadlinesView;
+}
+export const incomingSnapshotQuery = defineQuery<IncomingSnapshot>('incoming.snapshot');

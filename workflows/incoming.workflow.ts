@@ -9,8 +9,8 @@ import { type IncomingEnvelope, type IncomingEvent, incomingEnvelope } from '../
 import { evolveIncoming } from '../domain/incoming/evolve';
 import { type IncomingState, type OpenIncoming, initialIncomingState } from '../domain/incoming/state';
 import {
-  type IncomingAuditEntry, type IncomingUpdateResult, type IncomingView, type StartIncoming, incomingAuditQuery, incomingDeadlinesQuery, incomingStateQuery,
-  incomingUpdates, incomingViewQuery,
+  type IncomingAuditEntry, type IncomingDeadlinesView, type IncomingUpdateResult, type IncomingView, type StartIncoming, incomingAuditQuery, incomingDeadlinesQuery,
+  incomingSnapshotQuery, incomingStateQuery, incomingUpdates, incomingViewQuery,
 } from './incoming.messages';
 import { InstitutionIdKey, MobilityStageKey } from './search-attributes';
 
@@ -121,10 +121,13 @@ export async function incomingWorkflow(input: StartIncoming): Promise<IncomingVi
     lastStage = state.stage;
     upsertSearchAttributes([{ key: InstitutionIdKey, value: input.institutionId }, { key: MobilityStageKey, value: `incoming:${state.stage}` }]);
   };
-  setHandler(incomingViewQuery, () => ({ incomingId: input.incomingId, stage: state.stage, eventsPublished: published, eventsRecorded: sequence, closed: isIncomingClosed(state) }));
+  const view = (): IncomingView => ({ incomingId: input.incomingId, stage: state.stage, eventsPublished: published, eventsRecorded: sequence, closed: isIncomingClosed(state) });
+  const deadlines = (): IncomingDeadlinesView => ({ deadlines: liveIncomingDeadlines(state), alarms: pending() });
+  setHandler(incomingViewQuery, view);
   setHandler(incomingStateQuery, () => state);
   setHandler(incomingAuditQuery, () => audit);
-  setHandler(incomingDeadlinesQuery, () => ({ deadlines: liveIncomingDeadlines(state), alarms: pending() }));
+  setHandler(incomingDeadlinesQuery, deadlines);
+  setHandler(incomingSnapshotQuery, () => ({ view: view(), state, audit, deadlines: deadlines() }));
 
   const publishAll = async () => {
     while (outbox.length > 0) {

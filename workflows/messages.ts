@@ -124,3 +124,13 @@ export const stateQuery = defineQuery<MobilityState>('state');
 export const deadlinesQuery = defineQuery<DeadlinesView>('deadlines');
 export const grantQuery = defineQuery<GrantView>('grant');
 export const auditQuery = defineQuery<AuditEntry[]>('audit');
+
+/** Everything the queries above answer, in one answer: a reader makes one round trip (and a closed workflow one replay). */
+export interface MobilitySnapshot {
+  view: MobilityView;
+  state: MobilityState;
+  deadlines: DeadlinesView;
+  grant: GrantView;
+  audit: AuditEntry[];
+}
+export const snapshotQuery = defineQuery<MobilitySnapshot>('snapshot');

@@ -18,8 +18,8 @@ import {
 } from '../domain/mobility/schedule';
 import { type MobilityState, type OpenMobility, grantDue, inStage, initialState, netPaid } from '../domain/mobility/state';
 import {
-  type AuditEntry, EXTERNAL_FACTS, ExternalFacts, type GrantView, type MobilityView, Payloads, type StartMobility,
-  type UpdateResult, auditQuery, deadlinesQuery, grantQuery, stateQuery, updates, viewQuery,
+  type AuditEntry, type DeadlinesView, EXTERNAL_FACTS, ExternalFacts, type GrantView, type MobilityView, Payloads, type StartMobility,
+  type UpdateResult, auditQuery, deadlinesQuery, grantQuery, snapshotQuery, stateQuery, updates, viewQuery,
 } from './messages';
 import { SYSTEM, mobilityEffects, publishEvents, publishEventsLocally } from './mobility.effects';
 import { ConsortiumIdKey, InstitutionIdKey, MobilityStageKey, NextDeadlineKey, ProjectIdKey } from './search-attributes';
@@ -279,18 +279,22 @@ export async function mobilityWorkflow(input: StartMobility): Promise<MobilityVi
     ]);
   };
   const closed = () => isClosed(state, pending());
-  setHandler(viewQuery, () => ({ mobilityId: input.mobilityId, stage: state.stage, eventsPublished: published, eventsRecorded: sequence, closed: closed() }));
-  setHandler(stateQuery, () => state);
-  setHandler(auditQuery, () => audit);
-  setHandler(deadlinesQuery, () => ({ deadlines: liveDeadlines(state, policy, utcDateOf(nowIso())), alarms: pending(), remindersSent: sent }));
-  setHandler(grantQuery, (): GrantView => {
+  const view = (): MobilityView => ({ mobilityId: input.mobilityId, stage: state.stage, eventsPublished: published, eventsRecorded: sequence, closed: closed() });
+  const deadlinesView = (): DeadlinesView => ({ deadlines: liveDeadlines(state, policy, utcDateOf(nowIso())), alarms: pending(), remindersSent: sent });
+  const grantView = (): GrantView => {
     const g = grantsOf(state);
     return {
       ...g,
       budget: { lineId: state.stage === 'none' ? '' : state.identity.funderLineId, heldCents: held.cents, note: held.note },
       funding: { estimated: g.estimated ? funding.estimated : [], final: g.final ? funding.final : [], held: held.lines },
     };
-  });
+  };
+  setHandler(viewQuery, view);
+  setHandler(stateQuery, () => state);
+  setHandler(auditQuery, () => audit);
+  setHandler(deadlinesQuery, deadlinesView);
+  setHandler(grantQuery, grantView);
+  setHandler(snapshotQuery, () => ({ view: view(), state, deadlines: deadlinesView(), grant: grantView(), audit }));
 
   // ---------- main loop ----------
   const publishAll = async () => {

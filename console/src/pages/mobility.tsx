@@ -297,8 +297,10 @@ function ActionForm({ mobilityId, action, initial, onDone }: { mobilityId: strin
 
 /** The recognition records the server says this mobility has (Europass Mobility, open badge, career record), as download buttons. */
 function RecordDownloads({ mobilityId, stage }: { mobilityId: string; stage: string }) {
-  const { data, reload } = useData(() => get<RecognitionRecords>(`/api/mobilities/${encodeURIComponent(mobilityId)}/records`), [mobilityId, stage]);
+  const { data, error, reload } = useData(() => get<RecognitionRecords>(`/api/mobilities/${encodeURIComponent(mobilityId)}/records`), [mobilityId, stage]);
   const [failed, setFailed] = useState<unknown>(null);
+  // Records that could not be listed are said so (with the reason), not silently left out.
+  if (error && !data) return <div class="records" data-testid="recognition-records-error"><ErrorNote error={error} /></div>;
   const shown = data?.records.filter((r) => r.available) ?? [];
   if (shown.length === 0) return null;
   return (
