@@ -7,6 +7,7 @@ import { grantLineText, issueText } from '../../console/src/server-text';
 import { explainMobilityGrant, type GrantInput } from '../../domain/grant';
 import { groupOrganisationalSupport, projectGrant } from '../../domain/project';
 import { codeOfProblem, codeOfZodIssue } from '../../workers/api/issues';
+import { Nationality } from '../../domain/countries';
 
 /**
  * The console words what the server names by code and parameters in the user's language: every line of a
@@ -83,5 +84,13 @@ describe('validation issues in French', () => {
     expect(issueText({ reason: 'Invalid ISO date' })).toEqual({ text: 'Invalid ISO date', translated: false });
     expect(issueText({ reason: 'x', code: 'budget-insufficient', params: { funderLineId: 'L1', leftCents: 12_345, mobilities: 2, grantCents: 99_900 } }).text)
       .toMatch(/^la ligne de financement L1 n’a plus que 123,45\s€ et 2 mobilités : la subvention de 999,00\s€/);
+  });
+
+  it('a nationality that is no country reads in French from its code; a refine without a code stays "invalid"', () => {
+    const schema = z.strictObject({ nationality: Nationality, other: z.string().refine((v) => v === 'ok', 'must be ok') });
+    const input = { nationality: 'ZZ', other: 'no' };
+    const issues = schema.safeParse(input).error!.issues.map((i) => ({ message: i.message, ...codeOfZodIssue(i, input) }));
+    expect(issues.map((i) => i.code)).toEqual(['unknown-country', 'invalid']);
+    expect(issueText(issues[0]!).text).toMatch(/^pays inconnu/);
   });
 });

@@ -20,6 +20,8 @@ export const ISSUE_CODES = [
   'required-at-stage', 'same-ref-as-row', 'project-owner', 'out-of-scope', 'not-allowed', 'participant-not-registered', 'budget-insufficient',
   // a registered project's rules and the grant's (domain/project/registration.ts, domain/grant)
   'unknown-funder-line', 'activity-not-of-action', 'outside-call-window', 'duration-limit', 'grant-rule',
+  // a schema's own check that names its code (refine(…, { params: { code } }), e.g. domain/countries.ts)
+  'unknown-country',
 ] as const;
 export type IssueCodeName = (typeof ISSUE_CODES)[number];
 
@@ -99,6 +101,10 @@ export function codeOfZodIssue(issue: z.core.$ZodIssue, input?: unknown): IssueC
     }
     case 'unrecognized_keys':
       return coded('unrecognized-field');
+    case 'custom': {
+      const named = (i.params as { code?: unknown } | undefined)?.code;
+      return typeof named === 'string' && (ISSUE_CODES as readonly string[]).includes(named) ? coded(named as IssueCodeName) : coded('invalid');
+    }
     default:
       return coded('invalid');
   }

@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 import type pg from 'pg';
 import { z } from 'zod';
-import { CountryCode, IsoDate, OrgId } from '../../domain/ids';
+import { Nationality } from '../../domain/countries';
+import { IsoDate, OrgId } from '../../domain/ids';
 import { FewerOpportunitiesCriterion, SiteId } from '../../domain/mobility/codes';
 import type { MobilityOwnership, Principal, TenantDirectory } from '../../domain/tenancy';
 import { HttpError, ok, route, type RouteSpec, type Session } from './route';
@@ -46,7 +47,7 @@ export const NewParticipant = z.strictObject({
   email: z.email().max(254),
   dateOfBirth: IsoDate.refine((d) => d >= '1900-01-01' && d <= today(), 'date of birth: between 1900-01-01 and today'),
   gender: Gender,
-  nationality: CountryCode,
+  nationality: Nationality,
   fewerOpportunitiesCriterion: FewerOpportunitiesCriterion.optional().describe('the code only (FO-01…FO-09), never the details'),
   // The other per-participant fields of the Beneficiary Module (migration 351).
   studentNumber: StudentNumber.optional().describe("the participant ID of the Beneficiary Module: the institution's own student or apprentice number"),

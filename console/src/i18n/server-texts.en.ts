@@ -40,6 +40,7 @@ export const serverTextsEn = {
   'issue.outside-call-window': '{{date}} is outside the period of a call {{callYear}} project ({{from}} – {{to}})',
   'issue.duration-limit': 'the duration is outside the limits of rule {{ruleId}}',
   'issue.grant-rule': 'the grant cannot be computed: rule {{ruleId}}',
+  'issue.unknown-country': 'no such country: a two-letter ISO code (EL and UK as the EU writes them)',
 
   // ---------- grant rules: the rule (domain/grant/rule-ids.ts) ----------
   'grantRule.GRANT-TRAVEL-STD': '§1.2 travel support, standard band (return trip, one-way km)',

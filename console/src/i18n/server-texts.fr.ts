@@ -36,6 +36,7 @@ export const serverTextsFr: Record<keyof typeof serverTextsEn, string> = {
   'issue.outside-call-window': '{{date}} est hors de la période d’un projet de l’appel {{callYear}} ({{from}} – {{to}})',
   'issue.duration-limit': 'la durée sort des limites de la règle {{ruleId}}',
   'issue.grant-rule': 'la subvention ne peut pas être calculée : règle {{ruleId}}',
+  'issue.unknown-country': 'pays inconnu : un code ISO à deux lettres (EL et UK comme les écrit l’UE)',
 
   // ---------- règles de subvention ----------
   'grantRule.GRANT-TRAVEL-STD': '§1.2 frais de voyage, tranche standard (aller-retour, km aller)',

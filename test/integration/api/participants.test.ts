@@ -151,7 +151,7 @@ describe('participant registry', () => {
 
     // Bad input names the field; nothing is stored.
     const before = (await pool.query('SELECT count(*)::int AS n FROM participants')).rows[0].n;
-    for (const [field, value] of [['dateOfBirth', '9999-99-99'], ['dateOfBirth', '2999-01-01'], ['fewerOpportunitiesCriterion', 'FO-10'], ['email', 'not-an-address'], ['nationality', 'France'], ['gender', 'x'], ['givenName', '']] as const) {
+    for (const [field, value] of [['dateOfBirth', '9999-99-99'], ['dateOfBirth', '2999-01-01'], ['fewerOpportunitiesCriterion', 'FO-10'], ['email', 'not-an-address'], ['nationality', 'France'], ['nationality', 'ZZ'], ['gender', 'x'], ['givenName', '']] as const) {
       const bad = await call('POST', '/api/participants', { token: tokens.ioA1, body: { institutionId: tn.id.a1, ...person(), [field]: value } });
       expect(bad.status, field).toBe(400);
       expect(bad.body.issues.map((i: { field: string }) => i.field), field).toContain(field);
