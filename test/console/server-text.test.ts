@@ -7,7 +7,7 @@ import { grantLineText, issueText } from '../../console/src/server-text';
 import { explainMobilityGrant, type GrantInput } from '../../domain/grant';
 import { groupOrganisationalSupport, projectGrant } from '../../domain/project';
 import { codeOfProblem, codeOfZodIssue } from '../../workers/api/issues';
-import { Nationality } from '../../domain/countries';
+import { Nationality } from '../../workers/api/countries';
 
 /**
  * The console words what the server names by code and parameters in the user's language: every line of a

@@ -20,7 +20,7 @@ export const ISSUE_CODES = [
   'required-at-stage', 'same-ref-as-row', 'project-owner', 'out-of-scope', 'not-allowed', 'participant-not-registered', 'budget-insufficient',
   // a registered project's rules and the grant's (domain/project/registration.ts, domain/grant)
   'unknown-funder-line', 'activity-not-of-action', 'outside-call-window', 'duration-limit', 'grant-rule',
-  // a schema's own check that names its code (refine(…, { params: { code } }), e.g. domain/countries.ts)
+  // a schema's own check that names its code (refine(…, { params: { code } }), e.g. countries.ts)
   'unknown-country',
 ] as const;
 export type IssueCodeName = (typeof ISSUE_CODES)[number];

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type pg from 'pg';
 import { z } from 'zod';
-import { Nationality } from '../../domain/countries';
+import { Nationality } from './countries';
 import { IsoDate, OrgId } from '../../domain/ids';
 import { FewerOpportunitiesCriterion, SiteId } from '../../domain/mobility/codes';
 import type { MobilityOwnership, Principal, TenantDirectory } from '../../domain/tenancy';

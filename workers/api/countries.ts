@@ -2,7 +2,7 @@ import countries from 'i18n-iso-countries';
 import { z } from 'zod';
 
 /**
- * Countries as the Beneficiary Module writes them: ISO 3166-1 alpha-2, with the EU's own two (Interinstitutional
+ * Countries as the Beneficiary Module writes them (checked where participants enter the registry: the API and the import): ISO 3166-1 alpha-2, with the EU's own two (Interinstitutional
  * Style Guide §7.1): EL for Greece and UK for the United Kingdom. XK (Kosovo) is in the ISO list the library keeps.
  */
 const ISO = new Set(Object.keys(countries.getAlpha2Codes()));

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isCountry, Nationality } from '../../domain/countries';
+import { isCountry, Nationality } from '../../workers/api/countries';
 
 describe('nationality', () => {
   it('given countries as the Beneficiary Module writes them, then each is accepted', () => {
