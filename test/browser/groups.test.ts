@@ -127,6 +127,12 @@ describe('the Groups page', () => {
     expect(await p2.locator('[data-testid=group-card]').textContent()).toMatch(/Soutien organisationnel/);
     expect((await p2.locator('[data-testid=group-org-support-amount]').textContent())?.replace(/\s/g, ' ')).toBe('200,00 €');
     expect((await p2.locator('[data-testid=group-org-support-unit]').textContent())?.replace(/\s/g, ' ')).toBe('100,00 € par participant × 2 participants (appel 2024, règle ORG-KA12X)');
+    // Each member's grant lines in French too, worded from their rule ids and parameters (none left in the server's English).
+    await p2.locator('[data-testid=group-members-table] details').nth(2).waitFor({ timeout: 30_000 });
+    for (const d of await p2.locator('[data-testid=group-members-table] details').all()) await d.locator('summary').click();
+    expect(await p2.getByTestId('member-grant-line').count()).toBeGreaterThanOrEqual(6);
+    expect(await p2.locator('[data-testid=member-grant-line]:has([lang=en])').allTextContents()).toEqual([]);
+    expect(await p2.locator('[data-testid=group-members-table]').textContent()).toMatch(/GRANT-ACCOMP-DAYS-1-14/);
     await p2.screenshot({ path: join(shots, 'groups-card-fr.png'), fullPage: true });
     await fr.close();
     await ctx.close();

@@ -14,6 +14,7 @@ import type { MobilityOwnership, Principal, TenantDirectory } from '../../domain
 import { mobility, projectRegistration } from '../../workflows/client';
 import type { UpdateName } from '../../workflows/messages';
 import { ACTION_BODIES, ACTION_PERMISSION } from './actions';
+import { explainGrantView } from './grant-explain';
 import { participantBelongsTo } from './participants';
 import { HttpError, ok, route, type RouteSpec, type Session } from './route';
 import type { ApiDeps } from './routes';
@@ -133,12 +134,16 @@ async function addMembers(deps: SubmissionDeps, session: Session, group: Group, 
   return added;
 }
 
-/** Each member's live stage and grant (its workflow's queries). */
-async function memberDetails(deps: Pick<ApiDeps, 'temporal'>, members: readonly MemberRow[]) {
+/**
+ * Each member's live stage and grant (its workflow's queries); with the project's registration, each grant line
+ * carries the values of its basis (grant-explain.ts), for the console to word it in the user's language.
+ */
+async function memberDetails(deps: Pick<ApiDeps, 'temporal'>, members: readonly MemberRow[], registration: Parameters<typeof explainGrantView>[2] = null) {
   return Promise.all(members.map(async (m) => {
     const h = mobility(deps.temporal, m.mobility_id);
     try {
-      const [state, grant] = await Promise.all([h.state(), h.grant()]);
+      const [state, stored] = await Promise.all([h.state(), h.grant()]);
+      const grant = explainGrantView(state, stored, registration);
       const current = grant.final ?? grant.estimated;
       return {
         mobilityId: m.mobility_id, participantRef: m.participant_ref, accompanyingPerson: m.accompanying_person, subgroupId: m.subgroup_id,
@@ -263,9 +268,9 @@ export function groupRoutes(deps: ApiDeps): RouteSpec[] {
       responses: { 200: { description: "the group (live workflow queries), with its organisational support in euros and its rule basis", schema: GroupDetailBody }, ...STD, 404: E('no such group in your scope') },
       handler: async ({ params, session }) => {
         const group = await readableGroup(pool, session.directory, session.principal, params.id);
-        const members = await memberDetails(deps, await membersOf(pool, group.groupId));
-        const grants: MemberGrant[] = members.map((m) => ({ mobilityId: m.mobilityId, accompanyingPerson: m.accompanyingPerson, grant: m.grant }));
         const project = await projectRegistration(deps.temporal, group.projectId);
+        const members = await memberDetails(deps, await membersOf(pool, group.groupId), project);
+        const grants: MemberGrant[] = members.map((m) => ({ mobilityId: m.mobilityId, accompanyingPerson: m.accompanyingPerson, grant: m.grant }));
         const organisationalSupport = groupOrganisationalSupport(group, members, project?.terms?.callYear ?? Number(group.projectId.slice(0, 4)));
         const actions = GROUP_ACTIONS.map((name) => {
           const d = session.directory.canAct(session.principal, ACTION_PERMISSION[name], ownershipOf(group));

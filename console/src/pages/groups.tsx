@@ -14,7 +14,7 @@ interface GroupRow {
   plan: { startDate: string; endDate: string; receivingCountry: string; hostOrgId: string; greenTravel: boolean };
   subgroups: { subgroupId: string }[]; members: number; accompanyingPersons: number;
 }
-interface GrantLine { ruleId: string; item: string; amountCents: number; basis: string }
+interface GrantLine { ruleId: string; item: string; amountCents: number; basis: string; params?: Record<string, string | number> | null }
 /** What GET /api/groups/:id answers. */
 interface GroupDetail extends Omit<GroupRow, 'members' | 'accompanyingPersons'> {
   members: {
@@ -189,6 +189,13 @@ function OrgSupportBasis({ org }: { org: GroupDetail['organisationalSupport'] })
   return <p class="muted"><code title={x.rule ?? undefined}>{org.ruleId}</code> <span lang={x.translated ? undefined : 'en'}>{x.basis}</span></p>;
 }
 
+/** A member's grant line in the user's language, from its rule id and parameters (the server's English when it sent none). */
+function MemberGrantLine({ l }: { l: GrantLine }) {
+  const x = grantLineText(l);
+  const lang = x.translated ? undefined : 'en';
+  return <li data-testid="member-grant-line"><code title={x.rule ?? undefined}>{l.ruleId}</code> <span lang={lang}>{x.item}</span>: {euros(l.amountCents)} <span class="muted" lang={lang}>— {x.basis}</span></li>;
+}
+
 /** One group: members, stages, grant lines, total, organisational support; the actions on the whole group. */
 function GroupCard({ id, onChanged }: { id: string; onChanged: () => Promise<void> }) {
   const { data, error, reload } = useData(() => get<GroupDetail>(`/api/groups/${encodeURIComponent(id)}`), [id]);
@@ -292,7 +299,7 @@ function GroupCard({ id, onChanged }: { id: string; onChanged: () => Promise<voi
                   <details>
                     <summary>{euros(m.grant.totalCents)} <span class="muted">({tv('groups.grantKind', m.grantKind ?? '')}, {t('common.days', { count: m.grant.days })})</span></summary>
                     <ul class="lines">
-                      {m.grant.lines.map((l, i) => <li key={i}><code>{l.ruleId}</code> {l.item}: {euros(l.amountCents)} <span class="muted">— {l.basis}</span></li>)}
+                      {m.grant.lines.map((l, i) => <MemberGrantLine key={i} l={l} />)}
                     </ul>
                   </details>
                 ) : t('common.dash')}
