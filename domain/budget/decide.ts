@@ -276,11 +276,19 @@ export interface BudgetSummary {
   reservations: number;
 }
 
+/** How many mobilities hold something (own line or co-funding), without building a set of every id (a guard answers this per Update). */
+const reservationCount = (state: Registered_): number => {
+  const own = state.reservations;
+  let n = Object.keys(own).length;
+  for (const id of Object.keys(coReservationsOf(state))) if (!Object.hasOwn(own, id)) n++;
+  return n;
+};
+
 export function summarise(state: BudgetState): BudgetSummary | null {
   if (state.status !== 'registered') return null;
   return {
     projectId: state.projectId,
     lines: Object.values(state.lines).map((l) => ({ ...l, remainingCents: remaining(l).cents, remainingMobilities: remaining(l).mobilities })),
-    reservations: new Set([...Object.keys(state.reservations), ...Object.keys(coReservationsOf(state))]).size,
+    reservations: reservationCount(state),
   };
 }

@@ -79,22 +79,27 @@ async function measure(kind: 'engine' | 'raw', worker: EngineProcess, m: number,
   return { kind, open, cached, restKiB, loadedKiB, perOpenKiB: (loadedKiB - restKiB) / cached, stoppedEarly: stoppedEarly || died !== undefined, ...(died ? { workerDied: died } : {}) };
 }
 
-export async function memoryBench(cfg: Config, db: pg.Pool, m: number, concurrency: number): Promise<{ figures: Figure[]; details: Record<string, unknown> }> {
+export async function memoryBench(cfg: Config, db: pg.Pool, m: number, concurrency: number, perProject = m + 1): Promise<{ figures: Figure[]; details: Record<string, unknown> }> {
   const from = addDays(today(), -190);
   // The engine.
   await freshTemporal(cfg);
   let taskQueue = `bench-mem-${Date.now().toString(36)}`;
   // Each worker's cache holds every workflow opened (ME_WORKER_MAX_CACHED_WORKFLOWS), so the figure is what one
   // open mobility costs when a worker keeps M of them in memory (the SDK's default cache follows the heap).
-  const cacheSize = m + 10;
+  const cacheSize = m + Math.ceil((m + 1) / perProject) + 10;
   const cacheEnv = { ME_WORKER_MAX_CACHED_WORKFLOWS: String(cacheSize) };
   let worker = await startWorker(cfg, taskQueue, cacheEnv);
   let client = await connectTemporal(cfg);
   let engine: MemoryRun;
   try {
-    const { projectId, mobilityId } = newProject();
-    await registerProject(client, taskQueue, { projectId, institutionId: 'F-PARIS-001', lines: erasmusLine(100_000_000_000, m + 1), terms: KA131_TERMS as never });
-    const apps = Array.from({ length: m + 1 }, (_, i) => studyApplication(mobilityId(i + 1), projectId, from));
+    // The mobilities spread over projects of `perProject` (--per-project), each with its budget guard, as an
+    // agency's year is; one project of every mobility measures its guard as well (see the README's scale section).
+    const projects = Array.from({ length: Math.ceil((m + 1) / perProject) }, () => newProject());
+    for (const { projectId } of projects) await registerProject(client, taskQueue, { projectId, institutionId: 'F-PARIS-001', lines: erasmusLine(100_000_000_000, perProject + 1), terms: KA131_TERMS as never });
+    const apps = Array.from({ length: m + 1 }, (_, i) => {
+      const p = projects[Math.floor(i / perProject)]!;
+      return studyApplication(p.mobilityId((i % perProject) + 1), p.projectId, from);
+    });
     for (const a of apps) await addContacts(db, a.participantRef);
     engine = await measure('engine', worker, m, concurrency, cacheSize, async (i) => {
       const a = apps[i + 1]!;

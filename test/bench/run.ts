@@ -167,7 +167,7 @@ try {
   }
   if (wants('memory') && opts.open > 0) {
     say(`\n== worker memory with ${opts.open.toLocaleString('en')} open mobilities (parked after selection)`);
-    const r = await memoryBench(cfg, db, opts.open, opts.concurrency);
+    const r = await memoryBench(cfg, db, opts.open, opts.concurrency, opts.perProject);
     figures.push(...r.figures);
     details.memory = r.details;
   }
