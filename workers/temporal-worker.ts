@@ -13,7 +13,7 @@ import { createPublisher } from '../infra/kafka/client';
 import { loadSigningKeys } from '../infra/kafka/signing';
 import { createLogger, errorFields, type Logger } from '../infra/log';
 import { adjustReservationUpdate, budgetWorkflowId, releaseReservationUpdate, reserveBudgetUpdate } from '../workflows/budget-messages';
-import { isUnprocessedUpdate, sendUpdate } from '../workflows/update-retry';
+import { isUnprocessedUpdate, limitPerKey, sendUpdate } from '../workflows/update-retry';
 import { bundlerOptions, workflowsPath } from './workflow-bundle';
 
 export { workflowsPath };
@@ -62,13 +62,17 @@ const toGuard = async <T>(send: () => Promise<T>): Promise<T> => {
   }
 };
 
-/** The budget guards of the projects, reached through the Temporal client: one Update per call on `budget-<projectId>`. */
-export function temporalBudgetGuard(client: Client): BudgetGuard {
+/** Updates one worker keeps in flight on one project's guard: under the server's 10 per workflow, with room for a second worker's. */
+const GUARD_UPDATES_IN_FLIGHT = 5;
+
+/** The budget guards of the projects, reached through the Temporal client: one Update per call on `budget-<projectId>`, a few at a time per guard. */
+export function temporalBudgetGuard(client: Client, inFlightPerGuard = GUARD_UPDATES_IN_FLIGHT): BudgetGuard {
   const guard = (projectId: string) => client.workflow.getHandle(budgetWorkflowId(projectId));
+  const inTurn = limitPerKey(inFlightPerGuard);
   return {
-    reserve: (projectId, req, updateId) => toGuard(() => guard(projectId).executeUpdate(reserveBudgetUpdate, { args: [req], updateId })),
-    adjust: (projectId, req, updateId) => toGuard(() => guard(projectId).executeUpdate(adjustReservationUpdate, { args: [req], updateId })),
-    release: (projectId, req, updateId) => toGuard(() => guard(projectId).executeUpdate(releaseReservationUpdate, { args: [req], updateId })),
+    reserve: (projectId, req, updateId) => inTurn(projectId, () => toGuard(() => guard(projectId).executeUpdate(reserveBudgetUpdate, { args: [req], updateId }))),
+    adjust: (projectId, req, updateId) => inTurn(projectId, () => toGuard(() => guard(projectId).executeUpdate(adjustReservationUpdate, { args: [req], updateId }))),
+    release: (projectId, req, updateId) => inTurn(projectId, () => toGuard(() => guard(projectId).executeUpdate(releaseReservationUpdate, { args: [req], updateId }))),
   };
 }
 

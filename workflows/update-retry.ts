@@ -20,3 +20,30 @@ export async function sendUpdate<T>(send: () => Promise<T>, attempts = 8): Promi
     }
   }
 }
+
+/**
+ * At most `max` calls in flight per key from this process; the others wait their turn, in order. The server
+ * admits 10 Updates in flight per workflow and refuses the 11th (ResourceExhausted), which the client then
+ * retries with a back-off of seconds: many mobilities of one project selected at once must queue here, on
+ * their project's budget guard, instead of piling onto it.
+ */
+export function limitPerKey(max: number) {
+  const lanes = new Map<string, { active: number; waiting: (() => void)[] }>();
+  return async <T>(key: string, run: () => Promise<T>): Promise<T> => {
+    let lane = lanes.get(key);
+    if (!lane) {
+      lane = { active: 0, waiting: [] };
+      lanes.set(key, lane);
+    }
+    const l = lane;
+    if (l.active >= max) await new Promise<void>((go) => l.waiting.push(go));
+    else l.active++;
+    try {
+      return await run();
+    } finally {
+      const next = l.waiting.shift();
+      if (next) next();
+      else if (--l.active === 0) lanes.delete(key);
+    }
+  };
+}

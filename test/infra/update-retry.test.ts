@@ -1,7 +1,8 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isUnprocessedUpdate, sendUpdate } from '../../workflows/update-retry';
+import { isUnprocessedUpdate, limitPerKey, sendUpdate } from '../../workflows/update-retry';
 
 /**
  * An Update the server rejected because no worker took it (it reached a workflow task busy with local
@@ -34,5 +35,35 @@ describe('sending an Update again when no worker took it', () => {
     let sends = 0;
     await expect(sendUpdate(async () => { sends++; throw unprocessed(); }, 3)).rejects.toSatisfy(isUnprocessedUpdate);
     expect(sends).toBe(3);
+  });
+});
+
+describe('a few Updates at a time per budget guard', () => {
+  it('given calls on two guards arriving at random, some failing, then never more than the limit in flight per guard, and every call answers (its own result or error)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.record({ key: fc.constantFrom('P1', 'P2'), arriveMs: fc.integer({ min: 0, max: 8 }), takesMs: fc.integer({ min: 0, max: 5 }), fails: fc.boolean() }), { minLength: 1, maxLength: 30 }),
+        async (max, calls) => {
+          const inTurn = limitPerKey(max);
+          const active = new Map<string, number>();
+          let worst = 0;
+          const outcomes = await Promise.all(calls.map(async (c, i) => {
+            await new Promise((r) => setTimeout(r, c.arriveMs));
+            return inTurn(c.key, async () => {
+              active.set(c.key, (active.get(c.key) ?? 0) + 1);
+              worst = Math.max(worst, active.get(c.key)!);
+              await new Promise((r) => setTimeout(r, c.takesMs));
+              active.set(c.key, active.get(c.key)! - 1);
+              if (c.fails) throw new Error(`call ${i} refused`);
+              return i;
+            }).catch((e: Error) => e.message);
+          }));
+          expect(worst).toBeLessThanOrEqual(max);
+          expect(outcomes).toEqual(calls.map((c, i) => (c.fails ? `call ${i} refused` : i)));
+        },
+      ),
+      { numRuns: 50 },
+    );
   });
 });
