@@ -100,7 +100,7 @@ describe('the Groups page', () => {
     await page.locator('[data-testid=group-card]').waitFor({ timeout: 30_000 });
     await page.locator('[data-testid=group-members-table] tbody tr').nth(2).waitFor();
     expect(await page.locator('[data-testid=group-members-table] tbody tr').count()).toBe(3);
-    expect(await page.locator('[data-testid=group-card]').textContent()).toMatch(/2 learners, 1 accompanying persons/);
+    expect(await page.locator('[data-testid=group-card]').textContent()).toMatch(/2 learners, 1 accompanying person\b/);
 
     await page.locator('[data-testid=group-card] button[data-action=select]').click();
     await page.locator('#group-select button[type=submit]').click();
@@ -110,7 +110,7 @@ describe('the Groups page', () => {
     await page.locator('[data-testid=group-members-table] details').nth(2).waitFor({ timeout: 30_000 });
     for (const d of await page.locator('[data-testid=group-members-table] details').all()) await d.locator('summary').click();
     expect(await page.locator('[data-testid=group-members-table]').textContent()).toMatch(/GRANT-ACCOMP-DAYS-1-14/);
-    expect(await page.locator('[data-testid=group-org-support]').textContent()).toMatch(/2 participants counted, 1 accompanying persons excluded/);
+    expect(await page.locator('[data-testid=group-org-support]').textContent()).toMatch(/2 participants counted, 1 accompanying person excluded/);
     // Organisational support in euros, as the server computed it: call 2024's 100 € × the two learners.
     expect(await page.locator('[data-testid=group-org-support-amount]').textContent()).toBe('€200.00');
     expect(await page.locator('[data-testid=group-org-support-unit]').textContent()).toBe('€100.00 per participant × 2 participants (call 2024, rule ORG-KA12X)');
@@ -125,6 +125,8 @@ describe('the Groups page', () => {
     await p2.goto(page.url());
     await p2.locator('[data-testid=group-card]').waitFor({ timeout: 30_000 });
     expect(await p2.locator('[data-testid=group-card]').textContent()).toMatch(/Soutien organisationnel/);
+    expect(await p2.locator('[data-testid=group-org-support]').textContent()).toMatch(/2 participants comptés, 1 accompagnateur exclu\b/);
+    expect(await p2.locator('[data-testid=group-card]').textContent()).toMatch(/2 apprenants, 1 accompagnateur\b/);
     expect((await p2.locator('[data-testid=group-org-support-amount]').textContent())?.replace(/\s/g, ' ')).toBe('200,00 €');
     expect((await p2.locator('[data-testid=group-org-support-unit]').textContent())?.replace(/\s/g, ' ')).toBe('100,00 € par participant × 2 participants (appel 2024, règle ORG-KA12X)');
     // Each member's grant lines in French too, worded from their rule ids and parameters (none left in the server's English).

@@ -43,6 +43,10 @@ export const currentLang = (): Lang => (i18next.language === 'fr' ? 'fr' : 'en')
 /** A message of the catalogue. */
 export const t = (key: MessageKey, values?: Record<string, unknown>): string => i18next.t(key, values ?? {}) as string;
 
+/** A message with plural forms (`<key>_one`, `<key>_other` in the catalogues), chosen by the language's rules for `count`. */
+type PluralKey = MessageKey extends infer K ? (K extends `${infer B}_one` ? B : never) : never;
+export const tn = (key: PluralKey, count: number, values?: Record<string, unknown>): string => i18next.t(key, { ...values, count }) as string;
+
 /** A message whose key is built from a value the server sent (a stage, an action, a code): the value itself when unknown. */
 export const tv = (prefix: string, value: string | null | undefined): string => {
   if (value === null || value === undefined || value === '') return t('common.dash');

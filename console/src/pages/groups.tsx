@@ -2,7 +2,7 @@ import { useLocation } from 'preact-iso';
 import { useEffect, useState } from 'preact/hooks';
 import { get, post, postOnce } from '../api';
 import { SchemaForm } from '../forms';
-import { date, euros, has, t, tv } from '../i18n';
+import { currentLang, date, euros, has, t, tn, tv } from '../i18n';
 import { type JsonSchema, requestSchema } from '../openapi';
 import { useSession } from '../session';
 import { ErrorNote, Loading, Stage, useData, usePageTitle } from '../util';
@@ -83,7 +83,7 @@ export function GroupsPage() {
                 <td>{tv('activity', g.activity)}</td>
                 <td>{g.plan.hostOrgId} ({g.plan.receivingCountry})</td>
                 <td>{date(g.plan.startDate)} – {date(g.plan.endDate)}</td>
-                <td>{t('groups.memberCount', { learners: g.members - g.accompanyingPersons, accompanying: g.accompanyingPersons })}</td>
+                <td>{tn('groups.learnerCount', g.members - g.accompanyingPersons)}, {tn('groups.accompanyingCount', g.accompanyingPersons)}</td>
               </tr>
             ))}
           </tbody>
@@ -193,7 +193,7 @@ function OrgSupportBasis({ org }: { org: GroupDetail['organisationalSupport'] })
 function MemberGrantLine({ l }: { l: GrantLine }) {
   const x = grantLineText(l);
   const lang = x.translated ? undefined : 'en';
-  return <li data-testid="member-grant-line"><code title={x.rule ?? undefined}>{l.ruleId}</code> <span lang={lang}>{x.item}</span>: {euros(l.amountCents)} <span class="muted" lang={lang}>— {x.basis}</span></li>;
+  return <li data-testid="member-grant-line"><code title={x.rule ?? undefined}>{l.ruleId}</code> <span lang={lang}>{x.item}</span>{currentLang() === 'fr' ? '\u00a0: ' : ': '}{euros(l.amountCents)} <span class="muted" lang={lang}>— {x.basis}</span></li>;
 }
 
 /** One group: members, stages, grant lines, total, organisational support; the actions on the whole group. */
@@ -219,7 +219,7 @@ function GroupCard({ id, onChanged }: { id: string; onChanged: () => Promise<voi
       <dl class="facts">
         <dt>{t('groups.col.destination')}</dt><dd>{data.plan.hostOrgId} ({data.plan.receivingCountry})</dd>
         <dt>{t('groups.col.dates')}</dt><dd>{date(data.plan.startDate)} – {date(data.plan.endDate)}</dd>
-        <dt>{t('groups.col.members')}</dt><dd>{t('groups.memberCount', { learners: data.learners, accompanying: data.accompanyingPersons })}</dd>
+        <dt>{t('groups.col.members')}</dt><dd>{tn('groups.learnerCount', data.learners)}, {tn('groups.accompanyingCount', data.accompanyingPersons)}</dd>
         <dt>{t('groups.total')}</dt><dd data-testid="group-total">{euros(data.totalCents)}</dd>
         <dt>{t('groups.orgSupport')}</dt>
         <dd data-testid="group-org-support">
@@ -227,7 +227,7 @@ function GroupCard({ id, onChanged }: { id: string; onChanged: () => Promise<voi
           {' = '}<span data-testid="group-org-support-unit">{org.unitCents !== null
             ? t('groups.orgSupportUnit', { unit: euros(org.unitCents), counted: org.participants, year: org.callYear, rule: org.ruleId })
             : t('groups.orgSupportOwn', { counted: org.participants, year: org.callYear, rule: org.ruleId })}</span>
-          {' · '}{t('groups.orgSupportCount', { counted: org.participants, excluded: org.excludedAccompanying })}
+          {' · '}{tn('groups.countedCount', org.participants)}, {tn('groups.excludedCount', org.excludedAccompanying)}
         </dd>
       </dl>
       <details data-testid="group-org-support-basis">
