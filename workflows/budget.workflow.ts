@@ -1,4 +1,4 @@
-import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { BudgetCommand, BudgetError, type BudgetState, decide, evolve, holdingsOf, initialBudgetState, summarise } from '../domain/budget/decide';
 import { type ProjectEvent, type ProjectEventEnvelope, projectEventIdFor } from '../domain/budget/events';
 import type { createEventActivities } from '../activities/events';
@@ -17,6 +17,16 @@ const { publishProjectEvents } = proxyActivities<ReturnType<typeof createEventAc
 
 /** Start a new run once the history is this long (well under Temporal's 50k-event limit). */
 export const BUDGET_HISTORY_LIMIT = 2_000;
+
+/**
+ * Since this patch a guard starts a new run after 500 events, and may do so between two batches of its events to
+ * publish. Before it, under a steady flow of reservations (6,000 selections of one project, 20 at a time) the
+ * publishing loop never ran dry, so the guard never reached its roll-over: its history grew past 7,700 events,
+ * each replay folded them all (each fold copies the map of reservations), and its workflow task timed out again
+ * and again while every selection waited. A shorter run keeps a replay short.
+ */
+export const GUARD_ROLL_PATCH = 'guard-roll-between-batches';
+const PATCHED_HISTORY_LIMIT = 500;
 
 /**
  * The budget guard of one project: an entity workflow, id `budget-<projectId>`.
@@ -38,6 +48,7 @@ export async function projectBudgetWorkflow(input: BudgetWorkflowInput): Promise
   const reg = BudgetCommand.parse({ type: 'RegisterProject', ...input.register });
   if (reg.type !== 'RegisterProject') throw ApplicationFailure.nonRetryable('not a registration', 'BadInput');
   const ids = { projectId: reg.projectId, consortiumId: reg.consortiumId };
+  const rollSooner = patched(GUARD_ROLL_PATCH);
   let state: BudgetState = input.carried?.state ?? initialBudgetState();
   const pending: ProjectEventEnvelope[] = [...(input.carried?.pending ?? [])];
 
@@ -97,10 +108,13 @@ export async function projectBudgetWorkflow(input: BudgetWorkflowInput): Promise
   setHandler(budgetQuery, () => summarise(state));
   setHandler(registrationQuery, () => reg);
 
-  const mustRoll = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > BUDGET_HISTORY_LIMIT;
+  const historyLimit = rollSooner ? PATCHED_HISTORY_LIMIT : BUDGET_HISTORY_LIMIT;
+  const mustRoll = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit;
   for (;;) {
     await condition(() => pending.length > 0 || mustRoll());
     while (pending.length > 0) {
+      // The unpublished events travel to the next run (carried.pending), which publishes them first.
+      if (rollSooner && mustRoll()) break;
       const batch = pending.slice(0, 100);
       await publishProjectEvents(batch);
       pending.splice(0, batch.length);
