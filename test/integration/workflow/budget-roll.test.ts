@@ -1,12 +1,11 @@
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createBudgetActivities } from '../../../activities/budget';
-import { connectTemporal } from '../../../infra/temporal';
 import { budgetWorkflowId } from '../../../workflows/budget-messages';
 import { projectBudget, registerProject } from '../../../workflows/client';
-import { createMobilityWorker, temporalBudgetGuard } from '../../../workers/temporal-worker';
+import { temporalBudgetGuard } from '../../../workers/temporal-worker';
 import { testConfig } from '../../support/env';
 import { erasmusLine, newProject } from './fixtures';
+import { onDevServer } from './harness';
 
 /**
  * A project's budget guard under a steady flow of reservations, on the dev server: it starts new runs as its history
@@ -15,28 +14,14 @@ import { erasmusLine, newProject } from './fixtures';
  * over and its workflow task ended up timing out.
  */
 const cfg = testConfig();
-let client: Client;
-let worker: Awaited<ReturnType<typeof createMobilityWorker>>;
-let running: Promise<void>;
-
-beforeAll(async () => {
-  client = await connectTemporal(cfg);
-  worker = await createMobilityWorker(cfg);
-  running = worker.worker.run();
-});
-afterAll(async () => {
-  worker?.worker.shutdown();
-  await running;
-  await worker?.close();
-  await client?.connection.close();
-});
+const dev = onDevServer(cfg);
 
 describe('a budget guard under a steady flow of reservations', () => {
   it('continues as new as it goes, carries every reservation, and answers each one once', { timeout: 180_000 }, async () => {
     const { projectId, mobilityId } = newProject();
     const n = 400;
-    await registerProject(client, cfg.temporal.taskQueue, { projectId, institutionId: 'F-PARIS-001', lines: erasmusLine(1_000_000_000, n) });
-    const budget = createBudgetActivities({ guard: temporalBudgetGuard(client) });
+    await registerProject(dev.client, cfg.temporal.taskQueue, { projectId, institutionId: 'F-PARIS-001', lines: erasmusLine(1_000_000_000, n) });
+    const budget = createBudgetActivities({ guard: temporalBudgetGuard(dev.client) });
     // 20 callers at a time, as a worker's selection activities would be.
     let next = 1;
     const replies: { mobilityId: string; heldCents: number; changed: boolean }[] = [];
@@ -52,14 +37,14 @@ describe('a budget guard under a steady flow of reservations', () => {
     // A retried call (same update id) changes nothing, on whichever run the guard is now.
     expect(await budget.reserveBudget(projectId, { mobilityId: mobilityId(7), lineId: 'erasmus', amountCents: 100_007 }, 'select')).toMatchObject({ changed: false, heldCents: 100_007 });
 
-    const summary = await projectBudget(client, projectId);
+    const summary = await projectBudget(dev.client, projectId);
     expect(summary!.reservations).toBe(n);
     const line = summary!.lines.find((l) => l.lineId === 'erasmus')!;
     expect(line.reservedMobilities).toBe(n);
     expect(line.reservedCents).toBe(n * 100_000 + (n * (n + 1)) / 2);
 
     // It rolled over: the run answering now is not the first, and its history stays short.
-    const d = await client.workflow.getHandle(budgetWorkflowId(projectId)).describe();
+    const d = await dev.client.workflow.getHandle(budgetWorkflowId(projectId)).describe();
     expect(d.runId).not.toBe(d.raw.workflowExecutionInfo?.firstRunId);
     expect(Number(d.historyLength)).toBeLessThan(700);
   });

@@ -1,7 +1,10 @@
+import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll } from 'vitest';
 import type { Config } from '../../../infra/config';
 import { kafkaFor } from '../../../infra/kafka/client';
 import { TOPICS } from '../../../infra/kafka/topics';
+import { connectTemporal } from '../../../infra/temporal';
 import { createTimeSkippingEnv } from '../../../infra/temporal-test-server';
 import { createMobilityWorker, quietTemporalRuntime, type WorkerOptions } from '../../../workers/temporal-worker';
 import { bundleWorkflows } from '../../../workers/workflow-bundle';
@@ -10,6 +13,28 @@ import { uniq } from '../../support/env';
 let bundle: Promise<{ code: string }> | null = null;
 /** The workflow bundle as the worker builds it (domain modules shared), built once per test file (vitest runs files in separate processes). */
 export const workflowBundle = () => (bundle ??= bundleWorkflows({ trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never));
+
+/**
+ * The stack's dev server with the engine's worker running beside the test file, and a client:
+ * `const dev = onDevServer(cfg)` in the file's body, then `dev.client` in its tests.
+ */
+export function onDevServer(cfg: Config) {
+  const dev = {} as { client: Client };
+  let worker: Awaited<ReturnType<typeof createMobilityWorker>> | undefined;
+  let running: Promise<void> | undefined;
+  beforeAll(async () => {
+    dev.client = await connectTemporal(cfg);
+    worker = await createMobilityWorker(cfg);
+    running = worker.worker.run();
+  });
+  afterAll(async () => {
+    worker?.worker.shutdown();
+    await running;
+    await worker?.close();
+    await dev.client?.connection.close();
+  });
+  return dev;
+}
 
 /** A time-skipping Java test server with a worker wired to the real Kafka, Postgres and SMTP of the stack. */
 export async function timeSkipping(cfg: Config) {

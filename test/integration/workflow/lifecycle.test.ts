@@ -1,46 +1,30 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { computeMobilityGrant } from '../../../domain/grant/compute';
 import { createPool } from '../../../infra/db/pool';
 import { temporalBinary } from '../../../infra/stack/temporal';
-import { connectTemporal } from '../../../infra/temporal';
 import { mobility, projectBudget, registerProject, startMobility } from '../../../workflows/client';
-import { createMobilityWorker } from '../../../workers/temporal-worker';
 import { eventually, testConfig } from '../../support/env';
 import { addContacts, erasmusLine, newProject, studyApplication, today } from './fixtures';
+import { onDevServer } from './harness';
 
 /** On the installed dev server (real clock): Updates, validators, queries, search attributes and the temporal CLI. */
 const cfg = testConfig();
 const pool = createPool(cfg);
-let client: Client;
-let worker: Awaited<ReturnType<typeof createMobilityWorker>>;
-let running: Promise<void>;
 /** The CLI runs asynchronously: a synchronous child would block this process's worker while the CLI waits on it. */
 const cli = async (...args: string[]) => (await promisify(execFile)(temporalBinary(cfg), [...args, '--address', cfg.temporal.address, '--namespace', cfg.temporal.namespace], { encoding: 'utf8' })).stdout;
-
-beforeAll(async () => {
-  client = await connectTemporal(cfg);
-  worker = await createMobilityWorker(cfg);
-  running = worker.worker.run();
-});
-afterAll(async () => {
-  worker?.worker.shutdown();
-  await running;
-  await worker?.close();
-  await client?.connection.close();
-  await pool.end();
-});
+const dev = onDevServer(cfg);
+afterAll(() => pool.end());
 
 describe('mobility workflow on the dev server', () => {
   it('selects against the budget, refuses an illegal step before the history, signs and orders the pre-financing', async () => {
     const { projectId, mobilityId } = newProject();
-    await registerProject(client, cfg.temporal.taskQueue, { projectId, institutionId: 'F-PARIS-001', lines: erasmusLine(1_000_000, 5) });
+    await registerProject(dev.client, cfg.temporal.taskQueue, { projectId, institutionId: 'F-PARIS-001', lines: erasmusLine(1_000_000, 5) });
     const app = studyApplication(mobilityId(1), projectId, today());
     await addContacts(pool, app.participantRef);
-    await startMobility(client, cfg.temporal.taskQueue, app);
-    const m = mobility(client, mobilityId(1));
+    await startMobility(dev.client, cfg.temporal.taskQueue, app);
+    const m = mobility(dev.client, mobilityId(1));
 
     const refused = await m.act('confirmDeparture', { actor: 'staff.io-1', actualStartDate: app.plan.startDate }).then(() => null, (e: unknown) => e as Error & { cause?: Error & { type?: string } }) as Error & { cause?: Error & { type?: string } };
     expect(refused).toBeInstanceOf(Error);
@@ -58,7 +42,7 @@ describe('mobility workflow on the dev server', () => {
     expect(estimated).toBeGreaterThan(300_000); // 5 months at 600 €/month + 309 € travel, BM 30-day months
     expect(grant.estimated!.lines.map((l) => l.ruleId)).toEqual(['GRANT-HE-LT', 'GRANT-TRAVEL-STD']);
     expect(grant.budget.heldCents).toBe(estimated);
-    expect((await projectBudget(client, projectId))?.lines[0]).toMatchObject({ reservedCents: estimated, reservedMobilities: 1, remainingCents: 1_000_000 - estimated });
+    expect((await projectBudget(dev.client, projectId))?.lines[0]).toMatchObject({ reservedCents: estimated, reservedMobilities: 1, remainingCents: 1_000_000 - estimated });
 
     await m.act('signAgreement', { actor: 'staff.io-1', participantSignedOn: today(), institutionSignedOn: today() });
     const order = await eventually(async () => (await pool.query('SELECT * FROM payment_orders WHERE mobility_id = $1', [mobilityId(1)])).rows[0], 20_000, 'pre-financing order');
@@ -78,15 +62,15 @@ describe('mobility workflow on the dev server', () => {
 
     await m.act('cancel', { actor: 'staff.io-1', reasonCode: 'participant-withdrew' });
     await m.handle.result();
-    expect((await projectBudget(client, projectId))?.lines[0]).toMatchObject({ reservedCents: 0, reservedMobilities: 0 });
+    expect((await projectBudget(dev.client, projectId))?.lines[0]).toMatchObject({ reservedCents: 0, reservedMobilities: 0 });
     const recovery = (await pool.query(`SELECT * FROM payment_orders WHERE mobility_id = $1 AND kind = 'recovery'`, [mobilityId(1)])).rows[0];
     expect(recovery).toMatchObject({ amount_cents: Math.round(estimated * 0.8) });
   });
 
   it('drives one mobility with the temporal CLI: update execute and query', async () => {
     const { projectId, mobilityId } = newProject();
-    await registerProject(client, cfg.temporal.taskQueue, { projectId, institutionId: 'F-PARIS-001', lines: erasmusLine(1_000_000, 5) });
-    await startMobility(client, cfg.temporal.taskQueue, studyApplication(mobilityId(1), projectId, today()));
+    await registerProject(dev.client, cfg.temporal.taskQueue, { projectId, institutionId: 'F-PARIS-001', lines: erasmusLine(1_000_000, 5) });
+    await startMobility(dev.client, cfg.temporal.taskQueue, studyApplication(mobilityId(1), projectId, today()));
     const out = await cli('workflow', 'update', 'execute', '--workflow-id', mobilityId(1), '--name', 'select', '--input', JSON.stringify({ actor: 'staff.cli' }));
     expect(out).toMatch(/ParticipantSelected/);
     const refused = await cli('workflow', 'update', 'execute', '--workflow-id', mobilityId(1), '--name', 'select', '--input', JSON.stringify({ actor: 'staff.cli' })).then(
@@ -96,21 +80,21 @@ describe('mobility workflow on the dev server', () => {
     expect(refused).toMatch(/cannot select the participant/);
     const q = await cli('workflow', 'query', '--workflow-id', mobilityId(1), '--type', 'view', '-o', 'json');
     expect(q).toMatch(/"stage":\s*"selected"/);
-    await client.workflow.getHandle(mobilityId(1)).terminate('test done');
+    await dev.client.workflow.getHandle(mobilityId(1)).terminate('test done');
   });
 
   it('never overspends when selections race for a nearly exhausted budget line', async () => {
     const { projectId, mobilityId } = newProject();
     const apps = [1, 2, 3, 4].map((n) => studyApplication(mobilityId(n), projectId, today()));
-    await Promise.all(apps.map((a) => startMobility(client, cfg.temporal.taskQueue, a)));
+    await Promise.all(apps.map((a) => startMobility(dev.client, cfg.temporal.taskQueue, a)));
     const p = apps[0]!.plan;
     const grant = computeMobilityGrant({ callYear: 2024, activity: 'HE-SMS', longTerm: true, sendingCountry: 'FR', receivingCountry: 'DE', startDate: p.startDate, endDate: p.endDate, distanceKm: 800, greenTravel: false, fewerOpportunities: false, rates: { monthlyEur: 600 } }).totalCents;
     // Line sized for one and a half grants: only one of the racing selections can fit.
-    await registerProject(client, cfg.temporal.taskQueue, { projectId, institutionId: 'F-PARIS-001', lines: erasmusLine(Math.round(grant * 1.5), 10) });
-    const outcomes = await Promise.allSettled(apps.map((a) => mobility(client, a.mobilityId).act('select', { actor: 'staff.io-1' })));
+    await registerProject(dev.client, cfg.temporal.taskQueue, { projectId, institutionId: 'F-PARIS-001', lines: erasmusLine(Math.round(grant * 1.5), 10) });
+    const outcomes = await Promise.allSettled(apps.map((a) => mobility(dev.client, a.mobilityId).act('select', { actor: 'staff.io-1' })));
     const ok = outcomes.filter((o) => o.status === 'fulfilled');
     const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
-    const budget = (await projectBudget(client, projectId))!.lines[0]!;
+    const budget = (await projectBudget(dev.client, projectId))!.lines[0]!;
     expect(budget.reservedCents).toBeLessThanOrEqual(budget.allocatedCents);
     expect(ok.length).toBe(budget.reservedMobilities);
     expect(ok.length).toBe(1);
@@ -119,9 +103,9 @@ describe('mobility workflow on the dev server', () => {
       expect((r.reason as { cause?: { type?: string } }).cause?.type).toBe('InsufficientFunds');
       expect((r.reason as { cause?: { message?: string } }).cause?.message).toMatch(/would overspend line erasmus/);
     }
-    const stages = await Promise.all(apps.map(async (a) => (await mobility(client, a.mobilityId).view()).stage));
+    const stages = await Promise.all(apps.map(async (a) => (await mobility(dev.client, a.mobilityId).view()).stage));
     expect(stages.filter((s) => s === 'selected')).toHaveLength(ok.length);
     expect(stages.filter((s) => s === 'applied')).toHaveLength(refused.length);
-    await Promise.all(apps.map((a) => client.workflow.getHandle(a.mobilityId).terminate('test done')));
+    await Promise.all(apps.map((a) => dev.client.workflow.getHandle(a.mobilityId).terminate('test done')));
   });
 });
