@@ -33,6 +33,9 @@ export interface BudgetGuard {
   release(projectId: string, req: ReleaseRequest, updateId: string): Promise<BudgetReply>;
 }
 
+/** The server's failure types for an Update whose workflow run ended before answering it (the guard continues as new). */
+const GUARD_RUN_ENDED = new Set(['AcceptedUpdateCompletedWorkflow']);
+
 /**
  * The mobility workflow's door to its project's budget guard (workflow `budget-<projectId>`):
  * each call is a Temporal Update on that workflow. A workflow cannot send an Update itself, so an
@@ -41,9 +44,6 @@ export interface BudgetGuard {
  * A refusal (InsufficientFunds, NoMobilitiesLeft, …) becomes a non-retryable failure whose type
  * is the domain's code and whose message is the domain's reason.
  */
-/** The server's failure types for an Update whose workflow run ended before answering it (the guard continues as new). */
-const GUARD_RUN_ENDED = new Set(['AcceptedUpdateCompletedWorkflow']);
-
 export function createBudgetActivities(deps: { guard: BudgetGuard }) {
   const call = async (projectId: string, send: () => Promise<BudgetReply>): Promise<BudgetReply> => {
     try {
@@ -53,14 +53,11 @@ export function createBudgetActivities(deps: { guard: BudgetGuard }) {
       // Not an answer from the guard: the call timed out, or the guard's run ended (continued as new) before
       // answering it. The activity retries with the same update id, which reaches the guard's current run.
       if ((err as Error)?.name === 'WorkflowUpdateRPCTimeoutOrCancelledError') throw new Error(`the budget guard of ${projectId} did not answer in time: ${(err as Error).message}`);
-      const causeType = (err as { cause?: { type?: unknown } }).cause?.type;
-      if (err instanceof WorkflowUpdateFailedError && typeof causeType === 'string' && GUARD_RUN_ENDED.has(causeType)) {
-        throw new Error(`the budget guard of ${projectId} moved to a new run before answering: ${(err.cause as Error).message}`);
-      }
       if (err instanceof WorkflowUpdateFailedError) {
         const cause = (err as { cause?: unknown }).cause;
         if (cause instanceof Error && 'type' in cause && typeof (cause as { type?: unknown }).type === 'string') {
           const type = (cause as { type: string }).type;
+          if (GUARD_RUN_ENDED.has(type)) throw new Error(`the budget guard of ${projectId} moved to a new run before answering: ${cause.message}`);
           if (type !== 'BudgetError' && type !== 'Error') throw ApplicationFailure.nonRetryable(cause.message, type);
         }
         if (cause instanceof Error) throw ApplicationFailure.nonRetryable(cause.message, 'BudgetRefused');

@@ -1,8 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { DefaultLogger, type LogLevel, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
-import { type BudgetGuard, createBudgetActivities } from '../activities/budget';
+import { type BudgetGuard, type BudgetReply, createBudgetActivities } from '../activities/budget';
 import { createEventActivities } from '../activities/events';
 import { createIncomingActivities } from '../activities/incoming';
 import { createNotificationActivities, type NotificationFaults } from '../activities/notifications';
@@ -67,13 +68,10 @@ const GUARD_UPDATES_IN_FLIGHT = 5;
 
 /** The budget guards of the projects, reached through the Temporal client: one Update per call on `budget-<projectId>`, a few at a time per guard. */
 export function temporalBudgetGuard(client: Client, inFlightPerGuard = GUARD_UPDATES_IN_FLIGHT): BudgetGuard {
-  const guard = (projectId: string) => client.workflow.getHandle(budgetWorkflowId(projectId));
   const inTurn = limitPerKey(inFlightPerGuard);
-  return {
-    reserve: (projectId, req, updateId) => inTurn(projectId, () => toGuard(() => guard(projectId).executeUpdate(reserveBudgetUpdate, { args: [req], updateId }))),
-    adjust: (projectId, req, updateId) => inTurn(projectId, () => toGuard(() => guard(projectId).executeUpdate(adjustReservationUpdate, { args: [req], updateId }))),
-    release: (projectId, req, updateId) => inTurn(projectId, () => toGuard(() => guard(projectId).executeUpdate(releaseReservationUpdate, { args: [req], updateId }))),
-  };
+  const via = <R>(update: UpdateDefinition<BudgetReply, [R]>) => (projectId: string, req: R, updateId: string) =>
+    inTurn(projectId, () => toGuard(() => client.workflow.getHandle(budgetWorkflowId(projectId)).executeUpdate(update, { args: [req], updateId })));
+  return { reserve: via(reserveBudgetUpdate), adjust: via(adjustReservationUpdate), release: via(releaseReservationUpdate) };
 }
 
 /** Builds every activity with its real client: Kafka, Postgres, SMTP, the Temporal client. */

@@ -35,6 +35,8 @@ export function mobility(client: Client, mobilityId: string) {
     hostCertificateOfAttendance: (f: PayloadOfFact<'hostCertificateOfAttendance'>) => handle.signal(hostCertificateOfAttendanceSignal, ExternalFacts.hostCertificateOfAttendance.parse(f)),
     surveySubmitted: (f: PayloadOfFact<'surveySubmitted'>) => handle.signal(surveySubmittedSignal, ExternalFacts.surveySubmitted.parse(f)),
     transcriptReceived: (f: PayloadOfFact<'transcriptReceived'>) => handle.signal(transcriptReceivedSignal, ExternalFacts.transcriptReceived.parse(f)),
+    /** Everything at once (view, state, deadlines, grant, audit), from one query: for a reader that needs several parts. */
+    snapshot: read,
     view: async () => (await read()).view,
     state: async () => (await read()).state,
     deadlines: async () => (await read()).deadlines,

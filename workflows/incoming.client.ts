@@ -23,6 +23,8 @@ export function incoming(client: Client, incomingId: string) {
     /** Run a staff action (Temporal Update); a refusal rejects with the domain's reason (err.cause.message, err.cause.type = code). */
     act: <N extends IncomingActionName>(name: N, payload: IncomingPayloadOf<N>, updateId?: string): Promise<IncomingUpdateResult> =>
       sendUpdate(() => handle.executeUpdate(incomingUpdates[name], { args: [payload], ...(updateId ? { updateId } : {}) })),
+    /** Everything at once (view, state, audit, deadlines), from one query: for a reader that needs several parts. */
+    snapshot: read,
     view: async () => (await read()).view,
     state: async () => (await read()).state,
     audit: async () => (await read()).audit,

@@ -6,7 +6,7 @@ import { z } from 'zod';
  * Style Guide §7.1): EL for Greece and UK for the United Kingdom. XK (Kosovo) is in the ISO list the library keeps.
  */
 const ISO = new Set(Object.keys(countries.getAlpha2Codes()));
-const EU_WRITES = new Map([['EL', 'GR'], ['UK', 'GB']]);
+const EU_WRITES = new Set(['EL', 'UK']);
 
 export const isCountry = (code: string): boolean => ISO.has(code) || EU_WRITES.has(code);
 

@@ -135,14 +135,14 @@ async function addMembers(deps: SubmissionDeps, session: Session, group: Group, 
 }
 
 /**
- * Each member's live stage and grant (its workflow's queries); with the project's registration, each grant line
+ * Each member's live stage and grant (its workflow's snapshot); with the project's registration, each grant line
  * carries the values of its basis (grant-explain.ts), for the console to word it in the user's language.
  */
-async function memberDetails(deps: Pick<ApiDeps, 'temporal'>, members: readonly MemberRow[], registration: Parameters<typeof explainGrantView>[2] = null) {
+async function memberDetails(deps: Pick<ApiDeps, 'temporal'>, members: readonly MemberRow[], registration: Parameters<typeof explainGrantView>[2]) {
   return Promise.all(members.map(async (m) => {
     const h = mobility(deps.temporal, m.mobility_id);
     try {
-      const [state, stored] = await Promise.all([h.state(), h.grant()]);
+      const { state, grant: stored } = await h.snapshot();
       const grant = explainGrantView(state, stored, registration);
       const current = grant.final ?? grant.estimated;
       return {

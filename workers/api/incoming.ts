@@ -63,18 +63,18 @@ const ACTION_FIELD: Record<string, string> = { 'ects-required': 'ectsPlanned', '
 async function readable(deps: ApiDeps, dir: TenantDirectory, p: Principal, id: string) {
   const h = incoming(deps.temporal, id);
   const notFound = new HttpError(404, 'not-found', `no incoming mobility ${id} in your scope`);
-  let state;
+  let snapshot;
   try {
-    state = await h.state();
+    snapshot = await h.snapshot();
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw notFound;
     throw err;
   }
-  if (state.stage === 'none') throw notFound;
-  const s = state as OpenIncoming;
+  if (snapshot.state.stage === 'none') throw notFound;
+  const s = snapshot.state as OpenIncoming;
   const own = ownership(s.identity);
   if (!dir.canRead(p, own).allowed) throw notFound;
-  return { h, state: s, own };
+  return { h, state: s, snapshot, own };
 }
 
 export function incomingRoutes(deps: ApiDeps): RouteSpec[] {
@@ -172,8 +172,8 @@ export function incomingRoutes(deps: ApiDeps): RouteSpec[] {
       params: IdParams,
       responses: { 200: { description: 'the incoming mobility (live workflow queries)' }, ...STD, 404: E('no such incoming mobility in your scope') },
       handler: async ({ params, session }) => {
-        const { h, state, own } = await readable(deps, session.directory, session.principal, params.id);
-        const [view, deadlines, audit] = await Promise.all([h.view(), h.deadlines(), h.audit()]);
+        const { state, snapshot, own } = await readable(deps, session.directory, session.principal, params.id);
+        const { view, deadlines, audit } = snapshot;
         const actions = incomingActionsIn(state).map((name) => {
           const d = session.directory.canAct(session.principal, INCOMING_ACTIONS[name].permission, own);
           return { name, permission: INCOMING_ACTIONS[name].permission, allowed: d.allowed, reason: d.allowed ? null : d.reason };

@@ -106,18 +106,19 @@ const ownershipOf = (identity: { institutionId: string; consortiumId: string | n
 export async function readable(deps: ApiDeps, dir: TenantDirectory, p: Principal, id: string) {
   const m = mobility(deps.temporal, id);
   const notFound = new HttpError(404, 'not-found', `no mobility ${id} in your scope`);
-  let state;
+  let snapshot;
   try {
-    state = await m.state();
+    snapshot = await m.snapshot();
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw notFound;
     throw err;
   }
+  const { state } = snapshot;
   if (state.stage === 'none') throw notFound;
   const ownership = ownershipOf(state.identity);
   const read = dir.canRead(p, ownership);
   if (!read.allowed) throw notFound;
-  return { m, state, ownership };
+  return { m, state, snapshot, ownership };
 }
 
 /** The domain's refusal of an Update (ApplicationFailure: type = code, message = reason). */
@@ -232,9 +233,9 @@ export function buildRoutes(deps: ApiDeps): RouteSpec[] {
       params: IdParams,
       responses: { 200: { description: 'the mobility (live workflow queries)' }, ...STD, 404: E('no such mobility in your scope') },
       handler: async ({ params, session }) => {
-        const { m, state, ownership } = await readable(deps, session.directory, session.principal, params.id);
-        const [view, deadlines, stored, audit, registration] = await Promise.all([
-          m.view(), m.deadlines(), m.grant(), m.audit(), projectRegistration(deps.temporal, state.identity.projectId)]);
+        const { state, snapshot, ownership } = await readable(deps, session.directory, session.principal, params.id);
+        const { view, deadlines, grant: stored, audit } = snapshot;
+        const registration = await projectRegistration(deps.temporal, state.identity.projectId);
         // Each grant line with the values of its basis (for the console to word it by rule id), where the domain reproduces it.
         const grant = explainGrantView(state, stored, registration);
         const actions = stageActions(state.stage).map((name) => {
