@@ -7,7 +7,8 @@ import { ENV_KEYS, loadConfig, ROOT } from '../../infra/config';
 import { services } from '../../infra/stack';
 import { KAFKA_VERSION } from '../../infra/stack/kafka';
 import { ensureComposePlugin } from '../../infra/stack/compose-plugin';
-import { SEARCH_ATTRIBUTES, TEMPORAL_CLI_VERSION } from '../../infra/stack/temporal';
+import { SEARCH_ATTRIBUTES } from '../../infra/stack/temporal';
+import { TEMPORAL_ADMIN_TOOLS_TAG, TEMPORAL_SERVER_VERSION } from '../../infra/stack/temporal-server';
 
 /**
  * docker-compose.yml stays in step with the local stack: same services, same pinned versions,
@@ -16,7 +17,8 @@ import { SEARCH_ATTRIBUTES, TEMPORAL_CLI_VERSION } from '../../infra/stack/tempo
  * file is also validated by `docker compose config`.
  */
 const file = join(ROOT, 'docker-compose.yml');
-const compose = parse(readFileSync(file, 'utf8')) as { services: Record<string, { image?: string; build?: string; command?: string | string[]; environment?: Record<string, string>; restart?: string }> };
+type Svc = { image?: string; build?: string; command?: string | string[]; entrypoint?: string[]; environment?: Record<string, string>; restart?: string; volumes?: string[]; depends_on?: Record<string, { condition: string }> };
+const compose = parse(readFileSync(file, 'utf8')) as { services: Record<string, Svc> };
 const cfg = loadConfig({ ME_PROFILE: 'dev' });
 
 describe('docker-compose.yml', () => {
@@ -28,18 +30,43 @@ describe('docker-compose.yml', () => {
 
   it('restarts what dies, as npm start does: every service and engine process, and the migration until it succeeds', () => {
     for (const name of [...services(cfg).map((s) => s.name), 'worker', 'projector', 'api']) expect(compose.services[name]!.restart, name).toBe('unless-stopped');
-    expect(compose.services.migrate!.restart).toBe('on-failure');
+    for (const job of ['migrate', 'temporal-schema', 'temporal-namespace']) expect(compose.services[job]!.restart, job).toBe('on-failure');
+  });
+
+  it("runs a real Temporal server, not the dev server, on a PostgreSQL of its own set up by the release's schema tool; the engine waits for its namespace", () => {
+    const temporal = compose.services.temporal!;
+    expect(temporal.image).toMatch(/^temporalio\/server:/);
+    expect(JSON.stringify(temporal)).not.toMatch(/start-dev|sqlite/);
+    expect(temporal.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'temporal-db' });
+    // Its own database service and databases, apart from the engine's projections.
+    expect(compose.services['temporal-db']!.image).toMatch(/^postgres:15/);
+    const schema = compose.services['temporal-schema']!.environment!;
+    expect(schema).toMatchObject({ SQL_HOST: 'temporal-db', DBNAME: temporal.environment!.DBNAME, VISIBILITY_DBNAME: temporal.environment!.VISIBILITY_DBNAME });
+    expect(temporal.environment!.DBNAME).not.toBe(new URL(compose.services.worker!.environment!.ME_DATABASE_URL!).pathname.slice(1));
+    expect(temporal.depends_on!['temporal-schema']!.condition).toBe('service_completed_successfully');
+    // The scripts the jobs run are this repository's (mounted at /engine), and exist.
+    for (const job of ['temporal-schema', 'temporal-namespace']) {
+      const svc = compose.services[job]!;
+      expect(svc.volumes).toContain('./infra/compose/temporal:/engine:ro');
+      const entry = svc.entrypoint!.find((a) => a.endsWith('.sh'))!.replace(/^\/engine\//, 'infra/compose/temporal/');
+      expect(existsSync(join(ROOT, entry)), entry).toBe(true);
+    }
+    expect(existsSync(join(ROOT, temporal.environment!.DYNAMIC_CONFIG_FILE_PATH!.replace(/^\/engine\//, 'infra/compose/temporal/')))).toBe(true);
+    for (const name of ['worker', 'api']) expect(compose.services[name]!.depends_on!['temporal-namespace']!.condition, name).toBe('service_completed_successfully');
   });
 
   it('pins the same versions as the local stack', () => {
-    expect(compose.services.temporal!.image).toBe(`temporalio/temporal:${TEMPORAL_CLI_VERSION.replace(/^v/, '')}`);
+    // The server release the local stack's CLI embeds (checked against the built CLI in test/integration/temporal-server.test.ts).
+    expect(compose.services.temporal!.image).toBe(`temporalio/server:${TEMPORAL_SERVER_VERSION.replace(/^v/, '')}`);
+    for (const job of ['temporal-schema', 'temporal-namespace']) expect(compose.services[job]!.image).toBe(`temporalio/admin-tools:${TEMPORAL_ADMIN_TOOLS_TAG}`);
     expect(compose.services.kafka!.image).toBe(`apache/kafka:${KAFKA_VERSION}`);
     expect(compose.services.postgres!.image).toMatch(/^postgres:15/);
   });
 
-  it('registers the same search attributes as the local Temporal server', () => {
-    const cmd = String(compose.services.temporal!.command);
-    for (const [k, t] of Object.entries(SEARCH_ATTRIBUTES)) expect(cmd).toContain(`--search-attribute ${k}=${t}`);
+  it('registers the same search attributes as the local Temporal server, in the namespace the engine uses', () => {
+    const ns = compose.services['temporal-namespace']!.environment!;
+    expect(ns.SEARCH_ATTRIBUTES!.split(/\s+/).sort()).toEqual(Object.entries(SEARCH_ATTRIBUTES).map(([k, t]) => `${k}=${t}`).sort());
+    expect(ns.NAMESPACE).toBe(compose.services.worker!.environment!.ME_TEMPORAL_NAMESPACE);
   });
 
   it('gives the engine processes only environment variables the engine reads, and entry points that exist', () => {
