@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../../infra/db/pool';
 import { connectTemporal } from '../../../infra/temporal';
@@ -33,6 +34,10 @@ const TERMS = {
   applicableRates: { 'SCH-PUPIL-GRP': { '1': { dailyEur: 85 } }, 'SCH-STAFF-JS': { '1': { dailyEur: 191 } } },
 };
 const LINES = [{ lineId: 'erasmus', funder: 'Erasmus+ KA121', allocatedCents: 5_000_000, allocatedMobilities: 20 }];
+/** The issue's case: a school sends ten pupils with two accompanying teachers; one pupil travels with the train subgroup. */
+const PUPILS = 10;
+const TEACHERS = 2;
+const N = PUPILS + TEACHERS;
 let groupId = '';
 let members: { mobilityId: string; participantRef: string; accompanyingPerson: boolean; subgroupId: string | null }[] = [];
 
@@ -64,9 +69,9 @@ const groupBody = async () => ({
   plan: { startDate: start, endDate: end, sendingCountry: 'FR', receivingCountry: 'DE', hostOrgId: 'D-BERLIN01', distanceKm: 1050, greenTravel: false },
   subgroups: [{ subgroupId: 'train', greenTravel: true, endDate: day(-15) }],
   members: [
-    ...(await Promise.all([0, 1, 2].map(async () => ({ participantRef: await participant(api.base, tokens.ioOut!, tn.id.out, { dateOfBirth: '2010-03-01' }), accompanyingPerson: false })))),
+    ...(await Promise.all(Array.from({ length: PUPILS - 1 }, async () => ({ participantRef: await participant(api.base, tokens.ioOut!, tn.id.out, { dateOfBirth: '2010-03-01' }), accompanyingPerson: false })))),
     { participantRef: await participant(api.base, tokens.ioOut!, tn.id.out, { dateOfBirth: '2010-05-01' }), accompanyingPerson: false, subgroupId: 'train' },
-    ...(await Promise.all([0, 1].map(async () => ({ participantRef: await participant(api.base, tokens.ioOut!, tn.id.out), accompanyingPerson: true })))),
+    ...(await Promise.all(Array.from({ length: TEACHERS }, async () => ({ participantRef: await participant(api.base, tokens.ioOut!, tn.id.out), accompanyingPerson: true })))),
   ],
 });
 
@@ -77,14 +82,14 @@ const act = async (action: string, body: Record<string, unknown>, key?: string) 
 };
 const outcomes = (r: Awaited<ReturnType<typeof act>>) => r.results.map((x) => x.outcome);
 
-describe('a group of four pupils with two accompanying teachers, selection to recognition', () => {
+describe('a group of ten pupils with two accompanying teachers, selection to recognition', () => {
   it('records the group, its subgroup and its members: each member one mobility of the group', async () => {
     const r = await http(api.base).call('POST', `/api/projects/${projectId}/groups`, { token: tokens.ioOut, body: await groupBody() });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     groupId = r.body.groupId;
     members = r.body.members;
     expect(groupId).toBe(`${projectId}-GRP-001`);
-    expect(members).toHaveLength(6);
+    expect(members).toHaveLength(N);
     for (const m of members) {
       const s = await mobility(temporal, m.mobilityId).state();
       expect(s.stage).toBe('applied');
@@ -92,25 +97,25 @@ describe('a group of four pupils with two accompanying teachers, selection to re
       expect(s.identity.groupId).toBe(groupId);
       expect(s.plan.accompanyingPerson).toBe(m.accompanyingPerson);
     }
-    expect(members.filter((m) => m.accompanyingPerson)).toHaveLength(2);
+    expect(members.filter((m) => m.accompanyingPerson)).toHaveLength(TEACHERS);
   });
 
   it('selects the group at once (each member its own Update); a retry with the same key applies nothing twice and answers the same', async () => {
     const first = await act('select', {}, 'sel-1');
-    expect(outcomes(first)).toEqual(Array(6).fill('applied'));
+    expect(outcomes(first)).toEqual(Array(N).fill('applied'));
     const again = await act('select', {}, 'sel-1');
     expect(again.results).toEqual(first.results);
     const audit = await mobility(temporal, members[0]!.mobilityId).audit();
     expect(audit.filter((a) => a.action === 'select' && a.outcome === 'applied')).toHaveLength(1);
     // A new key: nobody's stage allows selection any more: skipped, with the reason.
     const late = await act('select', {}, 'sel-2');
-    expect(outcomes(late)).toEqual(Array(6).fill('skipped'));
+    expect(outcomes(late)).toEqual(Array(N).fill('skipped'));
     expect(late.results[0]!.reason).toMatch(/stage 'selected' does not allow select/);
   });
 
   it('signs, departs; one pupil is interrupted on its own mobility; attendance certified for the whole group', async () => {
-    expect(outcomes(await act('signAgreement', { participantSignedOn: day(-30), institutionSignedOn: day(-30) }, 'sign'))).toEqual(Array(6).fill('applied'));
-    expect(outcomes(await act('confirmDeparture', { actualStartDate: start }, 'dep'))).toEqual(Array(6).fill('applied'));
+    expect(outcomes(await act('signAgreement', { participantSignedOn: day(-30), institutionSignedOn: day(-30) }, 'sign'))).toEqual(Array(N).fill('applied'));
+    expect(outcomes(await act('confirmDeparture', { actualStartDate: start }, 'dep'))).toEqual(Array(N).fill('applied'));
     const diverging = members[1]!.mobilityId;
     const intr = await http(api.base).call('POST', `/api/mobilities/${diverging}/actions/recordInterruption`, {
       token: tokens.ioOut, body: { from: day(-18), to: day(-18), reasonCode: 'personal' },
@@ -118,7 +123,7 @@ describe('a group of four pupils with two accompanying teachers, selection to re
     expect(intr.status, JSON.stringify(intr.body)).toBe(200);
     const train = members.find((m) => m.subgroupId === 'train')!.mobilityId;
     const cert = await act('recordCertificateOfAttendance', { actualStartDate: start, actualEndDate: end }, 'coa');
-    expect(outcomes(cert)).toEqual(Array(6).fill('applied'));
+    expect(outcomes(cert)).toEqual(Array(N).fill('applied'));
     expect(cert.results.every((x) => x.stage === 'attended')).toBe(true);
     expect((await mobility(temporal, train).state()).stage).toBe('attended');
   });
@@ -145,13 +150,13 @@ describe('a group of four pupils with two accompanying teachers, selection to re
     expect(teachers[0]!.grant.days).toBe(plain.grant.days);
     expect(g.body.totalCents).toBe(ms.reduce((n, m) => n + m.grant.totalCents, 0));
     expect((g.body.linesByRule as { amountCents: number }[]).reduce((n, l) => n + l.amountCents, 0)).toBe(g.body.totalCents);
-    // Organisational support: four pupils counted, the two accompanying persons excluded (§1.8).
-    expect(g.body.organisationalSupport.participants).toBe(4);
-    expect(g.body.organisationalSupport.excludedAccompanying).toBe(2);
+    // Organisational support: the ten pupils counted, the two accompanying persons excluded (§1.8).
+    expect(g.body.organisationalSupport.participants).toBe(PUPILS);
+    expect(g.body.organisationalSupport.excludedAccompanying).toBe(TEACHERS);
     expect(g.body.organisationalSupport.lines[0].basis).toMatch(/accompanying persons excluded \(2\)/);
-    // In euros, from the domain: the call 2024 KA121/KA122 unit cost × the four pupils counted.
-    expect(g.body.organisationalSupport).toMatchObject({ currency: 'EUR', callYear: 2024, unitCents: 100_00, participants: 4, amountCents: 400_00, totalCents: 400_00, ruleId: 'ORG-KA12X' });
-    expect(g.body.organisationalSupport.basis).toMatch(/^100\.00 € × 4 participants of group .*GRP-001 \(SCH-PUPIL-GRP\); accompanying persons excluded \(2\)/);
+    // In euros, from the domain: the call 2024 KA121/KA122 unit cost × the ten pupils counted.
+    expect(g.body.organisationalSupport).toMatchObject({ currency: 'EUR', callYear: 2024, unitCents: 100_00, participants: PUPILS, amountCents: PUPILS * 100_00, totalCents: PUPILS * 100_00, ruleId: 'ORG-KA12X' });
+    expect(g.body.organisationalSupport.basis).toMatch(/^100\.00 € × 10 participants of group .*GRP-001 \(SCH-PUPIL-GRP\); accompanying persons excluded \(2\)/);
     // The OpenAPI document declares the field, so the console's forms and any client know it.
     const doc = await http(api.base).call('GET', '/api/openapi.json', {});
     const schema = doc.body.paths['/api/groups/{id}'].get.responses['200'].content['application/json'].schema;
@@ -162,10 +167,29 @@ describe('a group of four pupils with two accompanying teachers, selection to re
   it('reports and recognition for the whole group', async () => {
     // The workflow invites each participant's report the day after the end (already past): wait for the invitations.
     for (const m of members) await eventually(async () => { const s = await mobility(temporal, m.mobilityId).state(); return s.stage !== 'none' && 'reportInvitation' in s && s.reportInvitation !== null; }, 30_000, `report invitation of ${m.mobilityId}`);
-    expect(outcomes(await act('recordReportSubmitted', { submittedOn: today() }, 'rep'))).toEqual(Array(6).fill('applied'));
+    expect(outcomes(await act('recordReportSubmitted', { submittedOn: today() }, 'rep'))).toEqual(Array(N).fill('applied'));
     const rec = await act('recordRecognition', { outcome: 'full', europass: true, openBadge: true }, 'rec');
-    expect(outcomes(rec)).toEqual(Array(6).fill('applied'));
+    expect(outcomes(rec)).toEqual(Array(N).fill('applied'));
     expect(rec.results.every((x) => x.stage === 'recognised')).toBe(true);
+  });
+
+  it("each pupil's Europass Mobility record downloads as a PDF, and each member's open badge verifies", async () => {
+    const { call } = http(api.base);
+    for (const m of members) {
+      if (!m.accompanyingPerson) {
+        const res = await fetch(`${api.base}/api/mobilities/${m.mobilityId}/europass.pdf`, { headers: { authorization: `Bearer ${tokens.ioOut}` } });
+        expect(res.status, m.mobilityId).toBe(200);
+        expect(res.headers.get('content-type')).toBe('application/pdf');
+        const pdf = await PDFDocument.load(new Uint8Array(await res.arrayBuffer()));
+        expect(pdf.getSubject()).toBe(m.mobilityId);
+      }
+      const badge = await call('GET', `/api/mobilities/${m.mobilityId}/badge`, { token: tokens.ioOut });
+      expect(badge.status, JSON.stringify(badge.body)).toBe(200);
+      const v = await call('POST', '/api/credentials/verify', { body: { credential: badge.body.proof.jwt } }); // anyone, no session
+      expect(v.body, m.mobilityId).toMatchObject({ valid: true, reason: null, credentialId: badge.body.id, issuedByThisEngine: true });
+      // A pupil's badge is a learning achievement; an accompanying teacher's a professional one (§1.8: staff).
+      expect(badge.body.credentialSubject.achievement.id).toMatch(m.accompanyingPerson ? /:staff:/ : /:learner:/);
+    }
   });
 });
 
@@ -206,6 +230,6 @@ describe('hostile', () => {
     const unknownKey = await call('POST', `/api/groups/${groupId}/actions/select`, { token: tokens.ioOut, body: { estimatedGrant: 1 } });
     expect(unknownKey.status).toBe(400);
     const g = await call('GET', `/api/groups/${groupId}`, { token: tokens.ioOut });
-    expect(g.body.members).toHaveLength(6);
+    expect(g.body.members).toHaveLength(N);
   });
 });
