@@ -33,13 +33,16 @@ const goEnv = (cfg: Config, bin: string) => ({
   GOFLAGS: '-modcacherw',
 });
 
+/** The Go toolchain the stack builds with: on the PATH, or where the official archive installs it. */
+export const goBinary = (): string | null => which('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : null);
+
 /** Builds temporal-server and temporal-sql-tool once (cached under the cache directory, beside the CLI's build cache). */
 export function installTemporalServer(cfg: Config, log: (l: string) => void): TemporalServerKit {
   const bin = join(cfg.cacheDir, 'temporal-server', TEMPORAL_SERVER_VERSION);
   const src = join(cfg.cacheDir, 'go', 'mod', 'go.temporal.io', `server@${TEMPORAL_SERVER_VERSION}`);
   const kit = { server: join(bin, 'temporal-server'), sqlTool: join(bin, 'temporal-sql-tool'), schemaDir: join(src, 'schema', 'postgresql', 'v12'), configTemplate: join(src, 'docker', 'config_template.yaml') };
   if (Object.values(kit).every((p) => existsSync(p))) return kit;
-  const go = which('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : null);
+  const go = goBinary();
   if (!go) throw new StackError('temporal-server', 'Go is not installed', 'install Go (https://go.dev/dl)');
   log(`temporal-server: building the Temporal server ${TEMPORAL_SERVER_VERSION} and its temporal-sql-tool with go install (first run only, a few minutes)…`);
   mkdirSync(bin, { recursive: true });

@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { ROOT, type Config } from '../../infra/config';
 import { connectTemporal } from '../../infra/temporal';
 import { SEARCH_ATTRIBUTES, temporalBinary } from '../../infra/stack/temporal';
-import { installTemporalServer, templateForServerBinary, TEMPORAL_SERVER_VERSION, type TemporalServerKit } from '../../infra/stack/temporal-server';
+import { goBinary, installTemporalServer, templateForServerBinary, TEMPORAL_SERVER_VERSION, type TemporalServerKit } from '../../infra/stack/temporal-server';
 import { mobility, projectBudget, registerProject, startMobility } from '../../workflows/client';
 import { createMobilityWorker } from '../../workers/temporal-worker';
 import { createPool } from '../../infra/db/pool';
@@ -77,7 +77,7 @@ afterAll(async () => {
 
 describe("docker-compose's Temporal: a real server on its own PostgreSQL schema", () => {
   it('is the release the local stack runs: the dev server of the CLI embeds the same server', async () => {
-    const { stdout } = await sh('go', ['version', '-m', temporalBinary(cfg)]);
+    const { stdout } = await sh(goBinary()!, ['version', '-m', temporalBinary(cfg)]);
     expect(stdout).toMatch(new RegExp(`go\\.temporal\\.io/server\\s+${TEMPORAL_SERVER_VERSION.replace(/\./g, '\\.')}\\b`));
     expect(compose.services.temporal!.image).toBe(`temporalio/server:${TEMPORAL_SERVER_VERSION.slice(1)}`);
   });
