@@ -53,6 +53,11 @@ const Env = z.object({
   ME_API_TEMPORAL_DEADLINE_MS: z.coerce.number().int().min(100).default(10_000),
   /** Workflows the worker keeps in its cache (the SDK's default follows the heap: ~2,300 for 4 GiB); at ~330 KiB a mobility, 10,000 take ~3.3 GiB. */
   ME_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).optional(),
+  /**
+   * 1: workflow code keeps V8's stack traces (errors thrown in workflows, the __stack_trace query). Off by default: the
+   * SDK records a stack trace for every promise a workflow creates, which costs CPU and the memory of every open mobility.
+   */
+  ME_WORKFLOW_STACK_TRACES: z.enum(['0', '1']).default('0'),
   /** pino level of the engine processes' logs (trace, debug, info, warn, error). */
   ME_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
@@ -115,6 +120,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     logLevel: e.ME_LOG_LEVEL,
     projector: { maxAttempts: e.ME_PROJECTOR_MAX_ATTEMPTS, parkTimeoutMs: e.ME_PROJECTOR_PARK_TIMEOUT_MS },
     api: { temporalDeadlineMs: e.ME_API_TEMPORAL_DEADLINE_MS },
-    worker: { maxCachedWorkflows: e.ME_WORKER_MAX_CACHED_WORKFLOWS },
+    worker: { maxCachedWorkflows: e.ME_WORKER_MAX_CACHED_WORKFLOWS, workflowStackTraces: e.ME_WORKFLOW_STACK_TRACES === '1' },
   };
 }

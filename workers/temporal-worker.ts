@@ -114,7 +114,7 @@ export async function createMobilityWorker(cfg: Config, opts: WorkerOptions = {}
     namespace: opts.client?.options.namespace ?? cfg.temporal.namespace,
     taskQueue: opts.taskQueue ?? cfg.temporal.taskQueue,
     // The domain and zod are evaluated once per workflow sandbox, not once per workflow (./workflow-bundle.ts).
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath, bundlerOptions }),
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath, bundlerOptions: bundlerOptions({ stackTraces: cfg.worker.workflowStackTraces }) }),
     activities,
     ...(cfg.worker.maxCachedWorkflows ? { maxCachedWorkflows: cfg.worker.maxCachedWorkflows } : {}),
   });

@@ -38,10 +38,20 @@ export const isSharedModule = (resource: string) => resource.startsWith(domainDi
 const PLUGIN = 'ShareDomainModules';
 
 /**
+ * Without stack traces in the sandbox. The SDK's promise hook (vm-shared.js, 1.24) captures and source-maps a stack
+ * trace for every promise a workflow creates, and keeps it while the promise is pending: CPU on every activation and
+ * memory in every open mobility (sdk-typescript#1587). With no frames to capture both stay small. Errors thrown in
+ * workflow code then carry their message without frames, and the __stack_trace query answers empty; the worker's
+ * ME_WORKFLOW_STACK_TRACES=1 brings them back for debugging. Nothing a workflow decides depends on it.
+ */
+const NO_STACK_TRACES = 'Error.stackTraceLimit = 0;';
+
+/**
  * The interceptor, as it runs inside the sandbox. `shared` maps module id → true for zod, 'freeze'
  * for domain modules (their plain exported data is frozen once evaluated).
  */
-const interceptor = (shared: Record<string, 'zod' | 'freeze'>) => `
+const interceptor = (shared: Record<string, 'zod' | 'freeze'>, stackTraces: boolean) => `
+${stackTraces ? '' : NO_STACK_TRACES}
 var shared = ${JSON.stringify(shared)};
 var records = new Map();
 var isSchema = function (v) { return Object.prototype.hasOwnProperty.call(v, '_zod'); };
@@ -89,7 +99,10 @@ __webpack_require__.i.push(function (options) {
 
 /** The webpack plugin: turns on the interceptor runtime and adds the one above, listing the shared modules' ids. */
 export class ShareDomainModules {
+  constructor(private readonly stackTraces = false) {}
+
   apply(compiler: Compiler): void {
+    const stackTraces = this.stackTraces;
     const { RuntimeGlobals, RuntimeModule } = compiler.webpack;
     class SharedModulesRuntime extends RuntimeModule {
       constructor() {
@@ -103,7 +116,7 @@ export class ShareDomainModules {
           if (!resource || !isSharedModule(resource)) continue;
           shared[String(chunkGraph.getModuleId(m))] = resource.startsWith(domainDir) ? 'freeze' : 'zod';
         }
-        return interceptor(shared);
+        return interceptor(shared, stackTraces);
       }
     }
     compiler.hooks.thisCompilation.tap(PLUGIN, (compilation) => {
@@ -115,10 +128,11 @@ export class ShareDomainModules {
   }
 }
 
-/** The bundler options every bundle of the engine's workflows uses (the worker, tests, replay). */
-export const bundlerOptions = {
-  webpackConfigHook: (config: Configuration): Configuration => ({ ...config, plugins: [...(config.plugins ?? []), new ShareDomainModules()] }),
-} satisfies Pick<BundleOptions, 'webpackConfigHook'>;
+/** The bundler options every bundle of the engine's workflows uses (the worker, tests, replay); stack traces as above. */
+export const bundlerOptions = (opts: { stackTraces?: boolean } = {}) => ({
+  webpackConfigHook: (config: Configuration): Configuration => ({ ...config, plugins: [...(config.plugins ?? []), new ShareDomainModules(opts.stackTraces)] }),
+}) satisfies Pick<BundleOptions, 'webpackConfigHook'>;
 
 /** The engine's workflow bundle (tests bundle once per file and hand it to every worker). */
-export const bundleWorkflows = (logger?: BundleOptions['logger']) => bundleWorkflowCode({ workflowsPath, ...bundlerOptions, ...(logger ? { logger } : {}) });
+export const bundleWorkflows = (logger?: BundleOptions['logger'], opts: { stackTraces?: boolean } = {}) =>
+  bundleWorkflowCode({ workflowsPath, ...bundlerOptions(opts), ...(logger ? { logger } : {}) });

@@ -6,10 +6,11 @@
  * a workflow took when each one evaluated the domain.
  */
 import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { runInContext, runInNewContext, type Context } from 'node:vm';
 import { parseWorkflowCode } from '@temporalio/worker/lib/worker';
 import { ReusableVMWorkflowCreator } from '@temporalio/worker/lib/workflow/reusable-vm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { bundleWorkflows } from '../../../workers/workflow-bundle';
 import { workflowBundle } from './harness';
 
 setFlagsFromString('--expose-gc');
@@ -67,5 +68,30 @@ describe('workflow sandbox: shared domain modules', async () => {
     const perWorkflowKiB = (process.memoryUsage().heapUsed - before) / n / 1024;
     // Measured: ~66 KiB (2,460 KiB before the domain was shared).
     expect(perWorkflowKiB).toBeLessThan(300);
+  });
+});
+
+describe('workflow sandbox: stack traces', () => {
+  // Given a workflow sandbox of the engine's bundle, when code in it creates an Error, then it captures no frames
+  // (the SDK's promise hook records a stack for every promise a workflow creates); the worker's
+  // ME_WORKFLOW_STACK_TRACES=1 bundle keeps V8's frames.
+  const sandbox = async (code: string) => {
+    const creator = await ReusableVMWorkflowCreator.create(parseWorkflowCode(code) as never, 5_000, new Set());
+    const context = (creator as unknown as { context: Context }).context;
+    const w = await creator.createWorkflow({ info: info(900) as never, randomnessSeed: [900], now: Date.now(), showStackTraceSources: false });
+    const seen = {
+      limit: runInContext('Error.stackTraceLimit', context) as number,
+      frames: (runInContext('(function inWorkflowCode() { return new Error("x").stack; })()', context) as string).split('\n').filter((l) => /^\s+at /.test(l)).length,
+    };
+    await w.dispose();
+    await creator.destroy();
+    return seen;
+  };
+
+  it('has none by default, and V8\'s when the worker asks for them', { timeout: 120_000 }, async () => {
+    expect(await sandbox((await workflowBundle()).code)).toEqual({ limit: 0, frames: 0 });
+    const traced = await sandbox((await bundleWorkflows({ trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never, { stackTraces: true })).code);
+    expect(traced.limit).toBe(10);
+    expect(traced.frames).toBeGreaterThan(0);
   });
 });
