@@ -188,7 +188,9 @@ export interface EngineProcess {
  * waits for a line of its output that says it runs.
  */
 export async function startProcess(cfg: Config, entry: string, env: Record<string, string>, readyWhen: RegExp, timeoutMs = 180_000): Promise<EngineProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(cfg.root, entry)], { cwd: cfg.root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // ME_BENCH_CPU_PROF=DIR: each process the bench starts writes a V8 CPU profile (.cpuprofile) there when it stops.
+  const prof = process.env.ME_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ME_BENCH_CPU_PROF}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...prof, '--import', 'tsx', join(cfg.root, entry)], { cwd: cfg.root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   // Its output is also kept in <stack>/logs/bench-<name>-<pid>.log.
   mkdirSync(cfg.logsDir, { recursive: true });
   const log = createWriteStream(join(cfg.logsDir, `bench-${basename(entry, '.ts')}-${child.pid}.log`));
