@@ -1,20 +1,13 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import { z } from 'zod';
-import { AdjustReservation, type BudgetState, type BudgetSummary, type Registered, RegisterProject, ReleaseReservation, ReserveBudget } from '../domain/budget/decide';
+import type { BudgetState, BudgetSummary, Registered } from '../domain/budget/decide';
+import type { AdjustRequest, RegisterProjectInput, ReleaseRequest, ReserveRequest } from '../domain/budget/requests';
 import type { ProjectEventEnvelope } from '../domain/budget/events';
 
 /** Workflow id of a project's budget guard. */
 export const budgetWorkflowId = (projectId: string): string => `budget-${projectId}`;
 
-/** Payloads of the budget guard's Updates: the domain commands without their `type`. */
-export const RegisterProjectInput = RegisterProject.omit({ type: true });
-export type RegisterProjectInput = z.input<typeof RegisterProjectInput>;
-export const ReserveRequest = ReserveBudget.omit({ type: true });
-export type ReserveRequest = z.infer<typeof ReserveRequest>;
-export const AdjustRequest = AdjustReservation.omit({ type: true });
-export type AdjustRequest = z.infer<typeof AdjustRequest>;
-export const ReleaseRequest = ReleaseReservation.omit({ type: true });
-export type ReleaseRequest = z.infer<typeof ReleaseRequest>;
+/** Payloads of the budget guard's Updates: the domain commands without their `type` (domain/budget/requests.ts). */
+export { AdjustRequest, RegisterProjectInput, ReleaseRequest, ReserveRequest } from '../domain/budget/requests';
 
 export interface BudgetReply {
   mobilityId: string;

@@ -1,16 +1,11 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { z } from 'zod';
 import { INCOMING_ACTIONS, type IncomingActionName } from '../domain/incoming/actions';
-import { RecordNomination } from '../domain/incoming/commands';
 import type { IncomingAlarm, IncomingDue } from '../domain/incoming/deadlines';
 import type { IncomingState } from '../domain/incoming/state';
 
-/**
- * Input that starts an incoming mobility's workflow (workflow id = incoming id): the domain's
- * nomination without type/at. The participant is the registry's pseudonymous ref.
- */
-export const StartIncoming = RecordNomination.omit({ type: true, at: true });
-export type StartIncoming = z.infer<typeof StartIncoming>;
+/** What starts an incoming mobility's workflow (domain/incoming/commands.ts). */
+export { StartIncoming } from '../domain/incoming/commands';
 
 /** Payloads of the staff Updates: the domain's action inputs (the workflow adds the mobility and the instant). */
 export type IncomingPayloadOf<N extends IncomingActionName> = z.input<(typeof INCOMING_ACTIONS)[N]['input']> & { actor: string };

@@ -1,12 +1,12 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { Deadline } from '../domain/calendar/deadlines';
-import { Policy } from '../domain/calendar/policy';
 import type { GrantBreakdown } from '../domain/grant/breakdown';
 import { ACTION_INPUTS, type ActionName } from '../domain/mobility/actions';
-import { type CommandType, SubmitApplication, TakeOverFacts } from '../domain/mobility/commands';
+import type { CommandType } from '../domain/mobility/commands';
 import { ProjectRates } from '../domain/mobility/grant';
-import { type FundingShare, MobilityCoFunding } from '../domain/funding';
+import { ExternalFacts, StartMobility } from '../domain/mobility/workflow-input';
+import type { FundingShare } from '../domain/funding';
 import type { PlannedAlarm } from '../domain/mobility/schedule';
 import type { MobilityState, Payments } from '../domain/mobility/state';
 
@@ -14,22 +14,8 @@ export { ProjectRates, type PlannedAlarm };
 
 export { budgetQuery, reserveBudgetUpdate, adjustReservationUpdate, releaseReservationUpdate, budgetWorkflowId } from './budget-messages';
 
-/**
- * Input that starts a mobility workflow (workflow id = mobility id): the application itself
- * (the domain's SubmitApplication without type/at), the project's applicable rates and deadline
- * policy overrides. Personal data stays out: the participant is a pseudonymous ref.
- */
-export const StartMobility = SubmitApplication.omit({ type: true, at: true }).extend({
-  consortiumId: SubmitApplication.shape.consortiumId.default(null),
-  rates: ProjectRates,
-  policy: z.record(z.string(), z.unknown()).default({}).refine((p) => Policy.safeParse(p).success, 'policy: invalid deadline policy overrides'),
-  /** A mobility taken over under way (an import): its stage and known facts; the workflow computes every euro. Absent for a new application. */
-  takeover: TakeOverFacts.optional(),
-  /** A co-funded mobility: its own line's funder and each co-funding line with its rule, resolved by the server from the project's registration. Absent: Erasmus+ alone. */
-  coFunding: MobilityCoFunding.optional(),
-});
-export type StartMobility = z.infer<typeof StartMobility>;
-export type StartMobilityInput = z.input<typeof StartMobility>;
+/** What starts a mobility workflow, built in the domain so every workflow of a sandbox shares it. */
+export { StartMobility, type StartMobilityInput } from '../domain/mobility/workflow-input';
 
 /** Payloads of the staff Updates: the domain's action inputs (what the person decides; the workflow adds the mobility, the instant and every grant). */
 export const Payloads = ACTION_INPUTS;
@@ -66,15 +52,8 @@ export const updates = {
   attachDocument: upd('attachDocument'),
 } as const satisfies { [U in UpdateName]: ReturnType<typeof upd<U>> };
 
-/**
- * External facts (host, EU Survey, receiving institution): Signals, applied if the domain accepts them,
- * audited if not. Each is a staff action's input without the actor (who the fact comes from is fixed).
- */
-export const ExternalFacts = {
-  hostCertificateOfAttendance: ACTION_INPUTS.recordCertificateOfAttendance.omit({ actor: true }),
-  surveySubmitted: ACTION_INPUTS.recordReportSubmitted.omit({ actor: true }),
-  transcriptReceived: ACTION_INPUTS.recordTranscriptOfRecords.omit({ actor: true }),
-} as const;
+/** External facts (host, EU Survey, receiving institution): Signals, applied if the domain accepts them, audited if not. */
+export { ExternalFacts } from '../domain/mobility/workflow-input';
 export const EXTERNAL_FACTS = {
   hostCertificateOfAttendance: { command: 'RecordCertificateOfAttendance', actor: 'external:host', action: 'host.certificateOfAttendance' },
   surveySubmitted: { command: 'RecordParticipantReportSubmitted', actor: 'external:eu-survey', action: 'survey.submitted' },

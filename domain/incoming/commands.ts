@@ -55,3 +55,10 @@ export const IncomingCommand = z.discriminatedUnion('type', [
 export type IncomingCommand = z.infer<typeof IncomingCommand>;
 export type IncomingCommandType = IncomingCommand['type'];
 export type IncomingCommandOf<T extends IncomingCommandType> = Extract<IncomingCommand, { type: T }>;
+
+/**
+ * Input that starts an incoming mobility's workflow (workflow id = incoming id): the nomination without type/at.
+ * The participant is the registry's pseudonymous ref. Built here so the workflows of a sandbox share it.
+ */
+export const StartIncoming = RecordNomination.omit({ type: true, at: true });
+export type StartIncoming = z.infer<typeof StartIncoming>;
