@@ -32,8 +32,15 @@ import type { Chunk, Compiler, Configuration } from 'webpack';
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 const domainDir = fileURLToPath(new URL('../domain/', import.meta.url));
 
-/** Modules evaluated once per sandbox and shared by its workflows: the pure domain and zod. */
-export const isSharedModule = (resource: string) => resource.startsWith(domainDir) || /[\\/]node_modules[\\/]zod[\\/]/.test(resource);
+/**
+ * Workflow modules that only define the workflows' messages and search attribute keys: plain objects made by the SDK's
+ * pure define* functions, no workflow state. Shared and frozen like the domain.
+ */
+const definitionModules = ['messages.ts', 'budget-messages.ts', 'incoming.messages.ts', 'search-attributes.ts'].map((f) => fileURLToPath(new URL(`../workflows/${f}`, import.meta.url)));
+
+/** Modules evaluated once per sandbox and shared by its workflows: the pure domain, the message definitions and zod. */
+export const isSharedModule = (resource: string) => resource.startsWith(domainDir) || definitionModules.includes(resource) || /[\\/]node_modules[\\/]zod[\\/]/.test(resource);
+const frozenWhenShared = (resource: string) => resource.startsWith(domainDir) || definitionModules.includes(resource);
 
 const PLUGIN = 'ShareDomainModules';
 
@@ -114,7 +121,7 @@ export class ShareDomainModules {
         for (const m of chunkGraph.getChunkModulesIterable(this.chunk!)) {
           const resource = (m as { resource?: string }).resource;
           if (!resource || !isSharedModule(resource)) continue;
-          shared[String(chunkGraph.getModuleId(m))] = resource.startsWith(domainDir) ? 'freeze' : 'zod';
+          shared[String(chunkGraph.getModuleId(m))] = frozenWhenShared(resource) ? 'freeze' : 'zod';
         }
         return interceptor(shared, stackTraces);
       }

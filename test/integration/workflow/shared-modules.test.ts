@@ -1,8 +1,8 @@
 /**
- * The worker's workflow bundle (workers/workflow-bundle.ts) evaluates the domain and zod once per
- * workflow sandbox: given the SDK's reusable V8 context with the engine's bundle, when workflows are
- * created in it, then they share the domain's and zod's module exports, keep their own workflow
- * modules, see the domain's exported data frozen, and cost a small fraction of the ~2.4 MiB of heap
+ * The worker's workflow bundle (workers/workflow-bundle.ts) evaluates the domain, zod and the workflows'
+ * message definitions once per workflow sandbox: given the SDK's reusable V8 context with the engine's bundle,
+ * when workflows are created in it, then they share those modules' exports, keep their own workflow
+ * modules, see the shared plain data frozen, and cost a small fraction of the ~2.4 MiB of heap
  * a workflow took when each one evaluated the domain.
  */
 import { setFlagsFromString } from 'node:v8';
@@ -42,7 +42,7 @@ describe('workflow sandbox: shared domain modules', async () => {
     const a = await create(1);
     const b = await create(2);
     // What the workflow modules import (a shared module's own imports are never required again).
-    for (const path of ['domain/mobility/decide.ts', 'domain/mobility/grant.ts', 'domain/calendar/policy.ts', 'domain/mobility/workflow-input.ts']) {
+    for (const path of ['domain/mobility/decide.ts', 'domain/mobility/grant.ts', 'domain/calendar/policy.ts']) {
       expect(exportsOf(a, path), path).toBeDefined();
       expect(exportsOf(b, path), path).toBe(exportsOf(a, path));
     }
@@ -51,6 +51,14 @@ describe('workflow sandbox: shared domain modules', async () => {
     const zodSchemas = 'node_modules/zod/v4/classic/schemas.js';
     expect(exportsOf(a, zodSchemas)).toBeDefined();
     expect(exportsOf(b, zodSchemas)).toBeUndefined();
+    // The message definitions too (plain objects of the SDK's define* functions), frozen like the domain's data.
+    for (const path of ['workflows/messages.ts', 'workflows/budget-messages.ts', 'workflows/incoming.messages.ts', 'workflows/search-attributes.ts']) {
+      expect(exportsOf(a, path), path).toBeDefined();
+      expect(exportsOf(b, path), path).toBe(exportsOf(a, path));
+    }
+    const messages = exportsOf(a, 'workflows/messages.ts')!;
+    expect(Object.isFrozen(messages.updates)).toBe(true);
+    expect(Object.isFrozen((messages.updates as Record<string, object>).select)).toBe(true);
     expect(exportsOf(a, 'workflows/mobility.workflow.ts')).toBeDefined();
     expect(exportsOf(b, 'workflows/mobility.workflow.ts')).not.toBe(exportsOf(a, 'workflows/mobility.workflow.ts'));
     const lifecycle = exportsOf(a, 'domain/mobility/lifecycle.ts')!;
