@@ -31,6 +31,17 @@ module.exports = {
       to: { path: '^activities/', dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'shared-workflow-definitions-stay-pure',
+      comment: 'workflows/messages.ts, budget-messages.ts, incoming.messages.ts and search-attributes.ts are evaluated once per workflow sandbox and shared by every workflow in it (workers/workflow-bundle.ts): they may import only the domain, zod, the SDK\'s define* functions and each other, never a module with workflow state.',
+      severity: 'error',
+      from: { path: '^workflows/(messages|budget-messages|incoming[.]messages|search-attributes)[.]ts$' },
+      to: {
+        pathNot: ['^domain/', '(^|/)node_modules/zod/', '(^|/)node_modules/@temporalio/(workflow|common)/', '^workflows/(messages|budget-messages|incoming[.]messages|search-attributes)[.]ts$'],
+        dependencyTypesNot: ['type-only'],
+        couldNotResolve: false,
+      },
+    },
+    {
       name: 'activities-not-upwards',
       comment: 'activities/ do I/O for workflows; they do not know workflows/, workers/ or bin/ (the worker injects what they need).',
       severity: 'error',

@@ -1,7 +1,8 @@
 /**
  * How the worker bundles its workflow code: the SDK's webpack bundle, with one change — the pure
- * modules (`domain/**` and the `zod` library) are evaluated once per workflow sandbox and shared by
- * every workflow it runs, instead of once per workflow.
+ * modules (`domain/**`, the `zod` library and the workflow modules that only define messages and search
+ * attribute keys) are evaluated once per workflow sandbox and shared by every workflow it runs, instead
+ * of once per workflow.
  *
  * Why: with the SDK's reusable V8 context, each workflow evaluates the bundle's modules in a module
  * scope of its own. The domain's zod schemas, rate and lifecycle tables and zod's own modules cost
@@ -15,8 +16,11 @@
  * How: webpack's module-execution interceptor (`__webpack_require__.i`, the hook hot reloading
  * uses) sees every module a workflow requires. For a shared module, the first workflow to require it
  * evaluates it as usual and its module record is kept; every later workflow's module cache gets a
- * record pointing at the same exports, without evaluating anything. Workflow modules
- * (`workflows/**`) and the SDK's stay per workflow, as before.
+ * record pointing at the same exports, without evaluating anything. The other workflow modules
+ * (`workflows/**`) and the SDK's stay per workflow, as before. The definition modules import the SDK's
+ * define* functions, which only build plain objects; the first workflow's copy of the SDK module they
+ * were evaluated with is kept alive by them, nothing more (`.dependency-cruiser.cjs` keeps them to the
+ * domain, zod, the SDK and each other).
  *
  * What keeps this deterministic: the domain is pure (it imports only zod: `.dependency-cruiser.cjs`)
  * and keeps no state between calls; its module scope reads no clock or randomness. To make sure no
@@ -36,7 +40,8 @@ const domainDir = fileURLToPath(new URL('../domain/', import.meta.url));
  * Workflow modules that only define the workflows' messages and search attribute keys: plain objects made by the SDK's
  * pure define* functions, no workflow state. Shared and frozen like the domain.
  */
-const definitionModules = ['messages.ts', 'budget-messages.ts', 'incoming.messages.ts', 'search-attributes.ts'].map((f) => fileURLToPath(new URL(`../workflows/${f}`, import.meta.url)));
+export const DEFINITION_MODULES = ['messages.ts', 'budget-messages.ts', 'incoming.messages.ts', 'search-attributes.ts'] as const;
+const definitionModules: string[] = DEFINITION_MODULES.map((f) => fileURLToPath(new URL(`../workflows/${f}`, import.meta.url)));
 
 /** Modules evaluated once per sandbox and shared by its workflows: the pure domain, the message definitions and zod. */
 export const isSharedModule = (resource: string) => resource.startsWith(domainDir) || definitionModules.includes(resource) || /[\\/]node_modules[\\/]zod[\\/]/.test(resource);

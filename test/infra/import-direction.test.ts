@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../infra/config';
-import { describeImportLint, lintImports } from '../../infra/cli/lint-imports';
+import { describeImportLint, lintImports, RULES_FILE } from '../../infra/cli/lint-imports';
+import { DEFINITION_MODULES } from '../../workers/workflow-bundle';
 
 /**
  * The import-direction rules (.dependency-cruiser.cjs) that `npm test` checks after the
@@ -22,6 +23,15 @@ describe('import directions', () => {
     const text = describeImportLint(lint);
     expect(text).toContain('3 forbidden imports');
     expect(text).toContain('activities/budget.ts → workflows/messages.ts\n    breaks activities-not-upwards: activities/ do I/O');
+  });
+
+  it('keeps the workflow modules the bundle shares per sandbox (workers/workflow-bundle.ts) to pure imports: the rule covers exactly those', async () => {
+    const { createRequire } = await import('node:module');
+    const rules = createRequire(import.meta.url)(RULES_FILE) as { forbidden: { name: string; from: { path: string } }[] };
+    const rule = rules.forbidden.find((r) => r.name === 'shared-workflow-definitions-stay-pure')!;
+    const covered = ['messages', 'budget-messages', 'incoming.messages', 'search-attributes', 'mobility.workflow', 'budget.workflow', 'mobility.effects', 'client']
+      .map((m) => `workflows/${m}.ts`).filter((p) => new RegExp(rule.from.path).test(p));
+    expect(covered).toEqual(DEFINITION_MODULES.map((m) => `workflows/${m}`));
   });
 
   it('lets domain → domain, activities → domain and a type-only workflows → activities import through', async () => {

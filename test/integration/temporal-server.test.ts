@@ -38,7 +38,7 @@ const freePorts = async (n: number): Promise<number[]> => {
   const tryListen = (port: number) => new Promise<ReturnType<typeof createServer> | null>((res) => {
     const s = createServer();
     s.once('error', () => res(null));
-    s.listen(port, '127.0.0.1', () => res(s));
+    s.listen(port, '0.0.0.0', () => res(s));
   });
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 12_000);
@@ -124,7 +124,9 @@ describe("docker-compose's Temporal: a real server on its own PostgreSQL schema"
       ...process.env, ...svc.environment,
       POSTGRES_SEEDS: pgEnv.host, DB_PORT: pgEnv.port, POSTGRES_USER: pgEnv.user, POSTGRES_PWD: '', DBNAME: db.main, VISIBILITY_DBNAME: db.visibility,
       // 512 shards (the compose's) on this 2-core test machine only slow the start; the count is a setting of the database, not of the topology.
-      NUM_HISTORY_SHARDS: '4', BIND_ON_IP: '127.0.0.1',
+      NUM_HISTORY_SHARDS: '4',
+      // The compose's BIND_ON_IP (0.0.0.0) is kept; the image's entrypoint then sets the broadcast address to the container's.
+      TEMPORAL_BROADCAST_ADDRESS: '127.0.0.1',
       DYNAMIC_CONFIG_FILE_PATH: fromEngine(svc.environment!.DYNAMIC_CONFIG_FILE_PATH!),
       ...Object.fromEntries(names.map((n, i) => [n, String(ports[i])])),
     };

@@ -31,7 +31,10 @@ existing=$(temporal operator search-attribute list --address "$TEMPORAL_ADDRESS"
 for sa in $SEARCH_ATTRIBUTES; do
   name=${sa%%=*}
   type=${sa#*=}
-  if echo "$existing" | grep -q "\"$name\""; then echo "search attribute $name exists"; continue; fi
+  # Listed as "Name": "INDEXED_VALUE_TYPE_KEYWORD" (custom attributes; no system attribute has the engine's names).
+  indexed=INDEXED_VALUE_TYPE_$(echo "$type" | tr '[:lower:]' '[:upper:]')
+  if echo "$existing" | grep -Eq "\"$name\"[[:space:]]*:[[:space:]]*\"$indexed\""; then echo "search attribute $name exists"; continue; fi
+  if echo "$existing" | grep -q "\"$name\""; then echo "search attribute $name exists with another type than $type: the engine's workflows cannot set it"; exit 1; fi
   temporal operator search-attribute create --address "$TEMPORAL_ADDRESS" -n "$NAMESPACE" --name "$name" --type "$type"
 done
 echo "namespace $NAMESPACE ready"
