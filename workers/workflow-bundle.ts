@@ -43,9 +43,10 @@ const domainDir = fileURLToPath(new URL('../domain/', import.meta.url));
 export const DEFINITION_MODULES = ['messages.ts', 'budget-messages.ts', 'incoming.messages.ts', 'search-attributes.ts'] as const;
 const definitionModules: string[] = DEFINITION_MODULES.map((f) => fileURLToPath(new URL(`../workflows/${f}`, import.meta.url)));
 
-/** Modules evaluated once per sandbox and shared by its workflows: the pure domain, the message definitions and zod. */
-export const isSharedModule = (resource: string) => resource.startsWith(domainDir) || definitionModules.includes(resource) || /[\\/]node_modules[\\/]zod[\\/]/.test(resource);
+/** Shared modules whose plain exported data is frozen: the domain and the message definitions. */
 const frozenWhenShared = (resource: string) => resource.startsWith(domainDir) || definitionModules.includes(resource);
+/** Modules evaluated once per sandbox and shared by its workflows: the pure domain, the message definitions and zod. */
+export const isSharedModule = (resource: string) => frozenWhenShared(resource) || /[\\/]node_modules[\\/]zod[\\/]/.test(resource);
 
 const PLUGIN = 'ShareDomainModules';
 

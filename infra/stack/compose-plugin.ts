@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config';
+import { goBinary, goEnv } from './go';
 import { run, StackError, which } from './proc';
 
 /**
@@ -17,10 +18,10 @@ export function ensureComposePlugin(cfg: Config, log: (l: string) => void = () =
   const dir = composeDockerConfig(cfg);
   const plugin = join(dir, 'cli-plugins', 'docker-compose');
   if (existsSync(plugin)) return dir;
-  const go = which('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : null);
+  const go = goBinary();
   if (!go || !which('docker')) return null;
   log(`building the docker compose plugin ${COMPOSE_VERSION} (first run only, ~2 min)…`);
-  const env = { ...process.env, GOTOOLCHAIN: 'local', GOMODCACHE: join(cfg.cacheDir, 'go', 'mod'), GOCACHE: join(cfg.cacheDir, 'go', 'build'), GOFLAGS: '-modcacherw' };
+  const env = goEnv(cfg);
   const dl = run(go, ['mod', 'download', '-json', `github.com/docker/compose/v2@${COMPOSE_VERSION}`], { env, timeout: 10 * 60_000 });
   if (!dl.ok) throw new StackError('compose', `go mod download failed:\n${dl.out.slice(-1500)}`, 'check access to the Go module proxy');
   const srcDir = (JSON.parse(dl.stdout) as { Dir: string }).Dir;

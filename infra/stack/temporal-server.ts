@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config';
-import { run, StackError, which } from './proc';
+import { goBinary, goEnv } from './go';
+import { run, StackError } from './proc';
 
 /**
  * The compose topology's Temporal (docker-compose.yml): a real server on its own PostgreSQL schema, of the same
@@ -23,18 +24,6 @@ export interface TemporalServerKit {
   /** The release's docker/config_template.yaml, which the server image renders from its environment. */
   configTemplate: string;
 }
-
-const goEnv = (cfg: Config, bin: string) => ({
-  ...process.env,
-  GOTOOLCHAIN: 'local',
-  GOBIN: bin,
-  GOMODCACHE: join(cfg.cacheDir, 'go', 'mod'),
-  GOCACHE: join(cfg.cacheDir, 'go', 'build'),
-  GOFLAGS: '-modcacherw',
-});
-
-/** The Go toolchain the stack builds with: on the PATH, or where the official archive installs it. */
-export const goBinary = (): string | null => which('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : null);
 
 /** Builds temporal-server and temporal-sql-tool once (cached under the cache directory, beside the CLI's build cache). */
 export function installTemporalServer(cfg: Config, log: (l: string) => void): TemporalServerKit {

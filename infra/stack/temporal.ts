@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config';
-import { run, runAsync, runningPid, spawnServer, StackError, stopPid, which } from './proc';
+import { goBinary, goEnv } from './go';
+import { run, runAsync, runningPid, spawnServer, StackError, stopPid } from './proc';
 import type { Service } from './service';
 
 /** The official Temporal CLI, built from the Go module proxy (v1.9.1 does not build there). */
@@ -23,20 +24,12 @@ export function temporalBinary(cfg: Config): string {
 export async function installTemporalCli(cfg: Config, log: (l: string) => void): Promise<string> {
   const bin = temporalBinary(cfg);
   if (existsSync(bin)) return bin;
-  const go = which('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : null);
+  const go = goBinary();
   if (!go) throw new StackError('temporal', 'the Temporal CLI is not built yet and Go is not installed', 'install Go (https://go.dev/dl) or put a temporal binary at ' + bin);
   log(`temporal: building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go install (first run only, ~3 min)…`);
-  const goDir = join(cfg.cacheDir, 'go');
   mkdirSync(join(cfg.cacheDir, 'temporal-cli', TEMPORAL_CLI_VERSION), { recursive: true });
   const r = run(go, ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
-    env: {
-      ...process.env,
-      GOTOOLCHAIN: 'local',
-      GOBIN: join(cfg.cacheDir, 'temporal-cli', TEMPORAL_CLI_VERSION),
-      GOMODCACHE: join(goDir, 'mod'),
-      GOCACHE: join(goDir, 'build'),
-      GOFLAGS: '-modcacherw',
-    },
+    env: goEnv(cfg, join(cfg.cacheDir, 'temporal-cli', TEMPORAL_CLI_VERSION)),
     timeout: 20 * 60_000,
   });
   if (!r.ok || !existsSync(bin)) throw new StackError('temporal', `go install failed:\n${r.out.slice(-2000)}`, 'check network access to the Go module proxy (GOPROXY) and rerun');

@@ -10,7 +10,8 @@ import { parse } from 'yaml';
 import { ROOT, type Config } from '../../infra/config';
 import { connectTemporal } from '../../infra/temporal';
 import { SEARCH_ATTRIBUTES, temporalBinary } from '../../infra/stack/temporal';
-import { goBinary, installTemporalServer, templateForServerBinary, TEMPORAL_SERVER_VERSION, type TemporalServerKit } from '../../infra/stack/temporal-server';
+import { goBinary } from '../../infra/stack/go';
+import { installTemporalServer, templateForServerBinary, TEMPORAL_SERVER_VERSION, type TemporalServerKit } from '../../infra/stack/temporal-server';
 import { mobility, projectBudget, registerProject, startMobility } from '../../workflows/client';
 import { createMobilityWorker } from '../../workers/temporal-worker';
 import { createPool } from '../../infra/db/pool';
@@ -58,6 +59,8 @@ let address = '';
 const admin = new pg.Client({ connectionString: cfg.postgres.adminUrl });
 /** PATH with the release's temporal-sql-tool and the stack's temporal CLI, as the admin-tools image has them. */
 const path = () => [dirname(kit.sqlTool), dirname(temporalBinary(cfg)), process.env.PATH].join(':');
+/** A database of the local stack's Postgres, as its administrator. */
+const dbUrl = (name: string) => cfg.postgres.adminUrl.replace(/\/postgres$/, `/${name}`);
 const postgresEnv = () => ({ host: cfg.host, port: String(cfg.ports.postgres), user: new URL(cfg.postgres.url).username });
 
 beforeAll(async () => {
@@ -92,7 +95,7 @@ describe("docker-compose's Temporal: a real server on its own PostgreSQL schema"
     const first = await sh('/bin/sh', [script(compose.services['temporal-schema']!)], { env });
     expect(first.stdout).toContain(`database ${db.main} at the schema`);
     const versions = async () => Promise.all(Object.values(db).map(async (name) => {
-      const c = new pg.Client({ connectionString: cfg.postgres.adminUrl.replace(/\/postgres$/, `/${name}`) });
+      const c = new pg.Client({ connectionString: dbUrl(name) });
       await c.connect();
       const v = (await c.query<{ curr_version: string }>('SELECT curr_version FROM schema_version')).rows;
       await c.end();
@@ -103,11 +106,7 @@ describe("docker-compose's Temporal: a real server on its own PostgreSQL schema"
     const again = await sh('/bin/sh', [script(compose.services['temporal-schema']!)], { env });
     expect(again.stdout).toContain(`database ${db.visibility} at the schema`);
     expect(await versions()).toEqual(before);
-    for (const name of Object.values(db)) {
-      const c = new pg.Client({ connectionString: cfg.postgres.adminUrl.replace(/\/postgres$/, `/${name}`) });
-      await c.connect();
-      const v = (await c.query<{ curr_version: string }>('SELECT curr_version FROM schema_version')).rows;
-      await c.end();
+    for (const v of before) {
       expect(v).toHaveLength(1);
       expect(v[0]!.curr_version).toMatch(/^1\.\d+$/);
     }
@@ -178,7 +177,7 @@ describe("docker-compose's Temporal: a real server on its own PostgreSQL schema"
       }, 30_000, 'the mobility in the visibility store');
       expect(found).toContain(mobilityId(1));
 
-      const own = new pg.Client({ connectionString: cfg.postgres.adminUrl.replace(/\/postgres$/, `/${db.main}`) });
+      const own = new pg.Client({ connectionString: dbUrl(db.main) });
       await own.connect();
       const rows = (await own.query<{ workflow_id: string }>('SELECT workflow_id FROM current_executions WHERE workflow_id = $1', [mobilityId(1)])).rows;
       await own.end();
